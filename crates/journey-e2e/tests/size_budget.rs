@@ -1,0 +1,22 @@
+//! The console's download budget: the release build's wasm, JavaScript and CSS together,
+//! gzipped, must stay under [`BUDGET_GZIPPED_BYTES`] (stated in the README). A budget on sizes
+//! is deterministic, unlike timings, so it is a test; `benches/assets.rs` prints the figures.
+
+use journey_e2e::{Result, dist_dir};
+
+/// 200 KB gzipped for everything the browser downloads to run the console.
+const BUDGET_GZIPPED_BYTES: u64 = 200 * 1024;
+
+#[test]
+fn release_build_fits_the_download_budget() -> Result<()> {
+    let assets = journey_e2e::assets::measure(&dist_dir()?)?;
+    assert!(assets.iter().any(|a| a.name.ends_with(".wasm")), "no .wasm in dist/: {assets:?}");
+    assert!(assets.iter().any(|a| a.name.ends_with(".js")), "no .js in dist/: {assets:?}");
+    assert!(assets.iter().any(|a| a.name.ends_with(".css")), "no .css in dist/: {assets:?}");
+    let total: u64 = assets.iter().map(|a| a.gzipped).sum();
+    assert!(
+        total <= BUDGET_GZIPPED_BYTES,
+        "the console downloads {total} bytes gzipped, over the {BUDGET_GZIPPED_BYTES}-byte budget: {assets:#?}"
+    );
+    Ok(())
+}

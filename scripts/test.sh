@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets up the tools (skipping those already present), then runs every test, in three layers:
+#   1. native   cargo test of the whole workspace (rules, server over HTTP)
+#   2. browser  wasm-bindgen-test in headless Chromium (rules crate vectors, console components)
+#   3. e2e      the real server serving the real release build, driven through chromedriver
+# A failure in any layer stops the run with a line naming that layer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+
+layer() {
+  local name=$1; shift
+  printf '\n======== layer %s ========\n' "$name"
+  if ! "$@"; then
+    printf '\nFAILED: layer %s (%s)\n' "$name" "$*" >&2
+    exit 1
+  fi
+}
+
+layer "1/3 native: cargo test --workspace" \
+  cargo test --workspace --exclude journey-e2e
+layer "2/3 browser: wasm-bindgen-test in headless Chromium" \
+  cargo test --target wasm32-unknown-unknown -p journey-core -p journey-console
+layer "3/3 e2e: release build" \
+  trunk build --release --offline
+layer "3/3 e2e: Chromium against the real server" \
+  cargo test -p journey-e2e -- --test-threads=1
+
+printf '\nAll three layers passed.\n'
