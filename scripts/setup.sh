@@ -3,7 +3,8 @@
 # there at the right version, so a second run takes seconds. Safe to run again at any time.
 #
 #   wasm32 target · Trunk 0.21.14 · wasm-bindgen CLI = the wasm-bindgen in Cargo.lock ·
-#   wasm-opt from npm's binaryen (node_modules) · Chromium + chromedriver (Debian) · crates
+#   wasm-opt from npm's binaryen (node_modules) · Chromium + chromedriver (Debian) ·
+#   schemathesis (PyPI, in .venv) · crates
 #
 # Why these and not others: see ../shared/toolchain.md (Trunk 0.22 needs a newer rustc;
 # Debian's binaryen is too old for today's wasm; Trunk must never download a tool itself).
@@ -53,6 +54,14 @@ fi
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
   say "installing Chromium and chromedriver"
   apt_install chromium chromium-driver
+fi
+
+# schemathesis fuzzes the API against its OpenAPI document (layer 3 of scripts/test.sh).
+SCHEMATHESIS_VERSION=4.32.5
+if [ "$(.venv/bin/st --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+  say "installing schemathesis $SCHEMATHESIS_VERSION into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 # Trunk builds with --offline, so every crate must be in the local registry first.

@@ -125,7 +125,9 @@ impl TestServer {
     /// file and serving the release build.
     pub async fn start() -> Result<Self> {
         let data = tempfile::tempdir()?;
-        let config = journey_server::Config::for_tests(data.path().join("journeys.db"), dist_dir()?);
+        // The demo workspace, smaller than the product's default so each test seeds in moments.
+        let config = journey_server::Config::for_tests(data.path().join("journeys.db"), dist_dir()?)
+            .with_demo_contacts(3_000);
         let server = journey_server::spawn(config).await?;
         Ok(Self { server, _data: data })
     }
