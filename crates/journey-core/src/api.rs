@@ -1,0 +1,344 @@
+//! The JSON API's request and response bodies, shared by the browser and the server. Plain
+//! serde structs (no I/O); instants serialize as RFC 3339 text.
+//!
+//! Error bodies are [`ApiError`]; their `code` is one of the [`codes`].
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::journey::{
+    AudienceMode, Attributes, ContactId, DatasetId, JourneyDefinition, JourneyId, TriggerKind,
+};
+use crate::membership::Generation;
+use crate::plan::{ActivationCounts, ActivationMode, NextRun, WaitHandling};
+use crate::snapshot::NodeCount;
+use crate::state::JourneyState;
+
+/// `GET /api/journeys`: the list, and the count per state (for the tabs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyListResponse {
+    /// The journeys.
+    pub rows: Vec<JourneyRow>,
+    /// How many journeys per state.
+    pub counts: StateCounts,
+}
+
+/// One journey in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyRow {
+    /// Its id.
+    pub id: JourneyId,
+    /// Its name.
+    pub name: String,
+    /// Its state.
+    pub state: JourneyState,
+    /// The trigger's kind.
+    pub trigger_kind: TriggerKind,
+    /// The trigger's audience mode.
+    pub audience: AudienceMode,
+    /// The schedule in words, without the zone ("Every day at 14:00", "On each event").
+    pub schedule_text: String,
+    /// The IANA zone.
+    pub time_zone: String,
+    /// Live memberships.
+    pub contacts_in_journey: u64,
+    /// The last audience run.
+    #[serde(default)]
+    pub last_run_at: Option<Timestamp>,
+    /// When it was paused (Paused, or Stopped after a pause).
+    #[serde(default)]
+    pub paused_at: Option<Timestamp>,
+    /// When it was stopped.
+    #[serde(default)]
+    pub stopped_at: Option<Timestamp>,
+}
+
+/// Journeys per state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StateCounts {
+    /// Active.
+    pub active: u64,
+    /// Scheduled.
+    pub scheduled: u64,
+    /// Paused.
+    pub paused: u64,
+    /// Stopped.
+    pub stopped: u64,
+    /// Draft.
+    pub draft: u64,
+    /// Completed.
+    pub completed: u64,
+}
+
+impl StateCounts {
+    /// The count for one state.
+    pub fn get(&self, state: JourneyState) -> u64 {
+        match state {
+            JourneyState::Active => self.active,
+            JourneyState::Scheduled => self.scheduled,
+            JourneyState::Paused => self.paused,
+            JourneyState::Stopped => self.stopped,
+            JourneyState::Draft => self.draft,
+            JourneyState::Completed => self.completed,
+        }
+    }
+
+    /// Adds one journey in `state`.
+    pub fn add(&mut self, state: JourneyState) {
+        let c = match state {
+            JourneyState::Active => &mut self.active,
+            JourneyState::Scheduled => &mut self.scheduled,
+            JourneyState::Paused => &mut self.paused,
+            JourneyState::Stopped => &mut self.stopped,
+            JourneyState::Draft => &mut self.draft,
+            JourneyState::Completed => &mut self.completed,
+        };
+        *c = c.saturating_add(1);
+    }
+}
+
+/// `GET /api/journeys/{id}`: the journey page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyDetail {
+    /// Its id.
+    pub id: JourneyId,
+    /// Its version (send it back as `expected_version`).
+    pub version: u64,
+    /// Its name.
+    pub name: String,
+    /// Its state.
+    pub state: JourneyState,
+    /// The definition.
+    pub definition: JourneyDefinition,
+    /// Live memberships per node.
+    pub node_counts: Vec<NodeCount>,
+    /// The schedule in words, without the zone.
+    pub schedule_text: String,
+    /// The activity log, oldest first.
+    pub activity: Vec<ActivityEntry>,
+    /// The current generation.
+    pub generation: Generation,
+    /// The next scheduled audience run, if any.
+    #[serde(default)]
+    pub next_run_at: Option<Timestamp>,
+    /// When it was frozen (Paused or Stopped).
+    #[serde(default)]
+    pub frozen_at: Option<Timestamp>,
+    /// The last audience run.
+    #[serde(default)]
+    pub last_run_at: Option<Timestamp>,
+}
+
+/// One line of the activity log: who did what, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    /// When.
+    pub at: Timestamp,
+    /// Who ("system" for the runner).
+    pub actor: String,
+    /// The state before (none at creation).
+    #[serde(default)]
+    pub from: Option<JourneyState>,
+    /// The state after.
+    pub to: JourneyState,
+    /// Resume or Restart, for activations.
+    #[serde(default)]
+    pub mode: Option<ActivationMode>,
+    /// The activation's counts.
+    #[serde(default)]
+    pub counts: Option<ActivationCounts>,
+}
+
+/// `POST /api/journeys/{id}/activate`. Send an `Idempotency-Key` header (or the
+/// `idempotency_key` field): the same key returns the first answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivateRequest {
+    /// Resume or Restart.
+    pub mode: ActivationMode,
+    /// Wait handling (Resume; default keep_deadlines).
+    #[serde(default)]
+    pub wait_handling: WaitHandling,
+    /// The version the summary was computed from; a different current version is a 409.
+    pub expected_version: u64,
+    /// An idempotency key, if not sent as a header.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+/// The answer to an activation: the journey now, and the server's own counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivateResponse {
+    /// The journey after activation.
+    pub journey: JourneyDetail,
+    /// What the activation did.
+    pub counts: ActivationCounts,
+    /// The next audience run.
+    pub next_run: NextRun,
+    /// The activation instant the server planned at.
+    pub plan_at: Timestamp,
+}
+
+/// `POST /api/journeys/{id}/pause`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseRequest {
+    /// The version the page showed; a different current version is a 409.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+}
+
+/// `POST /api/journeys/{id}/stop`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopRequest {
+    /// The version the page showed; a different current version is a 409.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+}
+
+/// `POST /api/journeys`: a new journey (a Draft unless `publish`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateJourneyRequest {
+    /// The definition.
+    #[serde(flatten)]
+    pub definition: JourneyDefinition,
+    /// Publish at once (Scheduled or Active).
+    #[serde(default)]
+    pub publish: bool,
+}
+
+/// The answer to a creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateJourneyResponse {
+    /// The new journey's id.
+    pub id: JourneyId,
+    /// Its state.
+    pub state: JourneyState,
+    /// Its version.
+    pub version: u64,
+}
+
+/// An error body: `{"error": {"code": ..., "message": ..., "current_version": ...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// The error.
+    pub error: ErrorBody,
+}
+
+impl ApiError {
+    /// An error with a code and a sentence a person can read.
+    pub fn new(code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            error: ErrorBody {
+                code: code.to_string(),
+                message: message.into(),
+                current_version: None,
+                current_state: None,
+            },
+        }
+    }
+}
+
+/// The error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A stable code, one of [`codes`].
+    pub code: String,
+    /// A sentence a person can read.
+    pub message: String,
+    /// The journey's current version (on conflicts).
+    #[serde(default)]
+    pub current_version: Option<u64>,
+    /// The journey's current state (on conflicts).
+    #[serde(default)]
+    pub current_state: Option<JourneyState>,
+}
+
+/// Stable error codes.
+pub mod codes {
+    /// 404: no such journey, contact or data set.
+    pub const NOT_FOUND: &str = "not_found";
+    /// 409: `expected_version` is not the current version.
+    pub const VERSION_CONFLICT: &str = "version_conflict";
+    /// 409: the action is not allowed in the journey's state.
+    pub const INVALID_TRANSITION: &str = "invalid_transition";
+    /// 400/422: the request body or definition is invalid.
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    /// 422: the definition does not validate.
+    pub const INVALID_DEFINITION: &str = "invalid_definition";
+    /// 500: something went wrong on the server.
+    pub const INTERNAL: &str = "internal";
+}
+
+/// A contact to create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewContact {
+    /// Email address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Phone number.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Attributes.
+    #[serde(default)]
+    pub attributes: Attributes,
+    /// Subscribed (default true).
+    #[serde(default = "yes")]
+    pub subscribed: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `POST /api/contacts`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateContactsRequest {
+    /// The contacts.
+    pub contacts: Vec<NewContact>,
+}
+
+/// The ids of created contacts, in request order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateContactsResponse {
+    /// The ids.
+    pub ids: Vec<ContactId>,
+}
+
+/// `POST /api/contacts/{id}/subscription`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetSubscriptionRequest {
+    /// Subscribed or not.
+    pub subscribed: bool,
+}
+
+/// `POST /api/datasets`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateDatasetRequest {
+    /// Its name.
+    pub name: String,
+}
+
+/// The answer to a data-set creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateDatasetResponse {
+    /// Its id.
+    pub id: DatasetId,
+}
+
+/// `POST /api/datasets/{id}/contacts`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddToDatasetRequest {
+    /// The contacts to add.
+    pub contact_ids: Vec<ContactId>,
+}
+
+/// `POST /api/events`: an event for a contact (default: now).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRequest {
+    /// The contact.
+    pub contact_id: ContactId,
+    /// The event's name.
+    pub name: String,
+    /// When it happened (default: when received).
+    #[serde(default)]
+    pub at: Option<Timestamp>,
+}

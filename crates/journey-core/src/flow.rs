@@ -1,0 +1,256 @@
+//! How one membership moves: the pure step function the server's runner calls.
+//!
+//! The runner loads a live membership, calls [`step`], carries out the returned [`Step`]
+//! (inserting a message into the log under its [`MessageKey`] *before* handing it to the
+//! channel, so a retry finds the key and sends nothing), stores the new position, and calls
+//! [`step`] again until it returns [`Step::Wait`] or the membership ends.
+//!
+//! Rules:
+//!
+//! - A contact that is no longer subscribed exits (reason `unsubscribed`) at its next step;
+//!   it is never sent anything.
+//! - Wait deadlines are **rounded up to the whole minute**: a wait of N minutes that starts at
+//!   `now` ends at `ceil_to_minute(now) + N minutes` (see [`wait_deadline`]). So every pending
+//!   deadline is a whole minute, and the snapshot's per-minute buckets are exact.
+//! - A waiting membership moves on when `until <= now`.
+//! - A condition on an event (`did_event`) is true when the contact did the event since it
+//!   entered this membership: the runner passes those event names in [`ContactFacts`].
+//! - A send or wait whose `next` is empty completes the membership; a condition branch that is
+//!   empty exits it (reason `condition`); an exit node exits it (reason `exit_node`); a node
+//!   that no longer exists exits it (reason `node_missing`).
+//!
+//! ```
+//! use std::collections::BTreeSet;
+//! use journey_core::flow::{step, wait_deadline, ContactFacts, Position, Step};
+//! use journey_core::journey::*;
+//! use journey_core::membership::*;
+//!
+//! let def = JourneyDefinition {
+//!     name: "Cart".into(),
+//!     time_zone: "UTC".into(),
+//!     trigger: Trigger {
+//!         source: TriggerSource::Event { event_name: "cart_abandoned".into() },
+//!         audience: AudienceMode::AllUsers,
+//!         schedule: None,
+//!     },
+//!     entry: NodeId::new("wait"),
+//!     nodes: vec![
+//!         Node::new("wait", NodeKind::Wait { minutes: 60, next: Some(NodeId::new("nudge")) }),
+//!         Node::new("nudge", NodeKind::Send { channel: Channel::Sms, template: "cart".into(), next: None }),
+//!     ],
+//! };
+//! let now: jiff::Timestamp = "2026-01-01T10:00:30Z".parse()?;
+//! let attributes = Attributes::new();
+//! let events = BTreeSet::new();
+//! let contact = ContactFacts { attributes: &attributes, subscribed: true, events_since_entry: &events };
+//! let pos = Position {
+//!     journey_id: JourneyId(1),
+//!     contact_id: ContactId(7),
+//!     generation: Generation(1),
+//!     iteration: Iteration(1),
+//!     node: NodeId::new("wait"),
+//!     status: MembershipStatus::Ready,
+//! };
+//! // Arriving at a wait: the deadline is the whole minute 10:01 plus 60 minutes.
+//! assert_eq!(step(&def, &pos, now, &contact), Step::Wait { until: "2026-01-01T11:01:00Z".parse()? });
+//! assert_eq!(wait_deadline(now, 60), Some("2026-01-01T11:01:00Z".parse()?));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::journey::{
+    Attributes, Channel, Condition, ContactId, JourneyDefinition, JourneyId, NodeId, NodeKind,
+};
+use crate::membership::{ExitReason, Generation, Iteration, MembershipStatus, MessageKey};
+
+/// What the step function needs to know about the contact.
+#[derive(Debug, Clone, Copy)]
+pub struct ContactFacts<'a> {
+    /// Its attributes now.
+    pub attributes: &'a Attributes,
+    /// Whether it is subscribed now.
+    pub subscribed: bool,
+    /// Names of the events it did since it entered this membership.
+    pub events_since_entry: &'a BTreeSet<String>,
+}
+
+/// Where a membership is (the parts of a [`crate::membership::Membership`] a step needs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// The journey.
+    pub journey_id: JourneyId,
+    /// The contact.
+    pub contact_id: ContactId,
+    /// The membership's generation.
+    pub generation: Generation,
+    /// The membership's iteration.
+    pub iteration: Iteration,
+    /// Its current node.
+    pub node: NodeId,
+    /// Its status.
+    pub status: MembershipStatus,
+}
+
+impl From<&crate::membership::Membership> for Position {
+    fn from(m: &crate::membership::Membership) -> Position {
+        Position {
+            journey_id: m.journey_id,
+            contact_id: m.contact_id,
+            generation: m.generation,
+            iteration: m.iteration,
+            node: m.node.clone(),
+            status: m.status,
+        }
+    }
+}
+
+/// What to do with one membership now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// Send one message (unless its key is already in the log), then go to `then` with status
+    /// ready, or complete the membership when `then` is empty.
+    Send {
+        /// The message log's key.
+        key: MessageKey,
+        /// The channel.
+        channel: Channel,
+        /// The template.
+        template: String,
+        /// The next node, or none: the membership completes.
+        then: Option<NodeId>,
+    },
+    /// Stay (or start waiting) at the current node until this instant.
+    Wait {
+        /// The deadline.
+        until: Timestamp,
+    },
+    /// Move to this node, status ready.
+    Move {
+        /// The node.
+        to: NodeId,
+    },
+    /// Mark the membership completed.
+    Complete,
+    /// Mark the membership exited.
+    Exit {
+        /// Why.
+        reason: ExitReason,
+    },
+    /// Nothing to do: the membership has already ended.
+    Finished,
+}
+
+/// Rounds an instant up to the whole minute (UTC seconds divisible by 60, no fraction).
+///
+/// ```
+/// use journey_core::flow::ceil_to_minute;
+/// let t: jiff::Timestamp = "2026-01-01T10:00:00.5Z".parse().unwrap();
+/// assert_eq!(ceil_to_minute(t), Some("2026-01-01T10:01:00Z".parse().unwrap()));
+/// let t: jiff::Timestamp = "2026-01-01T10:00:00Z".parse().unwrap();
+/// assert_eq!(ceil_to_minute(t), Some(t));
+/// ```
+pub fn ceil_to_minute(t: Timestamp) -> Option<Timestamp> {
+    let ns = t.as_nanosecond();
+    let minute: i128 = 60_000_000_000;
+    let floor = ns.div_euclid(minute) * minute;
+    let ceil = if floor == ns { ns } else { floor + minute };
+    Timestamp::from_nanosecond(ceil).ok()
+}
+
+/// Rounds an instant down to the whole minute.
+pub fn floor_to_minute(t: Timestamp) -> Timestamp {
+    let minute: i128 = 60_000_000_000;
+    let ns = t.as_nanosecond();
+    Timestamp::from_nanosecond(ns.div_euclid(minute) * minute).unwrap_or(t)
+}
+
+/// The deadline of a wait of `minutes` that starts at `now`: `ceil_to_minute(now) + minutes`.
+/// `None` only past the end of the supported calendar (year 9999).
+pub fn wait_deadline(now: Timestamp, minutes: u32) -> Option<Timestamp> {
+    let start = ceil_to_minute(now)?;
+    start.checked_add(jiff::SignedDuration::from_mins(i64::from(minutes))).ok()
+}
+
+/// What to do with the membership at `position`, at `now`.
+///
+/// Never panics; a position on a node that no longer exists exits with `node_missing`.
+pub fn step(
+    definition: &JourneyDefinition,
+    position: &Position,
+    now: Timestamp,
+    contact: &ContactFacts<'_>,
+) -> Step {
+    match position.status {
+        MembershipStatus::Completed | MembershipStatus::Exited { .. } => return Step::Finished,
+        MembershipStatus::Waiting { until } if until > now => return Step::Wait { until },
+        _ => {}
+    }
+    if !contact.subscribed {
+        return Step::Exit { reason: ExitReason::Unsubscribed };
+    }
+    let Some(node) = definition.node(&position.node) else {
+        return Step::Exit { reason: ExitReason::NodeMissing };
+    };
+    let to = |next: &Option<NodeId>| match next {
+        Some(n) => Step::Move { to: n.clone() },
+        None => Step::Complete,
+    };
+    match (&node.kind, position.status) {
+        // A wait that is over.
+        (NodeKind::Wait { next, .. }, MembershipStatus::Waiting { .. }) => to(next),
+        (_, MembershipStatus::Waiting { .. }) => {
+            // Waiting at a node that is not (or no longer) a wait: the wait is over; carry out
+            // the node as if just arrived.
+            ready_step(definition, position, node, now, contact)
+        }
+        _ => ready_step(definition, position, node, now, contact),
+    }
+}
+
+fn ready_step(
+    _definition: &JourneyDefinition,
+    position: &Position,
+    node: &crate::journey::Node,
+    now: Timestamp,
+    contact: &ContactFacts<'_>,
+) -> Step {
+    match &node.kind {
+        NodeKind::Send { channel, template, next } => Step::Send {
+            key: MessageKey {
+                journey_id: position.journey_id,
+                generation: position.generation,
+                iteration: position.iteration,
+                contact_id: position.contact_id,
+                node_id: node.id.clone(),
+            },
+            channel: *channel,
+            template: template.clone(),
+            then: next.clone(),
+        },
+        NodeKind::Wait { minutes, next } => match wait_deadline(now, *minutes) {
+            Some(until) => Step::Wait { until },
+            None => match next {
+                Some(n) => Step::Move { to: n.clone() },
+                None => Step::Complete,
+            },
+        },
+        NodeKind::Condition { condition, yes, no } => {
+            let pass = match condition {
+                Condition::Attribute { test } => test.matches(contact.attributes),
+                Condition::DidEvent { event_name } => {
+                    contact.events_since_entry.contains(event_name)
+                }
+            };
+            match if pass { yes } else { no } {
+                Some(n) => Step::Move { to: n.clone() },
+                None => Step::Exit { reason: ExitReason::Condition },
+            }
+        }
+        NodeKind::Exit => Step::Exit { reason: ExitReason::ExitNode },
+    }
+}

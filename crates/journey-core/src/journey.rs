@@ -1,0 +1,673 @@
+//! The journey as designed: its trigger (who enters, and when) and its nodes (what happens to
+//! each contact), and the checks a definition must pass before it is published.
+//!
+//! Rules written here (the spec is silent on them):
+//!
+//! - A node's `next` (or a condition branch) may be empty: after a send or a wait that leads
+//!   nowhere the membership is **completed**; a condition branch that leads nowhere means the
+//!   contacts on it **exit** with reason `condition`.
+//! - Every node must be reachable from the entry, ids are unique, and the graph is acyclic.
+//! - Attribute tests compare text case-insensitively after trimming spaces; `exists` means
+//!   present and not blank.
+//! - Dataset and segment triggers need a schedule; event triggers must not have one.
+//! - Sizes are bounded (nodes, text lengths), so a snapshot that carries the definition stays
+//!   small (see [`MAX_NODES`], [`MAX_TEXT`]).
+//!
+//! ```
+//! use journey_core::journey::*;
+//! use journey_core::schedule::{Frequency, Schedule, ScheduleEnd};
+//! use jiff::civil::{date, time};
+//!
+//! let def = JourneyDefinition {
+//!     name: "Onboarding series".into(),
+//!     time_zone: "Asia/Kolkata".into(),
+//!     trigger: Trigger {
+//!         source: TriggerSource::Dataset { dataset_id: DatasetId(7), name: "Signups".into() },
+//!         audience: AudienceMode::NewUsers,
+//!         schedule: Some(Schedule::Recurring {
+//!             frequency: Frequency::Daily,
+//!             time_of_day: time(14, 0, 0, 0),
+//!             start_date: date(2026, 1, 1),
+//!             end: ScheduleEnd::Never,
+//!         }),
+//!     },
+//!     entry: NodeId::new("welcome"),
+//!     nodes: vec![
+//!         Node::new("welcome", NodeKind::Send {
+//!             channel: Channel::Email,
+//!             template: "welcome-v2".into(),
+//!             next: Some(NodeId::new("wait")),
+//!         }),
+//!         Node::new("wait", NodeKind::Wait { minutes: 2 * 24 * 60, next: Some(NodeId::new("tips")) }),
+//!         Node::new("tips", NodeKind::Send { channel: Channel::Push, template: "tips".into(), next: None }),
+//!     ],
+//! };
+//! def.validate()?;
+//! # Ok::<(), DefinitionError>(())
+//! ```
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::schedule::{Schedule, ScheduleError};
+use crate::zone::Zone;
+
+/// A contact's attributes: name to text value.
+pub type Attributes = BTreeMap<String, String>;
+
+/// The most nodes a journey may have.
+pub const MAX_NODES: usize = 200;
+/// The longest name, label, template, attribute, value or event name, in bytes.
+pub const MAX_TEXT: usize = 200;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A journey's id (serialized as a number).
+    JourneyId
+);
+id_type!(
+    /// A contact's id (serialized as a number).
+    ContactId
+);
+id_type!(
+    /// A data set's id (serialized as a number).
+    DatasetId
+);
+id_type!(
+    /// A saved segment's id (serialized as a number).
+    SegmentId
+);
+
+/// A node's id within its journey (serialized as a string), e.g. `"welcome"`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NodeId(pub String);
+
+impl NodeId {
+    /// A node id from text.
+    pub fn new(id: impl Into<String>) -> NodeId {
+        NodeId(id.into())
+    }
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A journey as designed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyDefinition {
+    /// The journey's name.
+    pub name: String,
+    /// The IANA time zone its schedule is in, e.g. `Asia/Kolkata`.
+    pub time_zone: String,
+    /// Who enters, and when.
+    pub trigger: Trigger,
+    /// The first node after the trigger.
+    pub entry: NodeId,
+    /// The nodes, in any order.
+    pub nodes: Vec<Node>,
+}
+
+/// The entry of a journey: who enters and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    /// Where the contacts come from.
+    pub source: TriggerSource,
+    /// New or all audience members at each run.
+    pub audience: AudienceMode,
+    /// When the audience runs (dataset and segment triggers; none for events).
+    #[serde(default)]
+    pub schedule: Option<Schedule>,
+}
+
+/// The kind of trigger, without its settings (for lists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerKind {
+    /// A data set.
+    Dataset,
+    /// A segment.
+    Segment,
+    /// An event.
+    Event,
+}
+
+impl TriggerKind {
+    /// "Data set", "Segment" or "Event".
+    pub fn label(self) -> &'static str {
+        match self {
+            TriggerKind::Dataset => "Data set",
+            TriggerKind::Segment => "Segment",
+            TriggerKind::Event => "Event",
+        }
+    }
+}
+
+/// Where a trigger's contacts come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TriggerSource {
+    /// A named list of contacts, evaluated at every scheduled run.
+    Dataset {
+        /// The data set's id.
+        dataset_id: DatasetId,
+        /// Its name, for display.
+        name: String,
+    },
+    /// A rule over contact attributes, evaluated at every scheduled run.
+    Segment {
+        /// A saved segment's id, if it is one.
+        #[serde(default)]
+        segment_id: Option<SegmentId>,
+        /// Its name, for display.
+        name: String,
+        /// The rule.
+        rule: SegmentRule,
+    },
+    /// A contact enters when an event of this name arrives for it.
+    Event {
+        /// The event's name.
+        event_name: String,
+    },
+}
+
+impl TriggerSource {
+    /// The kind of trigger.
+    pub fn kind(&self) -> TriggerKind {
+        match self {
+            TriggerSource::Dataset { .. } => TriggerKind::Dataset,
+            TriggerSource::Segment { .. } => TriggerKind::Segment,
+            TriggerSource::Event { .. } => TriggerKind::Event,
+        }
+    }
+}
+
+/// Which audience members enter at a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AudienceMode {
+    /// Only members that have not yet entered in the current generation.
+    #[default]
+    NewUsers,
+    /// Every member at every run (a new iteration), except those still in flight.
+    AllUsers,
+}
+
+impl AudienceMode {
+    /// "new users" or "all users".
+    pub fn label(self) -> &'static str {
+        match self {
+            AudienceMode::NewUsers => "new users",
+            AudienceMode::AllUsers => "all users",
+        }
+    }
+}
+
+/// A segment: contacts whose attributes pass every test (no test: every contact).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentRule {
+    /// The tests, all of which must pass.
+    pub all: Vec<AttributeTest>,
+}
+
+impl SegmentRule {
+    /// Whether a contact with these attributes is in the segment.
+    ///
+    /// ```
+    /// use journey_core::journey::{Attributes, AttributeTest, SegmentRule};
+    /// let rule = SegmentRule { all: vec![
+    ///     AttributeTest::Equals { attribute: "plan".into(), value: "Pro".into() },
+    ///     AttributeTest::Exists { attribute: "email".into() },
+    /// ]};
+    /// let mut a = Attributes::new();
+    /// a.insert("plan".into(), " pro ".into());
+    /// assert!(!rule.matches(&a));
+    /// a.insert("email".into(), "a@example.com".into());
+    /// assert!(rule.matches(&a));
+    /// ```
+    pub fn matches(&self, attributes: &Attributes) -> bool {
+        self.all.iter().all(|t| t.matches(attributes))
+    }
+}
+
+/// A test on one attribute. Text is compared case-insensitively, ignoring surrounding spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum AttributeTest {
+    /// The attribute equals the value.
+    Equals {
+        /// The attribute's name.
+        attribute: String,
+        /// The value.
+        value: String,
+    },
+    /// The attribute contains the value.
+    Contains {
+        /// The attribute's name.
+        attribute: String,
+        /// The value.
+        value: String,
+    },
+    /// The attribute is present and not blank.
+    Exists {
+        /// The attribute's name.
+        attribute: String,
+    },
+}
+
+impl AttributeTest {
+    /// The attribute's name.
+    pub fn attribute(&self) -> &str {
+        match self {
+            AttributeTest::Equals { attribute, .. }
+            | AttributeTest::Contains { attribute, .. }
+            | AttributeTest::Exists { attribute } => attribute,
+        }
+    }
+
+    /// Whether the attributes pass the test.
+    ///
+    /// ```
+    /// use journey_core::journey::{Attributes, AttributeTest};
+    /// let mut a = Attributes::new();
+    /// a.insert("city".into(), "New Delhi".into());
+    /// let t = AttributeTest::Contains { attribute: "city".into(), value: "delhi".into() };
+    /// assert!(t.matches(&a));
+    /// assert!(!AttributeTest::Exists { attribute: "phone".into() }.matches(&a));
+    /// ```
+    pub fn matches(&self, attributes: &Attributes) -> bool {
+        let Some(found) = attributes.get(self.attribute()) else { return false };
+        let found = found.trim().to_lowercase();
+        match self {
+            AttributeTest::Equals { value, .. } => found == value.trim().to_lowercase(),
+            AttributeTest::Contains { value, .. } => found.contains(&value.trim().to_lowercase()),
+            AttributeTest::Exists { .. } => !found.is_empty(),
+        }
+    }
+}
+
+/// One step of a journey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    /// Its id, unique in the journey.
+    pub id: NodeId,
+    /// A label for the diagram.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// What it does.
+    pub kind: NodeKind,
+}
+
+impl Node {
+    /// A node without a label.
+    pub fn new(id: impl Into<String>, kind: NodeKind) -> Node {
+        Node { id: NodeId::new(id), label: None, kind }
+    }
+
+    /// The nodes this one leads to.
+    pub fn successors(&self) -> Vec<&NodeId> {
+        match &self.kind {
+            NodeKind::Send { next, .. } | NodeKind::Wait { next, .. } => next.iter().collect(),
+            NodeKind::Condition { yes, no, .. } => yes.iter().chain(no.iter()).collect(),
+            NodeKind::Exit => Vec::new(),
+        }
+    }
+}
+
+/// A message channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Email.
+    Email,
+    /// SMS.
+    Sms,
+    /// Mobile push.
+    Push,
+    /// WhatsApp.
+    Whatsapp,
+}
+
+impl Channel {
+    /// "Email", "SMS", "Push" or "WhatsApp".
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Email => "Email",
+            Channel::Sms => "SMS",
+            Channel::Push => "Push",
+            Channel::Whatsapp => "WhatsApp",
+        }
+    }
+}
+
+/// What a node does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NodeKind {
+    /// Sends one message, then moves on (none: the membership completes).
+    Send {
+        /// The channel.
+        channel: Channel,
+        /// The template's name.
+        template: String,
+        /// The next node.
+        #[serde(default)]
+        next: Option<NodeId>,
+    },
+    /// Waits a number of minutes, then moves on (none: the membership completes).
+    Wait {
+        /// How long, from 1 minute to [`MAX_WAIT_MINUTES`].
+        minutes: u32,
+        /// The next node.
+        #[serde(default)]
+        next: Option<NodeId>,
+    },
+    /// A yes/no split (an empty branch: the contact exits with reason `condition`).
+    Condition {
+        /// The test.
+        condition: Condition,
+        /// Where contacts that pass go.
+        #[serde(default)]
+        yes: Option<NodeId>,
+        /// Where the others go.
+        #[serde(default)]
+        no: Option<NodeId>,
+    },
+    /// The contact leaves the journey.
+    Exit,
+}
+
+/// The longest wait: one year.
+pub const MAX_WAIT_MINUTES: u32 = 366 * 24 * 60;
+
+/// The test of a condition node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Condition {
+    /// An attribute test.
+    Attribute {
+        /// The test.
+        test: AttributeTest,
+    },
+    /// Whether the contact did an event since it entered this membership.
+    DidEvent {
+        /// The event's name.
+        event_name: String,
+    },
+}
+
+/// The first problem found in a definition, in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DefinitionError {
+    /// The name is blank.
+    #[error("The journey needs a name.")]
+    EmptyName,
+    /// Some text is too long.
+    #[error("The {what} is too long (at most {max} characters).", max = MAX_TEXT)]
+    TooLong {
+        /// What it is, e.g. "journey name".
+        what: String,
+    },
+    /// Some required text is blank.
+    #[error("The {what} must not be empty.")]
+    Blank {
+        /// What it is.
+        what: String,
+    },
+    /// Too many nodes.
+    #[error("A journey can have at most {max} nodes (this one has {0}).", max = MAX_NODES)]
+    TooManyNodes(usize),
+    /// The journey has no node.
+    #[error("The journey needs at least one step after the trigger.")]
+    NoNodes,
+    /// Two nodes share an id.
+    #[error("Two steps have the same id \"{0}\".")]
+    DuplicateNode(NodeId),
+    /// A reference to a node that does not exist.
+    #[error("Step \"{from}\" leads to \"{to}\", which does not exist.")]
+    UnknownNode {
+        /// The referring node ("trigger" for the entry).
+        from: String,
+        /// The missing node.
+        to: NodeId,
+    },
+    /// A cycle in the graph.
+    #[error("The journey loops back to step \"{0}\"; a journey must not contain a loop.")]
+    Cycle(NodeId),
+    /// A node the entry does not lead to.
+    #[error("Step \"{0}\" cannot be reached from the trigger.")]
+    Unreachable(NodeId),
+    /// A dataset or segment trigger without a schedule.
+    #[error("A {0} trigger needs a schedule.")]
+    MissingSchedule(String),
+    /// An event trigger with a schedule.
+    #[error("An event trigger runs on each event and cannot have a schedule.")]
+    ScheduleOnEventTrigger,
+    /// The schedule is invalid.
+    #[error("{0}")]
+    Schedule(#[from] ScheduleError),
+    /// A wait of 0 minutes or more than a year.
+    #[error("Step \"{0}\" must wait between 1 minute and 366 days.")]
+    InvalidWait(NodeId),
+    /// The zone is empty, or (from [`JourneyDefinition::validate_with_zone`]) not the given one.
+    #[error("\"{0}\" is not a known IANA time zone.")]
+    UnknownZone(String),
+}
+
+impl JourneyDefinition {
+    /// The node with this id.
+    pub fn node(&self, id: &NodeId) -> Option<&Node> {
+        self.nodes.iter().find(|n| &n.id == id)
+    }
+
+    /// Checks the definition; the first problem, in words. Whether `time_zone` is a real IANA
+    /// zone needs a database: the caller builds a [`Zone`] and calls
+    /// [`JourneyDefinition::validate_with_zone`].
+    ///
+    /// ```
+    /// use journey_core::journey::*;
+    /// let def = JourneyDefinition {
+    ///     name: "Cart".into(),
+    ///     time_zone: "UTC".into(),
+    ///     trigger: Trigger {
+    ///         source: TriggerSource::Event { event_name: "cart_abandoned".into() },
+    ///         audience: AudienceMode::AllUsers,
+    ///         schedule: None,
+    ///     },
+    ///     entry: NodeId::new("a"),
+    ///     nodes: vec![Node::new("a", NodeKind::Wait { minutes: 60, next: Some(NodeId::new("b")) })],
+    /// };
+    /// assert_eq!(def.validate().unwrap_err().to_string(), "Step \"a\" leads to \"b\", which does not exist.");
+    /// ```
+    pub fn validate(&self) -> Result<(), DefinitionError> {
+        check_text("journey name", &self.name)?;
+        check_text("time zone", &self.time_zone)?;
+        match (&self.trigger.source, &self.trigger.schedule) {
+            (TriggerSource::Event { event_name }, schedule) => {
+                check_text("event name", event_name)?;
+                if schedule.is_some() {
+                    return Err(DefinitionError::ScheduleOnEventTrigger);
+                }
+            }
+            (source, None) => {
+                return Err(DefinitionError::MissingSchedule(
+                    source.kind().label().to_lowercase(),
+                ));
+            }
+            (source, Some(schedule)) => {
+                match source {
+                    TriggerSource::Dataset { name, .. } => check_text("data set name", name)?,
+                    TriggerSource::Segment { name, rule, .. } => {
+                        check_text("segment name", name)?;
+                        for t in &rule.all {
+                            check_test(t)?;
+                        }
+                    }
+                    TriggerSource::Event { .. } => {}
+                }
+                schedule.validate()?;
+            }
+        }
+        if self.nodes.is_empty() {
+            return Err(DefinitionError::NoNodes);
+        }
+        if self.nodes.len() > MAX_NODES {
+            return Err(DefinitionError::TooManyNodes(self.nodes.len()));
+        }
+        let mut index: HashMap<&NodeId, usize> = HashMap::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            check_text("step id", &node.id.0)?;
+            if let Some(label) = &node.label {
+                check_len("step label", label)?;
+            }
+            if index.insert(&node.id, i).is_some() {
+                return Err(DefinitionError::DuplicateNode(node.id.clone()));
+            }
+            match &node.kind {
+                NodeKind::Send { template, .. } => check_text("template name", template)?,
+                NodeKind::Wait { minutes, .. } => {
+                    if !(1..=MAX_WAIT_MINUTES).contains(minutes) {
+                        return Err(DefinitionError::InvalidWait(node.id.clone()));
+                    }
+                }
+                NodeKind::Condition { condition: Condition::Attribute { test }, .. } => {
+                    check_test(test)?
+                }
+                NodeKind::Condition { condition: Condition::DidEvent { event_name }, .. } => {
+                    check_text("event name", event_name)?
+                }
+                NodeKind::Exit => {}
+            }
+        }
+        if !index.contains_key(&self.entry) {
+            return Err(DefinitionError::UnknownNode {
+                from: "trigger".into(),
+                to: self.entry.clone(),
+            });
+        }
+        for node in &self.nodes {
+            for next in node.successors() {
+                if !index.contains_key(next) {
+                    return Err(DefinitionError::UnknownNode {
+                        from: node.id.0.clone(),
+                        to: next.clone(),
+                    });
+                }
+            }
+        }
+        // Depth-first search from the entry: a back edge is a cycle; unvisited nodes are
+        // unreachable. Iterative, so a long chain cannot overflow the stack.
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            Open,
+            Done,
+        }
+        let mut mark = vec![Mark::New; self.nodes.len()];
+        let start = index[&self.entry];
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        mark[start] = Mark::Open;
+        while let Some((i, child)) = stack.pop() {
+            let succ = self.nodes[i].successors();
+            if let Some(next) = succ.get(child) {
+                stack.push((i, child + 1));
+                let j = index[next];
+                match mark[j] {
+                    Mark::Open => return Err(DefinitionError::Cycle((*next).clone())),
+                    Mark::New => {
+                        mark[j] = Mark::Open;
+                        stack.push((j, 0));
+                    }
+                    Mark::Done => {}
+                }
+            } else {
+                mark[i] = Mark::Done;
+            }
+        }
+        if let Some(i) = mark.iter().position(|m| *m != Mark::Done) {
+            return Err(DefinitionError::Unreachable(self.nodes[i].id.clone()));
+        }
+        Ok(())
+    }
+
+    /// [`JourneyDefinition::validate`], plus: the zone is the journey's zone (the caller built
+    /// it from a database; names compare case-insensitively).
+    pub fn validate_with_zone(&self, zone: &Zone) -> Result<(), DefinitionError> {
+        self.validate()?;
+        if !zone.name().eq_ignore_ascii_case(self.time_zone.trim()) {
+            return Err(DefinitionError::UnknownZone(self.time_zone.clone()));
+        }
+        Ok(())
+    }
+
+    /// The wait nodes, in definition order.
+    pub fn wait_nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Wait { .. }))
+    }
+
+    /// Ids of all nodes, for quick membership checks.
+    pub fn node_ids(&self) -> HashSet<&NodeId> {
+        self.nodes.iter().map(|n| &n.id).collect()
+    }
+
+    /// The schedule in words ("Every day at 14:00"), "On each event" for event triggers, or
+    /// "No schedule".
+    pub fn schedule_text(&self) -> String {
+        match (&self.trigger.source, &self.trigger.schedule) {
+            (TriggerSource::Event { .. }, _) => "On each event".to_string(),
+            (_, Some(s)) => s.describe(),
+            (_, None) => "No schedule".to_string(),
+        }
+    }
+}
+
+fn check_len(what: &str, text: &str) -> Result<(), DefinitionError> {
+    if text.len() > MAX_TEXT {
+        return Err(DefinitionError::TooLong { what: what.to_string() });
+    }
+    Ok(())
+}
+
+fn check_text(what: &str, text: &str) -> Result<(), DefinitionError> {
+    if text.trim().is_empty() {
+        return Err(if what == "journey name" {
+            DefinitionError::EmptyName
+        } else {
+            DefinitionError::Blank { what: what.to_string() }
+        });
+    }
+    check_len(what, text)
+}
+
+fn check_test(test: &AttributeTest) -> Result<(), DefinitionError> {
+    check_text("attribute name", test.attribute())?;
+    match test {
+        AttributeTest::Equals { value, .. } | AttributeTest::Contains { value, .. } => {
+            check_len("attribute value", value)
+        }
+        AttributeTest::Exists { .. } => Ok(()),
+    }
+}
