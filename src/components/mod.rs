@@ -1,0 +1,11 @@
+//! The console's pieces. Each takes typed props and can be mounted alone (see `tests/`).
+
+pub mod activate_dialog;
+pub mod confirm_dialog;
+pub mod flow_diagram;
+pub mod modal;
+pub mod remote;
+pub mod shell;
+pub mod state_badge;
+pub mod state_tabs;
+pub mod summary_view;

@@ -1,0 +1,122 @@
+//! Small, pure formatting helpers: counts with thousands separators and instants with their zone.
+//!
+//! Journey-zone times are formatted by jiff with the journey's own zone (built by the rules
+//! crate from the snapshot's TZif bytes), so the console never depends on the browser's time
+//! zone database for the journey's clock. The viewer's own zone is the browser's
+//! (`Intl.DateTimeFormat().resolvedOptions().timeZone`) and its times are formatted by the
+//! browser. Both use the same shape, "Fri 2 Jan 2026, 14:00 IST", 24-hour clock.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use wasm_bindgen::JsValue;
+
+/// `12480` -> `"12,480"`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Signed variant of [`count`].
+pub fn signed_count(n: i64) -> String {
+    if n < 0 {
+        format!("-{}", count(n.unsigned_abs()))
+    } else {
+        count(n as u64)
+    }
+}
+
+/// `"1 contact"` / `"2,000 contacts"`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{} {many}", count(n)) }
+}
+
+/// An instant in a given zone: "Fri 2 Jan 2026, 14:00 IST".
+pub fn in_zone(at: Timestamp, tz: &TimeZone) -> String {
+    at.to_zoned_datetime(tz.clone()).strftime("%a %-d %b %Y, %H:%M %Z").to_string()
+}
+
+/// The current instant, from the browser's clock (jiff's own `now` is unavailable in wasm
+/// without its `js` feature).
+pub fn now() -> Timestamp {
+    Timestamp::from_millisecond(js_sys::Date::now() as i64).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// The viewer's IANA time zone, e.g. "Europe/Berlin"; "UTC" if the browser does not say.
+pub fn viewer_zone() -> String {
+    let fmt = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+    js_sys::Reflect::get(&fmt.resolved_options(), &JsValue::from_str("timeZone"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "UTC".to_string())
+}
+
+fn set(obj: &js_sys::Object, key: &str, value: &str) {
+    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), &JsValue::from_str(value));
+}
+
+/// An instant in the viewer's zone, formatted by the browser: "Fri 2 Jan 2026, 09:30 CET".
+pub fn in_viewer_zone(at: Timestamp) -> String {
+    browser_format(at, None, true)
+}
+
+/// An instant formatted by the browser in an IANA zone (the viewer's when `zone` is None).
+pub fn browser_format(at: Timestamp, zone: Option<&str>, weekday: bool) -> String {
+    let opts = js_sys::Object::new();
+    if weekday {
+        set(&opts, "weekday", "short");
+    }
+    set(&opts, "day", "numeric");
+    set(&opts, "month", "short");
+    set(&opts, "year", "numeric");
+    set(&opts, "hour", "2-digit");
+    set(&opts, "minute", "2-digit");
+    set(&opts, "hourCycle", "h23");
+    set(&opts, "timeZoneName", "short");
+    if let Some(z) = zone {
+        set(&opts, "timeZone", z);
+    }
+    let date = js_sys::Date::new(&JsValue::from_f64(at.as_millisecond() as f64));
+    String::from(date.to_locale_string("en-GB", &opts))
+}
+
+/// Parses an RFC 3339 instant from the API; `None` when absent or malformed.
+pub fn parse_instant(s: &str) -> Option<Timestamp> {
+    s.parse::<Timestamp>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(7), "7");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(12480), "12,480");
+        assert_eq!(count(100000), "100,000");
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(signed_count(-1234), "-1,234");
+        assert_eq!(plural(1, "contact", "contacts"), "1 contact");
+        assert_eq!(plural(2000, "contact", "contacts"), "2,000 contacts");
+    }
+
+    #[test]
+    fn journey_zone_format() {
+        let tz = TimeZone::fixed(jiff::tz::offset(5));
+        let at: Timestamp = "2026-01-02T09:00:00Z".parse().unwrap();
+        assert_eq!(in_zone(at, &tz), "Fri 2 Jan 2026, 14:00 +05");
+    }
+}

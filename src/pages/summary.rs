@@ -1,0 +1,6 @@
+use leptos::prelude::*;
+
+#[component]
+pub fn SummaryPage() -> impl IntoView {
+    view! { <p>"todo"</p> }
+}
