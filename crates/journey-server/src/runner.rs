@@ -1,0 +1,347 @@
+//! The journey runner: a background task that executes due work, and [`Runner::run_due_work`]
+//! which tests call with a moved clock.
+//!
+//! Each pass, in this order:
+//! 1. **Audience runs**: a Scheduled journey whose first run is due starts (journey-core's
+//!    `Start` transition); an Active journey whose `next_run_at` is due enters its audience as
+//!    a new iteration, and its next run is journey-core's first occurrence strictly after the
+//!    run. Occurrences missed while the server was down are not back-filled: one run is made
+//!    and the next is the first occurrence after now.
+//! 2. **Events**: event-triggered Active journeys enter contacts on events after their cursor.
+//! 3. **Memberships**: ready ones, and waiting ones whose deadline is due, are moved by
+//!    journey-core's `flow::step` until they wait or end; a send inserts into the message log
+//!    (unique on the key) in the same transaction that moves the membership on.
+//! 4. **Completion**: an Active scheduled journey with no further run and no live membership
+//!    is completed.
+//! 5. **Delivery**: logged messages not yet delivered go to the sink (an outbox).
+//!
+//! Crash safety: every step is a `BEGIN IMMEDIATE` transaction that first re-reads the
+//! journey and does nothing unless it is still Active (a paused or stopped journey does
+//! nothing at all). A process killed at any moment loses at most an uncommitted batch, which
+//! the next pass redoes; a redone send finds its key in the log and is not logged twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use journey_core::flow::{ContactFacts, Position, Step, step};
+use journey_core::journey::{ContactId, Condition, JourneyId, NodeId, NodeKind, TriggerSource};
+use journey_core::membership::{Generation, Iteration, MembershipStatus};
+use journey_core::state::{JourneyAction, JourneyState, transition};
+use serde::Serialize;
+
+use crate::clock::{Clock, to_ms};
+use crate::sink::Sink;
+use crate::store::{self, NewMessage, Store, StoreError};
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    /// Audience runs made.
+    pub audience_runs: u64,
+    /// Memberships created (audience runs and events).
+    pub entered: u64,
+    /// Memberships moved.
+    pub advanced: u64,
+    /// Messages inserted into the log.
+    pub logged: u64,
+    /// Messages handed to the sink.
+    pub delivered: u64,
+    /// Journeys completed.
+    pub completed: u64,
+    /// Scheduled journeys started.
+    pub started: u64,
+}
+
+impl RunReport {
+    fn add(&mut self, o: RunReport) {
+        self.audience_runs += o.audience_runs;
+        self.entered += o.entered;
+        self.advanced += o.advanced;
+        self.logged += o.logged;
+        self.delivered += o.delivered;
+        self.completed += o.completed;
+        self.started += o.started;
+    }
+}
+
+/// The runner.
+#[derive(Debug)]
+pub struct Runner {
+    store: Store,
+    sink: Sink,
+    clock: Arc<dyn Clock>,
+    batch: i64,
+    lock: tokio::sync::Mutex<()>,
+}
+
+const SYSTEM: &str = "system";
+
+impl Runner {
+    pub fn new(store: Store, sink: Sink, clock: Arc<dyn Clock>, batch: u32) -> Runner {
+        Runner { store, sink, clock, batch: i64::from(batch.max(1)), lock: tokio::sync::Mutex::new(()) }
+    }
+
+    /// Ticks every `interval` until `stop` fires.
+    pub async fn run_forever(self: Arc<Self>, interval: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = stop.changed() => break,
+            }
+            if *stop.borrow() {
+                break;
+            }
+            let now = self.clock.now();
+            if let Err(e) = self.run_due_work(now).await {
+                tracing::error!(error = %e, "runner pass failed; retrying at the next tick");
+            }
+        }
+    }
+
+    /// Executes all work due at `now` (repeating batches until none is left).
+    pub async fn run_due_work(&self, now: Timestamp) -> Result<RunReport, StoreError> {
+        let _guard = self.lock.lock().await;
+        let mut report = RunReport::default();
+        report.add(self.audience_runs(now).await?);
+        report.add(self.events(now).await?);
+        report.add(self.memberships(now).await?);
+        report.add(self.complete(now).await?);
+        report.add(self.deliver(now).await?);
+        Ok(report)
+    }
+
+    async fn audience_runs(&self, now: Timestamp) -> Result<RunReport, StoreError> {
+        let mut report = RunReport::default();
+        let candidates: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM journeys WHERE state IN ('scheduled', 'active') AND next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY id",
+        )
+        .bind(to_ms(now))
+        .fetch_all(self.store.pool())
+        .await?;
+        for (id,) in candidates {
+            let mut tx = self.store.write().await?;
+            let Some(mut rec) = store::journey(&mut tx, id).await? else { continue };
+            let Some(due) = rec.next_run_at.filter(|t| *t <= to_ms(now)) else { continue };
+            let mut state = rec.state()?;
+            if state == JourneyState::Scheduled {
+                let Ok(to) = transition(state, JourneyAction::Start) else { continue };
+                rec.generation = rec.generation.max(i64::from(Generation::FIRST.0));
+                rec.runs_in_generation = 0;
+                rec.activated_at = Some(due);
+                store::log_activity(&mut tx, rec.id, now, SYSTEM, "start", Some(state), to, None, None, None).await?;
+                state = to;
+                report.started += 1;
+            }
+            if state != JourneyState::Active {
+                continue;
+            }
+            let def = rec.definition()?;
+            let zone = rec.zone()?;
+            let iteration = Iteration(rec.runs_done()).next();
+            report.entered += store::enter_audience(&mut tx, rec.id, &def, rec.generation, i64::from(iteration.0), now).await?;
+            report.audience_runs += 1;
+            rec.runs_in_generation = i64::from(iteration.0);
+            rec.last_run_at = Some(to_ms(now));
+            rec.next_run_at =
+                def.trigger.schedule.as_ref().and_then(|s| s.next_run_after(&zone, now, iteration.0)).map(to_ms);
+            store::update_journey_state(&mut tx, &rec, state, now).await?;
+            tx.commit().await?;
+        }
+        Ok(report)
+    }
+
+    async fn events(&self, now: Timestamp) -> Result<RunReport, StoreError> {
+        let mut report = RunReport::default();
+        let journeys = {
+            let mut conn = self.store.read().await?;
+            store::journeys_in(&mut conn, JourneyState::Active).await?
+        };
+        for j in journeys.into_iter().filter(|j| j.trigger_kind == "event") {
+            loop {
+                let mut tx = self.store.write().await?;
+                let Some(mut rec) = store::journey(&mut tx, j.id).await? else { break };
+                if rec.state()? != JourneyState::Active {
+                    break;
+                }
+                let def = rec.definition()?;
+                let TriggerSource::Event { event_name } = &def.trigger.source else { break };
+                let events = store::pending_events(&mut tx, event_name, rec.event_cursor, self.batch).await?;
+                let Some(last) = events.last().map(|e| e.0) else { break };
+                for (_, contact_id, _) in &events {
+                    if store::enter_on_event(&mut tx, rec.id, &def, rec.generation, *contact_id, now).await? {
+                        report.entered += 1;
+                    }
+                }
+                rec.event_cursor = last;
+                sqlx::query("UPDATE journeys SET event_cursor = ? WHERE id = ?").bind(last).bind(rec.id).execute(&mut *tx).await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn memberships(&self, now: Timestamp) -> Result<RunReport, StoreError> {
+        let mut report = RunReport::default();
+        let journeys = {
+            let mut conn = self.store.read().await?;
+            store::journeys_in(&mut conn, JourneyState::Active).await?
+        };
+        for j in journeys {
+            loop {
+                let (r, more) = self.membership_batch(j.id, now).await?;
+                report.add(r);
+                if !more {
+                    break;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// One batch of one journey; returns whether there may be more.
+    async fn membership_batch(&self, journey_id: i64, now: Timestamp) -> Result<(RunReport, bool), StoreError> {
+        let mut report = RunReport::default();
+        let mut tx = self.store.write().await?;
+        let Some(rec) = store::journey(&mut tx, journey_id).await? else { return Ok((report, false)) };
+        if rec.state()? != JourneyState::Active {
+            return Ok((report, false));
+        }
+        let def = rec.definition()?;
+        let needs_events = def.nodes.iter().any(|n| matches!(n.kind, NodeKind::Condition { condition: Condition::DidEvent { .. }, .. }));
+        let due = store::due_memberships(&mut tx, rec.id, now, self.batch).await?;
+        let more = due.len() as i64 == self.batch;
+        let max_steps = def.nodes.len() + 2;
+        for m in &due {
+            let attributes = m.attributes();
+            let events = if needs_events { store::events_since(&mut tx, m.contact_id, m.entered_at).await? } else { Default::default() };
+            let facts = ContactFacts { attributes: &attributes, subscribed: m.subscribed != 0, events_since_entry: &events };
+            let mut pos = Position {
+                journey_id: JourneyId(rec.id as u64),
+                contact_id: ContactId(m.contact_id as u64),
+                generation: Generation(m.generation as u32),
+                iteration: Iteration(m.iteration as u32),
+                node: NodeId::new(m.node.clone()),
+                status: m.status(),
+            };
+            for _ in 0..max_steps {
+                match step(&def, &pos, now, &facts) {
+                    Step::Send { key, channel, template, then } => {
+                        let channel_text = store::enum_text(&channel);
+                        let recipient = match channel {
+                            journey_core::journey::Channel::Email => m.email.as_deref(),
+                            _ => m.phone.as_deref().or(m.email.as_deref()),
+                        };
+                        let msg = NewMessage {
+                            journey_id: rec.id,
+                            generation: m.generation,
+                            iteration: m.iteration,
+                            contact_id: m.contact_id,
+                            node_id: key.node_id.as_str(),
+                            key: key.to_string(),
+                            channel: &channel_text,
+                            template: &template,
+                            recipient,
+                        };
+                        if store::log_message(&mut tx, &msg, now).await? {
+                            report.logged += 1;
+                        }
+                        match then {
+                            Some(next) => {
+                                pos.node = next;
+                                pos.status = MembershipStatus::Ready;
+                            }
+                            None => {
+                                pos.status = MembershipStatus::Completed;
+                                break;
+                            }
+                        }
+                    }
+                    Step::Wait { until } => {
+                        pos.status = MembershipStatus::Waiting { until };
+                        break;
+                    }
+                    Step::Move { to } => {
+                        pos.node = to;
+                        pos.status = MembershipStatus::Ready;
+                    }
+                    Step::Complete => {
+                        pos.status = MembershipStatus::Completed;
+                        break;
+                    }
+                    Step::Exit { reason } => {
+                        pos.status = MembershipStatus::Exited { reason };
+                        break;
+                    }
+                    Step::Finished => break,
+                }
+            }
+            store::set_membership(&mut tx, m.id, pos.node.as_str(), &pos.status, now).await?;
+            report.advanced += 1;
+        }
+        tx.commit().await?;
+        Ok((report, more))
+    }
+
+    async fn complete(&self, now: Timestamp) -> Result<RunReport, StoreError> {
+        let mut report = RunReport::default();
+        let candidates: Vec<(i64,)> = sqlx::query_as(
+            "SELECT j.id FROM journeys j WHERE j.state = 'active' AND j.trigger_kind <> 'event' AND j.next_run_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = j.id AND m.status IN ('ready', 'waiting'))",
+        )
+        .fetch_all(self.store.pool())
+        .await?;
+        for (id,) in candidates {
+            let mut tx = self.store.write().await?;
+            let Some(rec) = store::journey(&mut tx, id).await? else { continue };
+            let state = rec.state()?;
+            if rec.next_run_at.is_some() || store::live_count(&mut tx, id).await? > 0 {
+                continue;
+            }
+            let Ok(to) = transition(state, JourneyAction::Complete) else { continue };
+            store::update_journey_state(&mut tx, &rec, to, now).await?;
+            store::log_activity(&mut tx, id, now, SYSTEM, "complete", Some(state), to, None, None, None).await?;
+            tx.commit().await?;
+            report.completed += 1;
+        }
+        Ok(report)
+    }
+
+    async fn deliver(&self, now: Timestamp) -> Result<RunReport, StoreError> {
+        let mut report = RunReport::default();
+        loop {
+            let batch = {
+                let mut conn = self.store.read().await?;
+                store::undelivered(&mut conn, 1000).await?
+            };
+            if batch.is_empty() {
+                break;
+            }
+            let mut delivered = Vec::with_capacity(batch.len());
+            let mut failed = None;
+            for m in &batch {
+                match self.sink.deliver(m).await {
+                    Ok(()) => delivered.push(m.id),
+                    Err(e) => {
+                        failed = Some((m.id, e));
+                        break;
+                    }
+                }
+            }
+            let mut tx = self.store.write().await?;
+            store::mark_delivered(&mut tx, &delivered, now).await?;
+            if let Some((id, _)) = &failed {
+                store::mark_attempt_failed(&mut tx, *id).await?;
+            }
+            tx.commit().await?;
+            report.delivered += delivered.len() as u64;
+            if let Some((id, e)) = failed {
+                tracing::warn!(message = id, error = %e, "delivery failed; retrying at the next tick");
+                break;
+            }
+        }
+        Ok(report)
+    }
+}
