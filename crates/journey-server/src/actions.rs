@@ -211,10 +211,11 @@ pub async fn activate(
     }
     let mut rec = load(&mut tx, id).await?;
     let state = rec.state()?;
+    // A stale version first: the caller's page is out of date whatever the state is now.
+    check_version(&rec, Some(req.expected_version))?;
     if transition(state, JourneyAction::Activate).is_err() {
         return Err(not_allowed(&rec, state, JourneyAction::Activate));
     }
-    check_version(&rec, Some(req.expected_version))?;
 
     let snapshot = store::snapshot(&mut tx, &rec, now).await?;
     let plan = match plan_activation(&snapshot, now, req.mode, req.wait_handling) {

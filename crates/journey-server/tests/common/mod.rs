@@ -1,0 +1,194 @@
+//! Shared helpers: a real server in-process on a temp SQLite file, with a test clock and a
+//! manual runner, and a small JSON client.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use journey_server::{Config, RunningServer, TestClock};
+use serde_json::{Value, json};
+
+pub struct Harness {
+    pub server: RunningServer,
+    pub clock: TestClock,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn ts(s: &str) -> Timestamp {
+    s.parse().expect("timestamp")
+}
+
+impl Harness {
+    /// No demo data, manual runner, clock at `now`, no dist folder.
+    pub async fn start(now: &str) -> Harness {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Harness::start_in(dir, now, |c| c).await
+    }
+
+    pub async fn start_in(dir: tempfile::TempDir, now: &str, f: impl FnOnce(Config) -> Config) -> Harness {
+        let clock = TestClock::new(ts(now));
+        let config = Config::for_tests(dir.path().join("journeys.db"), dir.path().join("dist"))
+            .without_seed()
+            .with_manual_runner()
+            .with_clock(Arc::new(clock.clone()));
+        let server = journey_server::spawn(f(config)).await.expect("server starts");
+        Harness { server, clock, http: reqwest::Client::new(), dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.server.url(), path)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let res = self.http.get(self.url(path)).send().await.expect("request");
+        decode(res).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let res = self.http.post(self.url(path)).json(&body).send().await.expect("request");
+        decode(res).await
+    }
+
+    pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> (u16, Value) {
+        let mut req = self.http.post(self.url(path)).json(&body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        decode(req.send().await.expect("request")).await
+    }
+
+    pub async fn post_raw(&self, path: &str, content_type: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+        let mut req = self.http.post(self.url(path)).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        decode(req.send().await.expect("request")).await
+    }
+
+    pub async fn ok(&self, path: &str) -> Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    pub async fn ok_post(&self, path: &str, body: Value) -> Value {
+        let (status, answer) = self.post(path, body).await;
+        assert!((200..300).contains(&status), "POST {path}: {status} {answer}");
+        answer
+    }
+
+    /// Moves the clock to `to` in steps of `step`, running the due work at each step.
+    pub async fn run_until(&self, to: Timestamp, step: SignedDuration) {
+        loop {
+            let now = self.clock.now_ts();
+            self.server.run_due_work(now).await.expect("runner");
+            if now >= to {
+                break;
+            }
+            let next = (now + step).min(to);
+            self.clock.set(next);
+        }
+    }
+
+    pub async fn run_now(&self) -> journey_server::RunReport {
+        self.server.run_due_work(self.clock.now_ts()).await.expect("runner")
+    }
+
+    /// `n` contacts (every `unsub_every`-th unsubscribed if given) in a new data set.
+    pub async fn dataset(&self, name: &str, n: usize, unsubscribed: &[usize]) -> (u64, Vec<u64>) {
+        let contacts: Vec<Value> = (0..n)
+            .map(|i| json!({ "email": format!("{name}-{i}@example.com"), "attributes": { "plan": if i % 2 == 0 { "pro" } else { "free" } }, "subscribed": !unsubscribed.contains(&i) }))
+            .collect();
+        let ids = self.ok_post("/api/contacts", json!({ "contacts": contacts })).await;
+        let ids: Vec<u64> = ids["ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        let ds = self.ok_post("/api/datasets", json!({ "name": name })).await["id"].as_u64().unwrap();
+        self.ok_post(&format!("/api/datasets/{ds}/contacts"), json!({ "contact_ids": ids })).await;
+        (ds, ids)
+    }
+
+    /// Every message-log row of a journey.
+    pub async fn messages(&self, journey: u64) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self.ok(&format!("/api/journeys/{journey}/messages?after={after}&limit=10000")).await;
+            out.extend(page["messages"].as_array().unwrap().iter().cloned());
+            match page["next_after"].as_i64() {
+                Some(a) => after = a,
+                None => break,
+            }
+        }
+        out
+    }
+
+    pub async fn state(&self, journey: u64) -> String {
+        self.ok(&format!("/api/journeys/{journey}")).await["state"].as_str().unwrap().to_string()
+    }
+
+    pub async fn version(&self, journey: u64) -> u64 {
+        self.ok(&format!("/api/journeys/{journey}")).await["version"].as_u64().unwrap()
+    }
+
+    pub async fn create(&self, def: Value, publish: bool) -> u64 {
+        let mut body = def;
+        body["publish"] = json!(publish);
+        let (status, answer) = self.post("/api/journeys", body).await;
+        assert_eq!(status, 201, "create: {answer}");
+        answer["id"].as_u64().unwrap()
+    }
+
+    pub async fn activate(&self, journey: u64, mode: &str, wait: &str) -> (u16, Value) {
+        let version = self.version(journey).await;
+        self.post_with(
+            &format!("/api/journeys/{journey}/activate"),
+            json!({ "mode": mode, "wait_handling": wait, "expected_version": version }),
+            &[("Idempotency-Key", &format!("k-{journey}-{mode}-{version}"))],
+        )
+        .await
+    }
+}
+
+pub trait NowTs {
+    fn now_ts(&self) -> Timestamp;
+}
+
+impl NowTs for TestClock {
+    fn now_ts(&self) -> Timestamp {
+        journey_server::Clock::now(self)
+    }
+}
+
+async fn decode(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let bytes = res.bytes().await.expect("body");
+    let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into())) };
+    (status, body)
+}
+
+/// Onboarding-like journey: send welcome, wait `wait_minutes`, send follow-up.
+pub fn two_sends(name: &str, dataset: u64, zone: &str, schedule: Value, audience: &str, wait_minutes: u32) -> Value {
+    json!({
+        "name": name,
+        "time_zone": zone,
+        "trigger": {
+            "source": { "kind": "dataset", "dataset_id": dataset, "name": "Signups" },
+            "audience": audience,
+            "schedule": schedule,
+        },
+        "entry": "welcome",
+        "nodes": [
+            { "id": "welcome", "kind": { "type": "send", "channel": "email", "template": "welcome", "next": "wait" } },
+            { "id": "wait", "kind": { "type": "wait", "minutes": wait_minutes, "next": "followup" } },
+            { "id": "followup", "kind": { "type": "send", "channel": "sms", "template": "followup", "next": null } },
+        ],
+    })
+}
+
+pub fn daily(time: &str, start: &str) -> Value {
+    json!({ "kind": "recurring", "frequency": { "kind": "daily" }, "time_of_day": time, "start_date": start, "end": { "kind": "never" } })
+}
+
+pub fn once(at: &str) -> Value {
+    json!({ "kind": "once", "at": at })
+}
