@@ -35,7 +35,10 @@ impl ApiError {
             ApiError::Network => "The server cannot be reached".into(),
             ApiError::Timeout => "The server is taking too long to answer".into(),
             ApiError::Http { status: 404, .. } => "Not found".into(),
-            ApiError::Http { status: 409, .. } => "The journey has changed".into(),
+            ApiError::Http { status: 409, code, .. } if code == journey_core::api::codes::VERSION_CONFLICT => {
+                "The journey has changed".into()
+            }
+            ApiError::Http { status: 409, .. } => "The action is not allowed now".into(),
             ApiError::Http { status, .. } if *status >= 500 => "The server ran into a problem".into(),
             ApiError::Http { .. } => "The request was refused".into(),
             ApiError::Unexpected(_) => "The server sent an unexpected answer".into(),
@@ -69,7 +72,7 @@ impl ApiError {
     /// The journey's version moved on since the client read it.
     pub fn is_stale_version(&self) -> bool {
         matches!(self, ApiError::Http { status: 409, code, current_version, .. }
-            if current_version.is_some() || code.contains("version") || code.contains("stale"))
+            if code == journey_core::api::codes::VERSION_CONFLICT)
     }
 }
 
@@ -163,4 +166,100 @@ pub fn new_idempotency_key() -> String {
         .and_then(|w| w.crypto().ok())
         .map(|c| c.random_uuid())
         .unwrap_or_else(|| format!("k-{}-{}", js_sys::Date::now(), js_sys::Math::random()))
+}
+
+// ---- The journey API ----
+
+use journey_core::api::{
+    ActivateRequest, ActivateResponse, JourneyDetail, JourneyListResponse, PauseRequest, StopRequest,
+};
+use journey_core::plan::{ActivationMode, WaitHandling};
+use journey_core::snapshot::JourneySnapshot;
+use journey_core::state::JourneyState;
+
+/// State as the API spells it ("paused").
+pub fn state_slug(state: JourneyState) -> &'static str {
+    match state {
+        JourneyState::Draft => "draft",
+        JourneyState::Scheduled => "scheduled",
+        JourneyState::Active => "active",
+        JourneyState::Paused => "paused",
+        JourneyState::Stopped => "stopped",
+        JourneyState::Completed => "completed",
+    }
+}
+
+/// The inverse of [`state_slug`].
+pub fn parse_state(s: &str) -> Option<JourneyState> {
+    JourneyState::ALL.into_iter().find(|st| state_slug(*st) == s)
+}
+
+pub fn mode_slug(mode: ActivationMode) -> &'static str {
+    match mode {
+        ActivationMode::Resume => "resume",
+        ActivationMode::Restart => "restart",
+    }
+}
+
+pub fn parse_mode(s: &str) -> Option<ActivationMode> {
+    match s {
+        "resume" => Some(ActivationMode::Resume),
+        "restart" => Some(ActivationMode::Restart),
+        _ => None,
+    }
+}
+
+pub fn wait_slug(w: WaitHandling) -> &'static str {
+    match w {
+        WaitHandling::KeepDeadlines => "keep_deadlines",
+        WaitHandling::ExtendByPause => "extend_by_pause",
+    }
+}
+
+pub fn parse_wait(s: &str) -> Option<WaitHandling> {
+    match s {
+        "keep_deadlines" => Some(WaitHandling::KeepDeadlines),
+        "extend_by_pause" => Some(WaitHandling::ExtendByPause),
+        _ => None,
+    }
+}
+
+/// `GET /api/journeys?state=&q=`: one tab's rows and every state's count.
+pub async fn list_journeys(state: JourneyState, q: String) -> Result<JourneyListResponse, ApiError> {
+    let mut path = format!("/api/journeys?state={}", state_slug(state));
+    if !q.trim().is_empty() {
+        path.push_str("&q=");
+        path.push_str(&encode(q.trim()));
+    }
+    get(&path).await
+}
+
+pub async fn journey(id: u64) -> Result<JourneyDetail, ApiError> {
+    get(&format!("/api/journeys/{id}")).await
+}
+
+pub async fn snapshot(id: u64) -> Result<JourneySnapshot, ApiError> {
+    get(&format!("/api/journeys/{id}/snapshot")).await
+}
+
+pub async fn pause(id: u64, expected_version: u64) -> Result<JourneyDetail, ApiError> {
+    let body = PauseRequest { expected_version: Some(expected_version) };
+    post(&format!("/api/journeys/{id}/pause"), &body, None).await
+}
+
+pub async fn stop(id: u64, expected_version: u64) -> Result<JourneyDetail, ApiError> {
+    let body = StopRequest { expected_version: Some(expected_version) };
+    post(&format!("/api/journeys/{id}/stop"), &body, None).await
+}
+
+/// `POST /api/journeys/{id}/activate` with the summary's version and an idempotency key.
+pub async fn activate(
+    id: u64,
+    mode: ActivationMode,
+    wait_handling: WaitHandling,
+    expected_version: u64,
+    idempotency_key: String,
+) -> Result<ActivateResponse, ApiError> {
+    let body = ActivateRequest { mode, wait_handling, expected_version, idempotency_key: None };
+    post(&format!("/api/journeys/{id}/activate"), &body, Some(&idempotency_key)).await
 }

@@ -1,6 +1,215 @@
+//! `/engage/journeys/{id}/activated`: the result of an activation: the server's own counts,
+//! beside the preview's when they differ (time moved on between the summary and the click).
+//!
+//! The answer is kept in `sessionStorage` so a reload shows it again; opened elsewhere (no
+//! stored answer) the page shows the journey's last activation from its activity log, which
+//! holds the server's counts too.
+
+use super::journey::{journey_url, use_journey_id};
+use crate::api;
+use crate::components::remote::Remote;
+use crate::components::state_badge::StateBadge;
+use crate::format::{count, in_viewer_zone};
+use journey_core::api::{ActivateResponse, JourneyDetail};
+use journey_core::jiff::Timestamp;
+use journey_core::plan::{ActivationCounts, ActivationMode, ActivationPlan, NextRun};
 use leptos::prelude::*;
+use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+
+pub fn activated_url(id: u64) -> String {
+    format!("{}/activated", journey_url(id))
+}
+
+/// What the summary showed, and (after the answer) what the server did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredActivation {
+    pub name: String,
+    pub mode: ActivationMode,
+    pub preview: ActivationCounts,
+    pub preview_at: Timestamp,
+    pub preview_next_run: NextRun,
+    pub response: Option<ActivateResponse>,
+}
+
+impl StoredActivation {
+    pub fn preview(plan: &ActivationPlan, name: &str) -> StoredActivation {
+        StoredActivation {
+            name: name.to_string(),
+            mode: plan.mode,
+            preview: plan.counts(),
+            preview_at: plan.at,
+            preview_next_run: plan.next_run,
+            response: None,
+        }
+    }
+
+    fn key(id: u64) -> String {
+        format!("journey-console:activation:{id}")
+    }
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.session_storage().ok()?
+    }
+
+    pub fn save(&self, id: u64) {
+        if let (Some(st), Ok(text)) = (Self::storage(), serde_json::to_string(self)) {
+            let _ = st.set_item(&Self::key(id), &text);
+        }
+    }
+
+    pub fn load(id: u64) -> Option<StoredActivation> {
+        let text = Self::storage()?.get_item(&Self::key(id)).ok()??;
+        serde_json::from_str(&text).ok()
+    }
+}
 
 #[component]
 pub fn ActivatedPage() -> impl IntoView {
-    view! { <p>"todo"</p> }
+    let id = use_journey_id();
+    move || {
+        let Some(id) = id.get() else { return view! { <super::journey::BadJourneyId/> }.into_any() };
+        match StoredActivation::load(id).filter(|s| s.response.is_some()) {
+            Some(stored) => view! { <ActivationResult id stored/> }.into_any(),
+            None => view! { <FromActivityLog id/> }.into_any(),
+        }
+    }
 }
+
+fn next_run_words(next: &NextRun) -> String {
+    match next {
+        NextRun::Immediately { at } => format!("Ran immediately, at {}", in_viewer_zone(*at)),
+        NextRun::At { at } => in_viewer_zone(*at),
+        NextRun::OnEachEvent => "On each event".to_string(),
+        NextRun::NoFurtherRuns { reason } => format!("No further runs. {}", reason.message()),
+    }
+}
+
+/// The rows of the comparison: (label, test id, preview, server).
+fn rows(mode: ActivationMode, p: &ActivationCounts, s: &ActivationCounts) -> Vec<(&'static str, &'static str, String, String)> {
+    let entering = |c: &ActivationCounts| c.entering.map(count).unwrap_or_else(|| "On each event".into());
+    let mut rows = Vec::new();
+    if mode == ActivationMode::Resume {
+        rows.push(("Continuing where they stopped", "continuing", count(p.continuing), count(s.continuing)));
+        rows.push(("Overdue, moved on at activation", "overdue", count(p.overdue), count(s.overdue)));
+    } else {
+        rows.push(("Exited by the restart", "exited", count(p.exited_by_restart), count(s.exited_by_restart)));
+        rows.push(("Receiving messages again", "rereceiving", count(p.re_receiving), count(s.re_receiving)));
+    }
+    rows.push(("Entering", "entering", entering(p), entering(s)));
+    rows.push(("Suppressed (unsubscribed)", "suppressed", count(p.suppressed), count(s.suppressed)));
+    rows
+}
+
+#[component]
+fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
+    let Some(resp) = stored.response.clone() else { return ().into_any() };
+    let differs = resp.counts != stored.preview || resp.next_run != stored.preview_next_run;
+    let verb = match stored.mode {
+        ActivationMode::Resume => "resumed",
+        ActivationMode::Restart => "restarted",
+    };
+    let journey = resp.journey.clone();
+    let name = journey.name.clone();
+    view! {
+        <div class="page-head">
+            <div>
+                <nav class="breadcrumb" aria-label="Breadcrumb">
+                    <A href="/engage/journeys?tab=active">"Journeys"</A>" › "<A href=journey_url(id)>{name}</A>
+                </nav>
+                <h1 class="page-title">
+                    <span class="title-text">{journey.name.clone()}</span>
+                    <StateBadge state=journey.state/>
+                </h1>
+            </div>
+            <div class="page-actions">
+                <A href=journey_url(id) attr:class="btn btn-secondary" attr:data-testid="view-journey-link">"View journey"</A>
+                <A href="/engage/journeys?tab=active" attr:class="btn btn-primary" attr:data-testid="active-tab-link">"Go to Active journeys"</A>
+            </div>
+        </div>
+        <section class="card" data-testid="activation-result" aria-labelledby="result-title">
+            <div class="card-body">
+                <div class="notice notice-ok" role="status">
+                    <div>
+                        <strong id="result-title">{format!("The journey was {verb} at {}.", in_viewer_zone(resp.plan_at))}</strong>
+                        {format!("It is now {} and listed on the Active tab. Next run: {}.", journey.state.label(), next_run_words(&resp.next_run))}
+                    </div>
+                </div>
+                {differs.then(|| view! {
+                    <div class="notice" data-testid="activation-differs">
+                        <div>
+                            <strong>"The server's numbers differ from the summary you saw"</strong>
+                            {format!(
+                                "The summary was computed for {}; the server activated at {}. In between, time moved on (a wait may have ended, a run may have passed) or contacts changed, so the server's numbers below are what actually happened.",
+                                in_viewer_zone(stored.preview_at), in_viewer_zone(resp.plan_at)
+                            )}
+                        </div>
+                    </div>
+                })}
+                <table class="compare">
+                    <thead><tr>
+                        <th scope="col">"Contacts"</th>
+                        {differs.then(|| view! { <th scope="col" class="num">"Summary"</th> })}
+                        <th scope="col" class="num">"Activation"</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows(stored.mode, &stored.preview, &resp.counts).into_iter().map(|(label, key, p, s)| {
+                            let row_differs = p != s;
+                            view! {
+                                <tr class:differs=row_differs>
+                                    <td>{label}</td>
+                                    {differs.then(|| view! { <td class="num" data-testid=format!("result-{key}-preview")>{p}</td> })}
+                                    <td class="num" data-testid=format!("result-{key}")>{s}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+/// No stored answer: the journey's last activation from its activity log.
+#[component]
+fn FromActivityLog(id: u64) -> impl IntoView {
+    let detail = LocalResource::new(move || api::journey(id));
+    view! {
+        <Remote resource=detail what="the journey" children=move |j: JourneyDetail| {
+            let last = j.activity.iter().rev().find(|e| e.mode.is_some() && e.counts.is_some()).cloned();
+            view! {
+                <div class="page-head">
+                    <div>
+                        <nav class="breadcrumb" aria-label="Breadcrumb"><A href="/engage/journeys?tab=active">"Journeys"</A></nav>
+                        <h1 class="page-title"><span class="title-text">{j.name.clone()}</span><StateBadge state=j.state/></h1>
+                    </div>
+                    <div class="page-actions">
+                        <A href=journey_url(id) attr:class="btn btn-secondary">"View journey"</A>
+                        <A href="/engage/journeys?tab=active" attr:class="btn btn-primary">"Go to Active journeys"</A>
+                    </div>
+                </div>
+                <section class="card" data-testid="activation-result">
+                    <div class="card-body">
+                        {match last {
+                            Some(e) => {
+                                let mode = e.mode.unwrap_or(ActivationMode::Resume);
+                                let c = e.counts.unwrap_or_default();
+                                view! {
+                                    <p>{format!("Last activation: {} at {} by {}.", mode.label(), in_viewer_zone(e.at), e.actor)}</p>
+                                    <table class="compare"><tbody>
+                                        {rows(mode, &c, &c).into_iter().map(|(label, key, _, s)| view! {
+                                            <tr><td>{label}</td><td class="num" data-testid=format!("result-{key}")>{s}</td></tr>
+                                        }).collect_view()}
+                                    </tbody></table>
+                                }.into_any()
+                            }
+                            None => view! { <p>"This journey has not been activated from the console yet."</p> }.into_any(),
+                        }}
+                    </div>
+                </section>
+            }
+        }/>
+    }
+}
+

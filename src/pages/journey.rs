@@ -1,12 +1,321 @@
-use leptos::prelude::*;
-use leptos_router::components::Outlet;
+//! `/engage/journeys/{id}` (and `/activate`, the dialog over it): the journey page.
 
+use crate::api::{self, ApiError, mode_slug, parse_mode, state_slug};
+use crate::components::activate_dialog::ActivateDialog;
+use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::flow_diagram::{FlowDiagram, trigger_words};
+use crate::components::modal::Modal;
+use crate::components::remote::{ErrorPanel, Loading};
+use crate::components::state_badge::StateBadge;
+use crate::format::{count, in_viewer_zone};
+use journey_core::api::{ActivityEntry, JourneyDetail};
+use journey_core::journey::TriggerSource;
+use journey_core::plan::ActivationMode;
+use journey_core::state::{JourneyAction, JourneyState, transition};
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::components::{A, Outlet};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+/// The journey id from the route, if it is a number.
+pub fn use_journey_id() -> Memo<Option<u64>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<u64>().ok()))
+}
+
+pub fn journey_url(id: u64) -> String {
+    format!("/engage/journeys/{id}")
+}
+
+/// Shared with the dialog route below the page.
+#[derive(Clone, Copy)]
+struct JourneyContext {
+    detail: LocalResource<Result<JourneyDetail, ApiError>>,
+}
+
+/// A journey id that is not a number.
 #[component]
-pub fn JourneyPage() -> impl IntoView {
-    view! { <p>"todo"</p><Outlet/> }
+pub fn BadJourneyId() -> impl IntoView {
+    view! {
+        <div class="card card-body empty" data-testid="not-found">
+            <strong>"This journey does not exist"</strong>
+            <A href="/engage/journeys?tab=active">"Back to the journeys"</A>
+        </div>
+    }
 }
 
 #[component]
+pub fn JourneyPage() -> impl IntoView {
+    let id = use_journey_id();
+    let detail = LocalResource::new(move || {
+        let id = id.get();
+        async move {
+            match id {
+                Some(id) => api::journey(id).await,
+                None => Err(ApiError::Http { status: 404, code: "not_found".into(), message: "No such journey.".into(), current_version: None }),
+            }
+        }
+    });
+    provide_context(JourneyContext { detail });
+    let (retrying, set_retrying) = signal(false);
+    Effect::new(move |_| {
+        if detail.get().is_some() {
+            set_retrying.set(false);
+        }
+    });
+
+    view! {
+        {move || match detail.get() {
+            None => view! {
+                <div class="page-head"><div><div class="breadcrumb">"Journeys"</div><h1 class="page-title">"Loading journey…"</h1></div></div>
+                <div class="card"><Loading label="Loading the journey…" rows=6/></div>
+            }.into_any(),
+            Some(Err(error)) => view! {
+                <div class="page-head"><div>
+                    <nav class="breadcrumb" aria-label="Breadcrumb"><A href="/engage/journeys?tab=active">"Journeys"</A></nav>
+                    <h1 class="page-title">"Journey"</h1>
+                </div></div>
+                <ErrorPanel error=Signal::stored(error) what="the journey"
+                    on_retry=Callback::new(move |_| { set_retrying.set(true); detail.refetch(); })
+                    retrying/>
+            }.into_any(),
+            Some(Ok(journey)) => view! { <JourneyView journey on_changed=Callback::new(move |_| detail.refetch())/> }.into_any(),
+        }}
+        <Outlet/>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Pending {
+    Pause,
+    Stop,
+}
+
+#[component]
+fn JourneyView(journey: JourneyDetail, on_changed: Callback<()>) -> impl IntoView {
+    let navigate = use_navigate();
+    let id = journey.id.0;
+    let version = journey.version;
+    let state = journey.state;
+    let (confirm, set_confirm) = signal(None::<Pending>);
+    let (notice, set_notice) = signal(None::<String>);
+    let action = Action::new_local(move |what: &Pending| {
+        let what = *what;
+        async move {
+            match what {
+                Pending::Pause => api::pause(id, version).await,
+                Pending::Stop => api::stop(id, version).await,
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = action.value().get() {
+            set_confirm.set(None);
+            match result {
+                Ok(_) => set_notice.set(None),
+                Err(e) => set_notice.set(Some(format!("{} {}", e.title(), e.detail()))),
+            }
+            on_changed.run(());
+        }
+    });
+
+    let nav = navigate.clone();
+    let open_activate = move |_| nav(&format!("{}/activate", journey_url(id)), NavigateOptions::default());
+    let def = journey.definition.clone();
+    let zone = def.time_zone.clone();
+    let frozen_label = match state {
+        JourneyState::Stopped => Some("Stopped"),
+        JourneyState::Paused => Some("Paused"),
+        _ => None,
+    };
+    let list_href = format!("/engage/journeys?tab={}", state_slug(state));
+    let total: u64 = journey.node_counts.iter().map(|c| c.count).sum();
+    let activity: Vec<ActivityEntry> = journey.activity.iter().rev().cloned().collect();
+
+    view! {
+        <div class="page-head">
+            <div>
+                <nav class="breadcrumb" aria-label="Breadcrumb">
+                    <A href=list_href>"Journeys"</A>
+                    " › "
+                    <span>{state.label()}</span>
+                </nav>
+                <h1 class="page-title">
+                    <span class="title-text" data-testid="journey-title">{journey.name.clone()}</span>
+                    <StateBadge state/>
+                </h1>
+            </div>
+            <div class="page-actions">
+                {state.can_activate().then(|| view! {
+                    <button type="button" class="btn btn-primary btn-caps" data-testid="activate-button"
+                        on:click=open_activate>"Activate"</button>
+                })}
+                {(state == JourneyState::Active).then(|| view! {
+                    <button type="button" class="btn btn-secondary btn-caps" data-testid="pause-button"
+                        on:click=move |_| set_confirm.set(Some(Pending::Pause))>"Pause"</button>
+                    <button type="button" class="btn btn-danger btn-caps" data-testid="stop-button"
+                        on:click=move |_| set_confirm.set(Some(Pending::Stop))>"Stop"</button>
+                })}
+            </div>
+        </div>
+        {move || notice.get().map(|text| view! {
+            <div class="notice" role="alert" data-testid="action-error">{text}</div>
+        })}
+        <div class="journey-grid">
+            <section class="card" aria-labelledby="flow-title">
+                <div class="card-head">
+                    <h2 class="card-title" id="flow-title">"Flow"</h2>
+                    <span class="muted" data-testid="journey-contacts">{format!("{} in the journey", count(total))}</span>
+                </div>
+                <div class="card-body">
+                    <FlowDiagram definition=def.clone() node_counts=journey.node_counts.clone()/>
+                </div>
+            </section>
+            <div class="side-stack">
+                <section class="card" aria-labelledby="trigger-title">
+                    <div class="card-head"><h2 class="card-title" id="trigger-title">"Trigger"</h2></div>
+                    <div class="card-body">
+                        <dl class="facts">
+                            <dt>"Source"</dt><dd>{trigger_words(&def.trigger.source)}</dd>
+                            <dt>"Audience"</dt><dd>{match def.trigger.audience {
+                                journey_core::journey::AudienceMode::NewUsers => "New users: contacts that have not entered yet",
+                                journey_core::journey::AudienceMode::AllUsers => "All users: every audience member at every run",
+                            }}</dd>
+                            {match &def.trigger.source {
+                                TriggerSource::Segment { rule, .. } => Some(view! {
+                                    <dt>"Rule"</dt>
+                                    <dd>{if rule.all.is_empty() { "Everyone".to_string() } else {
+                                        rule.all.iter().map(|t| t.attribute().to_string()).collect::<Vec<_>>().join(", ")
+                                    }}</dd>
+                                }.into_any()),
+                                _ => None,
+                            }}
+                        </dl>
+                    </div>
+                </section>
+                <section class="card" aria-labelledby="schedule-title">
+                    <div class="card-head"><h2 class="card-title" id="schedule-title">"Schedule"</h2></div>
+                    <div class="card-body">
+                        <dl class="facts">
+                            <dt>"Runs"</dt><dd data-testid="journey-schedule">{journey.schedule_text.clone()}</dd>
+                            <dt>"Time zone"</dt><dd>{zone}</dd>
+                            <dt>"Next run"</dt><dd>{journey.next_run_at.map(in_viewer_zone).unwrap_or_else(|| if state.is_frozen() { "None while frozen".into() } else { "—".into() })}</dd>
+                            <dt>"Last run"</dt><dd>{journey.last_run_at.map(in_viewer_zone).unwrap_or_else(|| "Never".into())}</dd>
+                            {frozen_label.zip(journey.frozen_at).map(|(label, at)| view! {
+                                <dt>{label}</dt><dd data-testid="journey-frozen-at">{in_viewer_zone(at)}</dd>
+                            })}
+                            <dt>"Generation"</dt><dd>{journey.generation.0}</dd>
+                        </dl>
+                    </div>
+                </section>
+                <section class="card" aria-labelledby="activity-title">
+                    <div class="card-head"><h2 class="card-title" id="activity-title">"Activity"</h2></div>
+                    <div class="card-body">
+                        {if activity.is_empty() {
+                            view! { <p class="muted">"No activity yet."</p> }.into_any()
+                        } else {
+                            view! { <ol class="activity" data-testid="activity-log">
+                                {activity.into_iter().map(|e| view! { <ActivityItem entry=e/> }).collect_view()}
+                            </ol> }.into_any()
+                        }}
+                    </div>
+                </section>
+            </div>
+        </div>
+        {move || confirm.get().map(|what| {
+            let (title, message, label, danger) = match what {
+                Pending::Pause => (
+                    "Pause this journey?",
+                    "No contact enters, moves or receives a message until it is activated again. Positions and wait deadlines are kept.",
+                    "Pause journey",
+                    false,
+                ),
+                Pending::Stop => (
+                    "Stop this journey?",
+                    "The journey ends for now: nothing is sent. Positions are kept, so it can still be resumed or restarted later.",
+                    "Stop journey",
+                    true,
+                ),
+            };
+            view! {
+                <ConfirmDialog title message confirm_label=label danger
+                    busy=action.pending()
+                    on_confirm=Callback::new(move |_| { action.dispatch_local(what); })
+                    on_cancel=Callback::new(move |_| set_confirm.set(None))
+                    return_focus_to=if what == Pending::Pause { "[data-testid=pause-button]" } else { "[data-testid=stop-button]" }
+                />
+            }
+        })}
+    }
+}
+
+#[component]
+fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
+    let what = match (entry.from, entry.mode) {
+        (None, _) => format!("Created as {}", entry.to.label()),
+        (Some(from), Some(mode)) => format!("{} ({} → {})", match mode {
+            ActivationMode::Resume => "Resumed",
+            ActivationMode::Restart => "Restarted",
+        }, from.label(), entry.to.label()),
+        (Some(from), None) => format!("{} → {}", from.label(), entry.to.label()),
+    };
+    let counts = entry.counts.map(|c| {
+        let mut parts = Vec::new();
+        if c.continuing > 0 { parts.push(format!("{} continued", count(c.continuing))); }
+        if let Some(e) = c.entering { parts.push(format!("{} entering", count(e))); }
+        if c.exited_by_restart > 0 { parts.push(format!("{} exited by restart", count(c.exited_by_restart))); }
+        parts.join(" · ")
+    }).filter(|s| !s.is_empty());
+    view! {
+        <li>
+            <span>{what}</span>
+            {counts.map(|c| view! { <span class="cell-sub">{c}</span> })}
+            <time datetime=entry.at.to_string()>{format!("{} · by {}", in_viewer_zone(entry.at), entry.actor)}</time>
+        </li>
+    }
+}
+
+/// `/engage/journeys/{id}/activate?mode=resume`: the ACTIVATE dialog over the journey page.
+#[component]
 pub fn ActivateRoute() -> impl IntoView {
-    view! { <p>"dialog"</p> }
+    let JourneyContext { detail } = expect_context();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let id = use_journey_id();
+    let initial = query.with_untracked(|q| q.get("mode").and_then(|m| parse_mode(&m)));
+
+    move || {
+        let Some(Ok(journey)) = detail.get() else { return ().into_any() };
+        let id = id.get().unwrap_or(journey.id.0);
+        let nav = navigate.clone();
+        let on_cancel = Callback::new(move |_| {
+            nav(&journey_url(id), NavigateOptions { replace: true, scroll: false, ..Default::default() })
+        });
+        if let Err(e) = transition(journey.state, JourneyAction::Activate) {
+            return view! {
+                <Modal labelled_by="not-activatable-title" on_close=on_cancel testid="not-activatable-dialog">
+                    <div class="modal-head"><h2 class="modal-title" id="not-activatable-title">"This journey cannot be activated"</h2></div>
+                    <div class="modal-body"><p>{e.to_string()}</p></div>
+                    <div class="modal-foot">
+                        <button type="button" class="btn btn-secondary" on:click=move |_| on_cancel.run(())>"Close"</button>
+                    </div>
+                </Modal>
+            }.into_any();
+        }
+        let nav = navigate.clone();
+        let on_change = Callback::new(move |mode: ActivationMode| {
+            nav(
+                &format!("{}/activate?mode={}", journey_url(id), mode_slug(mode)),
+                NavigateOptions { replace: true, scroll: false, ..Default::default() },
+            )
+        });
+        let nav = navigate.clone();
+        let on_apply = Callback::new(move |mode: ActivationMode| {
+            nav(&crate::pages::summary::summary_url(id, mode, None), NavigateOptions::default())
+        });
+        view! {
+            <ActivateDialog journey_name=journey.name.clone() initial=initial
+                on_apply on_cancel on_change/>
+        }.into_any()
+    }
 }
