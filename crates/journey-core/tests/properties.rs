@@ -1,0 +1,448 @@
+//! Property tests (native only): schedules, plans, serde, and "never panics".
+#![cfg(not(target_arch = "wasm32"))]
+
+use jiff::civil::{Date, DateTime, Time, date};
+use jiff::tz::AmbiguousOffset;
+use jiff::{SignedDuration, Timestamp};
+use journey_core::api::*;
+use journey_core::journey::*;
+use journey_core::membership::*;
+use journey_core::plan::*;
+use journey_core::samples;
+use journey_core::schedule::*;
+use journey_core::snapshot::*;
+use journey_core::state::*;
+use journey_core::zone::Zone;
+use proptest::prelude::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+const ZONES: &[&str] = &[
+    "UTC",
+    "Asia/Kolkata",
+    "America/New_York",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "America/Sao_Paulo",
+    "Australia/Lord_Howe",
+    "Pacific/Apia",
+    "Asia/Tehran",
+    "America/St_Johns",
+    "Europe/London",
+    "Pacific/Chatham",
+];
+
+fn zone_strategy() -> impl Strategy<Value = Zone> {
+    prop::sample::select(ZONES).prop_map(|n| Zone::bundled(n).unwrap())
+}
+
+fn time_strategy() -> impl Strategy<Value = Time> {
+    (0i8..24, 0i8..60).prop_map(|(h, m)| Time::new(h, m, 0, 0).unwrap())
+}
+
+fn date_strategy() -> impl Strategy<Value = Date> {
+    (2000i16..2036, 1i8..=12, 1i8..=28).prop_map(|(y, m, d)| date(y, m, d))
+}
+
+fn frequency_strategy() -> impl Strategy<Value = Frequency> {
+    prop_oneof![
+        Just(Frequency::Daily),
+        prop::sample::subsequence(Weekday::ALL.to_vec(), 1..=7).prop_map(|days| Frequency::Weekly { days }),
+        prop_oneof![(1u8..=31).prop_map(MonthDay::Day), Just(MonthDay::Last)]
+            .prop_map(|day| Frequency::Monthly { day }),
+        (1u32..=72).prop_map(|hours| Frequency::EveryHours { hours }),
+    ]
+}
+
+fn schedule_strategy() -> impl Strategy<Value = Schedule> {
+    prop_oneof![
+        1 => (date_strategy(), time_strategy()).prop_map(|(d, t)| Schedule::Once { at: d.to_datetime(t) }),
+        6 => (frequency_strategy(), time_strategy(), date_strategy(), prop_oneof![
+            Just(ScheduleEnd::Never),
+            (0i32..3000).prop_map(|days| ScheduleEnd::On { date: date(2000, 1, 1).saturating_add(jiff::Span::new().days(days)) }),
+            (1u32..50).prop_map(|runs| ScheduleEnd::After { runs }),
+        ])
+            .prop_map(|(frequency, time_of_day, start_date, end)| {
+                let end = match end {
+                    ScheduleEnd::On { date } if date < start_date => ScheduleEnd::On { date: start_date },
+                    e => e,
+                };
+                Schedule::Recurring { frequency, time_of_day, start_date, end }
+            }),
+    ]
+}
+
+fn instant_strategy() -> impl Strategy<Value = Timestamp> {
+    // 2000-01-01 to 2040-01-01.
+    (946_684_800i64..2_208_988_800).prop_map(|s| Timestamp::from_second(s).unwrap())
+}
+
+fn is_gap(zone: &Zone, dt: DateTime) -> bool {
+    matches!(zone.time_zone().to_ambiguous_timestamp(dt).offset(), AmbiguousOffset::Gap { .. })
+}
+
+/// A consistent paused snapshot of the onboarding journey with random aggregates.
+fn snapshot_strategy() -> impl Strategy<Value = JourneySnapshot> {
+    (
+        zone_strategy(),
+        schedule_strategy(),
+        instant_strategy(),
+        0i64..100_000,                                   // frozen for, minutes
+        prop::collection::vec((-5_000i64..3_000, 1u64..1_000), 0..40), // deadlines: minutes from taken_at, count
+        (0u64..10_000, 0u64..10_000, 0u64..1_000_000, 0u64..1_000),
+        (0u64..1_000_000, any::<u64>(), any::<u64>(), any::<u64>()),
+        (0u32..100, any::<bool>(), 1u32..=MAX_HORIZON_MINUTES),
+    )
+        .prop_map(
+            |(zone, schedule, taken_at, frozen_for, deadlines, (extra_wait, push, subscribed, suppressed), (in_flight, never, received, _), (runs_done, event, horizon))| {
+                let frozen_at = taken_at - SignedDuration::from_mins(frozen_for);
+                let mut def = samples::onboarding(zone.name(), schedule);
+                if event {
+                    def.trigger = Trigger {
+                        source: TriggerSource::Event { event_name: "e".into() },
+                        audience: AudienceMode::AllUsers,
+                        schedule: None,
+                    };
+                }
+                let mut s = samples::paused_snapshot(def, zone, taken_at, frozen_at);
+                s.horizon_minutes = horizon;
+                s.runs_done = runs_done;
+                let mut b = WaitDeadlinesBuilder::new(NodeId::new("wait"), taken_at, Some(frozen_at), horizon);
+                let mut waiting = 0u64;
+                for (m, c) in deadlines {
+                    // Whole-minute deadlines, as the flow makes them.
+                    let d = journey_core::flow::floor_to_minute(taken_at) + SignedDuration::from_mins(m);
+                    b.add(d, c);
+                    waiting += c;
+                }
+                s.waits = vec![b.build()];
+                s.nodes = vec![
+                    NodeCount { node: NodeId::new("wait"), count: waiting + extra_wait },
+                    NodeCount { node: NodeId::new("push"), count: push },
+                ];
+                let live = waiting + extra_wait + push;
+                let in_flight = in_flight.min(subscribed).min(live);
+                s.audience = AudienceCounts {
+                    subscribed,
+                    suppressed,
+                    in_flight,
+                    never_entered: if subscribed - in_flight == 0 { 0 } else { never % (subscribed - in_flight + 1) },
+                    already_received: if subscribed == 0 { 0 } else { received % (subscribed + 1) },
+                };
+                s
+            },
+        )
+}
+
+fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
+    let json = serde_json::to_string(value).unwrap();
+    let back: T = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(&back, value, "{json}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn runs_are_strictly_after_t_and_increasing(
+        zone in zone_strategy(), schedule in schedule_strategy(), t in instant_strategy(), runs_done in 0u32..60,
+    ) {
+        let runs = schedule.next_runs_after(&zone, t, runs_done, 30);
+        if let Some(first) = runs.first() {
+            prop_assert!(*first > t);
+            prop_assert_eq!(schedule.next_run_after(&zone, t, runs_done), Some(*first));
+            prop_assert_eq!(schedule.no_run_reason(&zone, t, runs_done), None);
+        } else {
+            prop_assert!(schedule.no_run_reason(&zone, t, runs_done).is_some());
+        }
+        for w in runs.windows(2) {
+            prop_assert!(w[0] < w[1], "{} !< {}", w[0], w[1]);
+        }
+        if let Schedule::Recurring { end: ScheduleEnd::After { runs: n }, .. } = &schedule {
+            prop_assert!(runs.len() as u32 <= n.saturating_sub(runs_done));
+        }
+        if let Schedule::Recurring { end: ScheduleEnd::On { date: end }, .. } = &schedule {
+            for r in &runs {
+                prop_assert!(zone.to_local(*r).date() <= *end);
+            }
+        }
+        // Consecutive calls agree: the run after run k is run k+1.
+        for w in runs.windows(2) {
+            let remaining_done = runs_done; // a limit is about runs done, not runs listed
+            if !matches!(&schedule, Schedule::Recurring { end: ScheduleEnd::After { .. }, .. }) {
+                prop_assert_eq!(schedule.next_run_after(&zone, w[0], remaining_done), Some(w[1]));
+            }
+        }
+    }
+
+    #[test]
+    fn runs_are_at_the_time_of_day_unless_in_a_gap(
+        zone in zone_strategy(), schedule in schedule_strategy(), t in instant_strategy(),
+    ) {
+        let Schedule::Recurring { frequency, time_of_day, start_date, .. } = &schedule else { return Ok(()) };
+        for run in schedule.next_runs_after(&zone, t, 0, 20) {
+            let local = zone.to_local(run);
+            match frequency {
+                Frequency::EveryHours { hours } => {
+                    let anchor = zone.to_instant(start_date.to_datetime(*time_of_day)).unwrap();
+                    let elapsed = run.duration_since(anchor).as_secs();
+                    prop_assert_eq!(elapsed % (i64::from(*hours) * 3600), 0);
+                    prop_assert!(elapsed >= 0);
+                }
+                _ => {
+                    if local.time() != *time_of_day {
+                        // The planned local date-time did not exist: run at the end of the gap.
+                        let d = local.date();
+                        let planned = [d, d.yesterday().unwrap()];
+                        prop_assert!(
+                            planned.iter().any(|p| is_gap(&zone, p.to_datetime(*time_of_day))),
+                            "{} at {} in {}", local, time_of_day, zone.name()
+                        );
+                        prop_assert_eq!(zone.time_zone().to_offset(run - SignedDuration::from_nanos(1)) != zone.time_zone().to_offset(run), true);
+                    }
+                    prop_assert!(local.date() >= *start_date);
+                    match frequency {
+                        Frequency::Weekly { days } if local.time() == *time_of_day => {
+                            prop_assert!(days.iter().any(|w| w.to_jiff() == local.date().weekday()));
+                        }
+                        Frequency::Monthly { day } if local.time() == *time_of_day => {
+                            prop_assert_eq!(day.in_month(local.date()), Some(local.date()));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plans_add_up_and_honour_t(s in snapshot_strategy(), offset in 0i64..(24 * 60 * 60), restart in any::<bool>(), extend in any::<bool>()) {
+        let t = s.taken_at + SignedDuration::from_secs(offset);
+        let mode = if restart { ActivationMode::Restart } else { ActivationMode::Resume };
+        let handling = if extend { WaitHandling::ExtendByPause } else { WaitHandling::KeepDeadlines };
+        let result = plan_activation(&s, t, mode, handling);
+        if t > s.valid_until() {
+            prop_assert!(matches!(result, Err(PlanError::StaleSnapshot { .. })), "{:?}", result);
+            return Ok(());
+        }
+        let plan = result.unwrap();
+        let is_event = matches!(s.definition.trigger.source, TriggerSource::Event { .. });
+        // Live memberships: each continues or is exited, never both, none lost.
+        prop_assert_eq!(plan.continuing + plan.exited_by_restart, s.live_total());
+        prop_assert_eq!(plan.continuing_by_node.iter().map(|n| n.count).sum::<u64>(), plan.continuing);
+        prop_assert!(plan.overdue <= plan.continuing);
+        prop_assert_eq!(plan.overdue_by_node.iter().map(|n| n.count).sum::<u64>(), plan.overdue);
+        // Audience: suppressed, entering and not entering partition it.
+        if is_event {
+            prop_assert_eq!(plan.entering, None);
+            prop_assert_eq!(plan.next_run, NextRun::OnEachEvent);
+        } else {
+            prop_assert_eq!(plan.audience_total, s.audience.subscribed + s.audience.suppressed);
+            prop_assert_eq!(plan.suppressed + plan.entering.unwrap() + plan.not_entering, plan.audience_total);
+            prop_assert!(plan.in_flight_skipped <= plan.not_entering);
+            prop_assert!(plan.re_receiving <= plan.entering.unwrap());
+        }
+        match mode {
+            ActivationMode::Resume => {
+                prop_assert_eq!(plan.exited_by_restart, 0);
+                prop_assert_eq!(plan.generation, s.generation);
+                if let Some(next) = plan.next_run.instant() {
+                    prop_assert!(next > t);
+                    let is_at = matches!(plan.next_run, NextRun::At { .. });
+                    prop_assert!(is_at);
+                }
+                let keep = plan.wait_options[0].overdue;
+                let extend = plan.wait_options[1].overdue;
+                prop_assert!(extend <= keep);
+                prop_assert_eq!(plan.overdue, if extend_chosen(handling) { extend } else { keep });
+                if let Some(shift) = plan.deadline_shift {
+                    prop_assert!(shift >= t.duration_since(s.frozen_at.unwrap()));
+                    prop_assert_eq!(shift.as_secs() % 60, 0);
+                }
+            }
+            ActivationMode::Restart => {
+                prop_assert_eq!(plan.continuing, 0);
+                prop_assert_eq!(plan.generation, s.generation.next());
+                if !is_event {
+                    prop_assert_eq!(plan.next_run, NextRun::Immediately { at: t });
+                    for r in &plan.following_runs {
+                        prop_assert!(*r > t);
+                    }
+                }
+            }
+        }
+        for w in plan.following_runs.windows(2) {
+            prop_assert!(w[0] < w[1]);
+        }
+        if let Some(first) = plan.following_runs.first() {
+            prop_assert!(plan.next_run.instant().is_some_and(|n| n < *first));
+        }
+        for w in &plan.warnings {
+            prop_assert!(!w.message().is_empty());
+        }
+        round_trip(&plan);
+        round_trip(&plan.counts());
+    }
+
+    #[test]
+    fn schedules_and_snapshots_round_trip(s in snapshot_strategy()) {
+        round_trip(&s);
+        round_trip(&s.definition);
+        if let Some(schedule) = &s.definition.trigger.schedule {
+            round_trip(schedule);
+        }
+    }
+
+    #[test]
+    fn wild_schedules_never_panic(
+        day in any::<u8>(), hours in any::<u32>(), runs in any::<u32>(), runs_done in any::<u32>(),
+        year in -9999i16..=9999, secs in -377_705_116_800i64..=253_402_207_200,
+        zone in zone_strategy(), kind in 0u8..6,
+    ) {
+        let start = date(year, 1, 1);
+        let frequency = match kind {
+            0 => Frequency::Daily,
+            1 => Frequency::Weekly { days: vec![] },
+            2 => Frequency::Weekly { days: vec![Weekday::Sunday] },
+            3 => Frequency::Monthly { day: MonthDay::Day(day) },
+            4 => Frequency::Monthly { day: MonthDay::Last },
+            _ => Frequency::EveryHours { hours },
+        };
+        let t = Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH);
+        for end in [ScheduleEnd::Never, ScheduleEnd::After { runs }, ScheduleEnd::On { date: start }] {
+            let s = Schedule::Recurring { frequency: frequency.clone(), time_of_day: Time::MAX, start_date: start, end };
+            let _ = s.next_runs_after(&zone, t, runs_done, 5);
+            let _ = s.no_run_reason(&zone, t, runs_done);
+            let _ = s.describe();
+            let _ = s.validate();
+        }
+        let once = Schedule::Once { at: DateTime::MAX };
+        let _ = once.next_runs_after(&zone, t, runs_done, 5);
+        let _ = zone.to_instant(DateTime::MIN);
+    }
+
+    #[test]
+    fn bad_input_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..300), text in ".{0,80}") {
+        let _ = Zone::from_tzif("X", &bytes);
+        let _ = journey_core::zone::base64::decode(&text);
+        let _ = text.parse::<MessageKey>();
+        let _ = serde_json::from_str::<JourneySnapshot>(&text);
+        let _ = serde_json::from_str::<JourneyDefinition>(&text);
+        let _ = serde_json::from_slice::<Schedule>(&bytes);
+    }
+
+    #[test]
+    fn base64_round_trips(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let text = journey_core::zone::base64::encode(&bytes);
+        prop_assert_eq!(journey_core::zone::base64::decode(&text).unwrap(), bytes);
+    }
+
+    #[test]
+    fn message_keys_round_trip(j in any::<u64>(), g in any::<u32>(), i in any::<u32>(), c in any::<u64>(), node in ".{1,40}") {
+        let key = MessageKey { journey_id: JourneyId(j), generation: Generation(g), iteration: Iteration(i), contact_id: ContactId(c), node_id: NodeId::new(node) };
+        prop_assert_eq!(key.to_string().parse::<MessageKey>(), Ok(key.clone()));
+        round_trip(&key);
+    }
+}
+
+fn extend_chosen(h: WaitHandling) -> bool {
+    h == WaitHandling::ExtendByPause
+}
+
+#[test]
+fn every_api_type_round_trips() {
+    let s = samples::daily_kolkata_snapshot();
+    let plan = plan_activation(&s, s.taken_at, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    let t: Timestamp = "2026-01-01T08:30:00Z".parse().unwrap();
+    let detail = JourneyDetail {
+        id: JourneyId(1),
+        version: 4,
+        name: "Onboarding series".into(),
+        state: JourneyState::Paused,
+        definition: s.definition.clone(),
+        node_counts: s.nodes.clone(),
+        schedule_text: s.definition.schedule_text(),
+        activity: vec![ActivityEntry {
+            at: t,
+            actor: "maya@example.com".into(),
+            from: Some(JourneyState::Paused),
+            to: JourneyState::Active,
+            mode: Some(ActivationMode::Restart),
+            counts: Some(plan.counts()),
+        }],
+        generation: Generation(1),
+        next_run_at: Some(t),
+        frozen_at: Some(t),
+        last_run_at: None,
+    };
+    round_trip(&detail);
+    let mut counts = StateCounts::default();
+    counts.add(JourneyState::Paused);
+    assert_eq!(counts.get(JourneyState::Paused), 1);
+    round_trip(&JourneyListResponse {
+        rows: vec![JourneyRow {
+            id: JourneyId(1),
+            name: "x".into(),
+            state: JourneyState::Paused,
+            trigger_kind: TriggerKind::Dataset,
+            audience: AudienceMode::NewUsers,
+            schedule_text: "Every day at 14:00".into(),
+            time_zone: "Asia/Kolkata".into(),
+            contacts_in_journey: 12_480,
+            last_run_at: Some(t),
+            paused_at: Some(t),
+            stopped_at: None,
+        }],
+        counts,
+    });
+    round_trip(&ActivateRequest { mode: ActivationMode::Resume, wait_handling: WaitHandling::ExtendByPause, expected_version: 4, idempotency_key: Some("k".into()) });
+    let minimal: ActivateRequest = serde_json::from_str(r#"{"mode":"restart","expected_version":3}"#).unwrap();
+    assert_eq!(minimal.wait_handling, WaitHandling::KeepDeadlines);
+    round_trip(&ActivateResponse { journey: detail, counts: plan.counts(), next_run: plan.next_run, plan_at: t });
+    round_trip(&PauseRequest { expected_version: Some(3) });
+    round_trip(&StopRequest::default());
+    round_trip(&CreateJourneyRequest { definition: s.definition.clone(), publish: true });
+    round_trip(&CreateJourneyResponse { id: JourneyId(2), state: JourneyState::Draft, version: 1 });
+    let mut e = ApiError::new(journey_core::api::codes::VERSION_CONFLICT, "This journey changed since you opened it.");
+    e.error.current_version = Some(5);
+    e.error.current_state = Some(JourneyState::Active);
+    round_trip(&e);
+    round_trip(&CreateContactsRequest { contacts: vec![NewContact { email: Some("a@b.c".into()), phone: None, attributes: Attributes::new(), subscribed: false }] });
+    let c: NewContact = serde_json::from_str(r#"{"email":"a@b.c"}"#).unwrap();
+    assert!(c.subscribed);
+    round_trip(&CreateContactsResponse { ids: vec![ContactId(1)] });
+    round_trip(&SetSubscriptionRequest { subscribed: false });
+    round_trip(&CreateDatasetRequest { name: "Signups".into() });
+    round_trip(&CreateDatasetResponse { id: DatasetId(1) });
+    round_trip(&AddToDatasetRequest { contact_ids: vec![ContactId(1), ContactId(2)] });
+    round_trip(&EventRequest { contact_id: ContactId(1), name: "opened".into(), at: None });
+    round_trip(&JourneyAction::Publish { first_run_in_future: true });
+    round_trip(&JourneyAction::Pause);
+    round_trip(&MembershipStatus::Waiting { until: t });
+    round_trip(&MembershipStatus::Exited { reason: ExitReason::Restarted });
+    round_trip(&Membership { journey_id: JourneyId(1), contact_id: ContactId(2), generation: Generation(1), iteration: Iteration(3), node: NodeId::new("wait"), status: MembershipStatus::Ready, entered_at: t });
+    for w in [
+        Warning::EndDatePassed { end: date(2026, 1, 5), mode: ActivationMode::Restart },
+        Warning::OverdueBurst { count: 3 },
+        Warning::RestartResends { count: 1 },
+        Warning::NoFurtherRuns { reason: NoRunReason::OnceAlreadyRan, mode: ActivationMode::Resume },
+        Warning::MissedRuns { count: 1, capped: false },
+        Warning::EventsNotReplayed,
+    ] {
+        round_trip(&w);
+    }
+    round_trip(&NextRun::NoFurtherRuns { reason: NoRunReason::EndDatePassed });
+    round_trip(&journey_core::flow::Step::Exit { reason: ExitReason::Condition });
+    // Snake-case wire names the other crates rely on.
+    assert_eq!(serde_json::to_string(&MonthDay::Last).unwrap(), "\"last\"");
+    assert_eq!(serde_json::to_string(&MonthDay::Day(31)).unwrap(), "31");
+    assert!(serde_json::from_str::<MonthDay>("32").is_err());
+    assert_eq!(serde_json::to_string(&WaitHandling::ExtendByPause).unwrap(), "\"extend_by_pause\"");
+    assert_eq!(serde_json::to_string(&AudienceMode::NewUsers).unwrap(), "\"new_users\"");
+    assert_eq!(serde_json::to_string(&Channel::Whatsapp).unwrap(), "\"whatsapp\"");
+    assert_eq!(
+        serde_json::to_string(&Schedule::Once { at: date(2026, 1, 10).at(8, 0, 0, 0) }).unwrap(),
+        r#"{"kind":"once","at":"2026-01-10T08:00:00"}"#
+    );
+    assert_eq!(serde_json::to_string(&NextRun::At { at: t }).unwrap(), r#"{"kind":"at","at":"2026-01-01T08:30:00Z"}"#);
+}
