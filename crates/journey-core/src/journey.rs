@@ -447,9 +447,9 @@ pub enum DefinitionError {
     #[error("Two steps have the same id \"{0}\".")]
     DuplicateNode(NodeId),
     /// A reference to a node that does not exist.
-    #[error("Step \"{from}\" leads to \"{to}\", which does not exist.")]
+    #[error("{} leads to \"{to}\", which does not exist.", referrer(from))]
     UnknownNode {
-        /// The referring node ("trigger" for the entry).
+        /// The referring node's id, or "trigger" for the entry.
         from: String,
         /// The missing node.
         to: NodeId,
@@ -642,6 +642,10 @@ impl JourneyDefinition {
             (_, None) => "No schedule".to_string(),
         }
     }
+}
+
+fn referrer(from: &str) -> String {
+    if from == "trigger" { "The trigger".to_string() } else { format!("Step \"{from}\"") }
 }
 
 fn check_len(what: &str, text: &str) -> Result<(), DefinitionError> {

@@ -268,7 +268,7 @@ pub enum ScheduleError {
     #[error("A schedule that ends after a number of runs needs at least one run.")]
     ZeroRuns,
     /// End date before the start date.
-    #[error("The end date ({end}) is before the start date ({start}).")]
+    #[error("The end date ({}) is before the start date ({}).", format_date(*end), format_date(*start))]
     EndBeforeStart {
         /// The start date.
         start: Date,

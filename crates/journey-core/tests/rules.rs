@@ -1,0 +1,379 @@
+//! Rules beyond the schedule: states, definitions, the flow step, keys and snapshots. Shared:
+//! native and headless Chromium.
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use jiff::civil::{date, time};
+use journey_core::flow::*;
+use journey_core::journey::*;
+use journey_core::membership::*;
+use journey_core::samples;
+use journey_core::schedule::*;
+use journey_core::snapshot::*;
+use journey_core::state::{JourneyAction, JourneyState, transition};
+use journey_core::zone::Zone;
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn state_table_matches_spec_section_2() {
+    use JourneyAction as A;
+    use JourneyState as S;
+    let actions = [
+        A::Publish { first_run_in_future: true },
+        A::Publish { first_run_in_future: false },
+        A::Start,
+        A::Pause,
+        A::Stop,
+        A::Activate,
+        A::Complete,
+    ];
+    let mut allowed = Vec::new();
+    for from in JourneyState::ALL {
+        for action in actions {
+            if let Ok(to) = transition(from, action) {
+                allowed.push((from, action, to));
+            } else {
+                let msg = transition(from, action).unwrap_err().to_string();
+                assert!(msg.starts_with(&format!("This journey is {from}; only ")), "{msg}");
+                assert!(msg.ends_with('.'));
+            }
+        }
+    }
+    allowed.sort_by_key(|(f, _, t)| (*f, *t));
+    let mut expected = vec![
+        (S::Draft, A::Publish { first_run_in_future: true }, S::Scheduled),
+        (S::Draft, A::Publish { first_run_in_future: false }, S::Active),
+        (S::Scheduled, A::Start, S::Active),
+        (S::Active, A::Pause, S::Paused),
+        (S::Active, A::Stop, S::Stopped),
+        (S::Active, A::Complete, S::Completed),
+        (S::Paused, A::Stop, S::Stopped),
+        (S::Paused, A::Activate, S::Active),
+        (S::Stopped, A::Activate, S::Active),
+    ];
+    expected.sort_by_key(|(f, _, t)| (*f, *t));
+    assert_eq!(allowed, expected);
+    assert_eq!(
+        transition(S::Draft, A::Stop).unwrap_err().to_string(),
+        "This journey is Draft; only Active or Paused journeys can be stopped."
+    );
+    assert!(S::Paused.can_activate() && S::Stopped.can_activate() && !S::Active.can_activate());
+}
+
+fn definition() -> JourneyDefinition {
+    samples::onboarding("Asia/Kolkata", samples::daily_at_14())
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn definitions_are_validated_with_readable_errors() {
+    let ok = definition();
+    ok.validate().unwrap();
+    ok.validate_with_zone(&Zone::bundled("Asia/Kolkata").unwrap()).unwrap();
+    assert_eq!(
+        ok.validate_with_zone(&Zone::bundled("UTC").unwrap()).unwrap_err().to_string(),
+        "\"Asia/Kolkata\" is not a known IANA time zone."
+    );
+
+    let check = |f: &dyn Fn(&mut JourneyDefinition), msg: &str| {
+        let mut d = definition();
+        f(&mut d);
+        assert_eq!(d.validate().unwrap_err().to_string(), msg);
+    };
+    check(&|d| d.name = "  ".into(), "The journey needs a name.");
+    check(&|d| d.trigger.schedule = None, "A data set trigger needs a schedule.");
+    check(
+        &|d| {
+            d.trigger.source = TriggerSource::Event { event_name: "signup".into() };
+        },
+        "An event trigger runs on each event and cannot have a schedule.",
+    );
+    check(&|d| d.entry = NodeId::new("nope"), "The trigger leads to \"nope\", which does not exist.");
+    check(
+        &|d| {
+            d.nodes[4].kind = NodeKind::Send { channel: Channel::Sms, template: "r".into(), next: Some(NodeId::new("wait")) };
+        },
+        "The journey loops back to step \"wait\"; a journey must not contain a loop.",
+    );
+    check(
+        &|d| d.nodes.push(Node::new("orphan", NodeKind::Exit)),
+        "Step \"orphan\" cannot be reached from the trigger.",
+    );
+    check(&|d| d.nodes.push(Node::new("wait", NodeKind::Exit)), "Two steps have the same id \"wait\".");
+    check(
+        &|d| d.nodes[1].kind = NodeKind::Wait { minutes: 0, next: Some(NodeId::new("opened")) },
+        "Step \"wait\" must wait between 1 minute and 366 days.",
+    );
+    check(
+        &|d| {
+            d.trigger.schedule = Some(Schedule::Recurring {
+                frequency: Frequency::EveryHours { hours: 0 },
+                time_of_day: time(8, 0, 0, 0),
+                start_date: date(2026, 1, 1),
+                end: ScheduleEnd::Never,
+            })
+        },
+        "\"Every N hours\" needs N from 1 to 8784 (it is 0).",
+    );
+    check(
+        &|d| {
+            d.trigger.schedule = Some(Schedule::Recurring {
+                frequency: Frequency::Daily,
+                time_of_day: time(8, 0, 0, 0),
+                start_date: date(2026, 2, 1),
+                end: ScheduleEnd::On { date: date(2026, 1, 1) },
+            })
+        },
+        "The end date (1 Jan 2026) is before the start date (1 Feb 2026).",
+    );
+    check(&|d| d.nodes.clear(), "The journey needs at least one step after the trigger.");
+    check(&|d| d.name = "x".repeat(MAX_TEXT + 1), "The journey name is too long (at most 200 characters).");
+    // A diamond (two branches joining) is a DAG, not a cycle.
+    let mut d = definition();
+    d.nodes[3].kind = NodeKind::Send { channel: Channel::Push, template: "t".into(), next: Some(NodeId::new("end")) };
+    d.nodes[4].kind = NodeKind::Send { channel: Channel::Sms, template: "t".into(), next: Some(NodeId::new("end")) };
+    d.nodes.push(Node::new("end", NodeKind::Exit));
+    d.validate().unwrap();
+    // A long chain does not overflow the stack.
+    let mut d = definition();
+    d.nodes = (0..MAX_NODES)
+        .map(|i| {
+            let next = (i + 1 < MAX_NODES).then(|| NodeId::new(format!("n{}", i + 1)));
+            Node::new(format!("n{i}"), NodeKind::Wait { minutes: 1, next })
+        })
+        .collect();
+    d.entry = NodeId::new("n0");
+    d.validate().unwrap();
+    d.nodes.push(Node::new("extra", NodeKind::Exit));
+    assert_eq!(d.validate().unwrap_err(), DefinitionError::TooManyNodes(MAX_NODES + 1));
+}
+
+fn position(node: &str, status: MembershipStatus) -> Position {
+    Position {
+        journey_id: JourneyId(3),
+        contact_id: ContactId(42),
+        generation: Generation(2),
+        iteration: Iteration(7),
+        node: NodeId::new(node),
+        status,
+    }
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn flow_steps() {
+    let def = definition();
+    let now: Timestamp = "2026-01-01T10:00:30Z".parse().unwrap();
+    let mut attributes = Attributes::new();
+    fn facts(attributes: &Attributes, subscribed: bool) -> ContactFacts<'_> {
+        static NONE: BTreeSet<String> = BTreeSet::new();
+        ContactFacts { attributes, subscribed, events_since_entry: &NONE }
+    }
+
+    // Send: the key carries generation and iteration; then the wait.
+    let step = journey_core::flow::step(&def, &position("welcome", MembershipStatus::Ready), now, &facts(&attributes, true));
+    assert_eq!(
+        step,
+        Step::Send {
+            key: "j3/g2/i7/c42/welcome".parse().unwrap(),
+            channel: Channel::Email,
+            template: "welcome".into(),
+            then: Some(NodeId::new("wait")),
+        }
+    );
+    // Arriving at a wait of 2 days: whole-minute deadline.
+    let until: Timestamp = "2026-01-03T10:01:00Z".parse().unwrap();
+    let s = journey_core::flow::step(&def, &position("wait", MembershipStatus::Ready), now, &facts(&attributes, true));
+    assert_eq!(s, Step::Wait { until });
+    // Still waiting until the deadline; at the deadline it moves on.
+    let waiting = position("wait", MembershipStatus::Waiting { until });
+    let before = "2026-01-03T10:00:59Z".parse().unwrap();
+    assert_eq!(journey_core::flow::step(&def, &waiting, before, &facts(&attributes, true)), Step::Wait { until });
+    assert_eq!(
+        journey_core::flow::step(&def, &waiting, until, &facts(&attributes, true)),
+        Step::Move { to: NodeId::new("opened") }
+    );
+    // Condition.
+    let at_condition = position("opened", MembershipStatus::Ready);
+    assert_eq!(
+        journey_core::flow::step(&def, &at_condition, now, &facts(&attributes, true)),
+        Step::Move { to: NodeId::new("sms") }
+    );
+    attributes.insert("opened".into(), "YES".into());
+    assert_eq!(
+        journey_core::flow::step(&def, &at_condition, now, &facts(&attributes, true)),
+        Step::Move { to: NodeId::new("push") }
+    );
+    // Last send completes after it.
+    let Step::Send { then, .. } = journey_core::flow::step(&def, &position("push", MembershipStatus::Ready), now, &facts(&attributes, true)) else {
+        panic!()
+    };
+    assert_eq!(then, None);
+    // Unsubscribed: exit, never a send.
+    assert_eq!(
+        journey_core::flow::step(&def, &position("welcome", MembershipStatus::Ready), now, &facts(&attributes, false)),
+        Step::Exit { reason: ExitReason::Unsubscribed }
+    );
+    // Removed node, finished memberships.
+    assert_eq!(
+        journey_core::flow::step(&def, &position("gone", MembershipStatus::Ready), now, &facts(&attributes, true)),
+        Step::Exit { reason: ExitReason::NodeMissing }
+    );
+    assert_eq!(
+        journey_core::flow::step(&def, &position("welcome", MembershipStatus::Completed), now, &facts(&attributes, true)),
+        Step::Finished
+    );
+
+    // did_event conditions and empty branches.
+    let mut def = definition();
+    def.nodes[2].kind = NodeKind::Condition {
+        condition: Condition::DidEvent { event_name: "purchase".into() },
+        yes: None,
+        no: Some(NodeId::new("sms")),
+    };
+    def.nodes.push(Node::new("out", NodeKind::Exit));
+    let mut bought = BTreeSet::new();
+    bought.insert("purchase".to_string());
+    let with_event = ContactFacts { attributes: &attributes, subscribed: true, events_since_entry: &bought };
+    assert_eq!(
+        journey_core::flow::step(&def, &at_condition, now, &with_event),
+        Step::Exit { reason: ExitReason::Condition }
+    );
+    assert_eq!(
+        journey_core::flow::step(&def, &at_condition, now, &facts(&attributes, true)),
+        Step::Move { to: NodeId::new("sms") }
+    );
+    assert_eq!(
+        journey_core::flow::step(&def, &position("out", MembershipStatus::Ready), now, &facts(&attributes, true)),
+        Step::Exit { reason: ExitReason::ExitNode }
+    );
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn wait_deadlines_are_whole_minutes() {
+    let t: Timestamp = "2026-01-01T10:00:00Z".parse().unwrap();
+    assert_eq!(wait_deadline(t, 5), Some("2026-01-01T10:05:00Z".parse().unwrap()));
+    let t: Timestamp = "2026-01-01T10:00:00.000000001Z".parse().unwrap();
+    assert_eq!(wait_deadline(t, 5), Some("2026-01-01T10:06:00Z".parse().unwrap()));
+    assert_eq!(wait_deadline(Timestamp::MAX, 5), None);
+    assert_eq!(floor_to_minute("2026-01-01T10:00:59Z".parse().unwrap()), "2026-01-01T10:00:00Z".parse().unwrap());
+    // Before 1970 too.
+    assert_eq!(ceil_to_minute("1969-12-31T23:59:30Z".parse().unwrap()), Some("1970-01-01T00:00:00Z".parse().unwrap()));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn message_keys_are_stable() {
+    let key = MessageKey {
+        journey_id: JourneyId(1),
+        generation: Generation(1),
+        iteration: Iteration(1),
+        contact_id: ContactId(1),
+        node_id: NodeId::new("a"),
+    };
+    assert_eq!(key.to_string(), "j1/g1/i1/c1/a");
+    for bad in ["", "j1/g1/i1/c1/", "j1/g1/i1/c1", "x1/g1/i1/c1/a", "j/g1/i1/c1/a", "j1/g99999999999/i1/c1/a", "j+1/g1/i1/c1/a"] {
+        assert!(bad.parse::<MessageKey>().is_err(), "{bad}");
+    }
+    // A restart's new generation gives new keys: the same node is sent again.
+    let restarted = MessageKey { generation: Generation(1).next(), ..key.clone() };
+    assert_ne!(restarted.to_string(), key.to_string());
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn snapshots_are_checked() {
+    let good = samples::daily_kolkata_snapshot();
+    good.check().unwrap();
+    let mut s = good.clone();
+    s.nodes.push(NodeCount { node: NodeId::new("ghost"), count: 1 });
+    assert_eq!(s.check(), Err(SnapshotError::UnknownNode(NodeId::new("ghost"))));
+    let mut s = good.clone();
+    s.waits.push(WaitDeadlines {
+        node: NodeId::new("welcome"),
+        due_by_frozen_at: 0,
+        due_by_taken_at: 0,
+        per_minute: vec![],
+        beyond_horizon: 0,
+    });
+    assert!(s.check().is_err());
+    let mut s = good.clone();
+    s.waits.push(WaitDeadlines {
+        node: NodeId::new("wait"),
+        due_by_frozen_at: 0,
+        due_by_taken_at: 0,
+        per_minute: vec![(5, 1), (3, 1)],
+        beyond_horizon: 0,
+    });
+    assert_eq!(s.check(), Err(SnapshotError::BadBuckets(NodeId::new("wait"))));
+    let mut s = good.clone();
+    s.waits.push(WaitDeadlines {
+        node: NodeId::new("wait"),
+        due_by_frozen_at: 0,
+        due_by_taken_at: 101,
+        per_minute: vec![],
+        beyond_horizon: 0,
+    });
+    assert_eq!(s.check(), Err(SnapshotError::TooManyDeadlines(NodeId::new("wait"))));
+    let mut s = good.clone();
+    s.audience.never_entered = 950;
+    assert_eq!(s.check(), Err(SnapshotError::AudienceCounts));
+    let mut s = good.clone();
+    s.zone = Zone::bundled("UTC").unwrap();
+    assert!(matches!(s.check(), Err(SnapshotError::ZoneMismatch { .. })));
+    let mut s = good;
+    s.horizon_minutes = 0;
+    assert_eq!(s.check(), Err(SnapshotError::InvalidHorizon));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn zones_travel_as_base64_tzif() {
+    let z = Zone::bundled("America/Sao_Paulo").unwrap();
+    let json = serde_json::to_string(&z).unwrap();
+    let back: Zone = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, z);
+    assert_eq!(back.tzif(), journey_core::zone::tzif_bytes("America/Sao_Paulo").unwrap());
+    // Built from the bytes alone (the browser's path), it answers like the bundled one.
+    let from_bytes = Zone::from_tzif(z.name(), z.tzif()).unwrap();
+    let dt = date(2018, 11, 4).at(0, 30, 0, 0);
+    assert_eq!(from_bytes.to_instant(dt), z.to_instant(dt));
+    assert!(serde_json::from_str::<Zone>(r#"{"name":"X","tzif":"!!"}"#).is_err());
+    assert!(serde_json::from_str::<Zone>(r#"{"name":"X","tzif":"VFppZjI="}"#).is_err());
+    assert_eq!(
+        Zone::bundled("Mars/Base").unwrap_err().to_string(),
+        "\"Mars/Base\" is not a known IANA time zone."
+    );
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn descriptions() {
+    let def = definition();
+    assert_eq!(def.schedule_text(), "Every day at 14:00");
+    let monthly = |d| Schedule::Recurring {
+        frequency: Frequency::Monthly { day: MonthDay::Day(d) },
+        time_of_day: time(9, 30, 0, 0),
+        start_date: date(2026, 1, 1),
+        end: ScheduleEnd::Never,
+    };
+    assert_eq!(monthly(1).describe(), "On the 1st of every month at 09:30");
+    assert_eq!(monthly(2).describe(), "On the 2nd of every month at 09:30");
+    assert_eq!(monthly(3).describe(), "On the 3rd of every month at 09:30");
+    assert_eq!(monthly(11).describe(), "On the 11th of every month at 09:30");
+    assert_eq!(monthly(22).describe(), "On the 22nd of every month at 09:30");
+    assert_eq!(monthly(29).describe(), "On the 29th of every month (the last day in shorter months) at 09:30");
+    let s = Schedule::Recurring {
+        frequency: Frequency::Daily,
+        time_of_day: time(9, 30, 0, 0),
+        start_date: date(2026, 1, 1),
+        end: ScheduleEnd::Never,
+    };
+    assert_eq!(s.describe_span().unwrap(), "from 1 Jan 2026");
+    assert_eq!(Schedule::Once { at: date(2026, 12, 25).at(7, 5, 0, 0) }.describe(), "Once on 25 Dec 2026 at 07:05");
+}
