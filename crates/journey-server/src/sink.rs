@@ -16,6 +16,8 @@ use crate::store::OutboxMessage;
 pub enum Sink {
     /// A tracing line per message (the message log is the record).
     Log,
+    /// Accepts silently (the demo seed's simulated history).
+    Silent,
     /// `POST <url>` with the message as JSON, one request per message.
     Webhook { url: String, client: reqwest::Client },
 }
@@ -44,6 +46,7 @@ impl Sink {
                 );
                 Ok(())
             }
+            Sink::Silent => Ok(()),
             Sink::Webhook { url, client } => {
                 let res = client
                     .post(url)
