@@ -2,7 +2,8 @@
 # Sets up the tools (skipping those already present), then runs every test, in three layers:
 #   1. native   cargo test of the whole workspace (rules, server over HTTP)
 #   2. browser  wasm-bindgen-test in headless Chromium (rules crate vectors, console components)
-#   3. e2e      the real server serving the real release build, driven through chromedriver
+#   3. e2e      the real server serving the real release build, driven through chromedriver;
+#               then schemathesis fuzzes the running API against its OpenAPI document
 # A failure in any layer stops the run with a line naming that layer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,5 +28,7 @@ layer "3/3 e2e: release build" \
   trunk build --release --offline
 layer "3/3 e2e: Chromium against the real server" \
   cargo test -p journey-e2e -- --test-threads=1
+layer "3/3 e2e: the API against its OpenAPI document (schemathesis)" \
+  scripts/api-contract.sh
 
 printf '\nAll three layers passed.\n'
