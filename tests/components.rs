@@ -1,0 +1,245 @@
+//! Component tests in headless Chromium: each mounts one component with its props, interacts
+//! with it, lets Leptos settle, and reads the DOM back.
+//!
+//! `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p journey-console --target wasm32-unknown-unknown`
+
+use std::sync::{Arc, Mutex};
+
+/// A value shared with a callback (callbacks must be Send + Sync).
+#[derive(Clone, Default)]
+struct Shared<T>(Arc<Mutex<T>>);
+
+impl<T: Clone> Shared<T> {
+    fn new(v: T) -> Self {
+        Shared(Arc::new(Mutex::new(v)))
+    }
+    fn get(&self) -> T {
+        self.0.lock().unwrap().clone()
+    }
+    fn set(&self, v: T) {
+        *self.0.lock().unwrap() = v;
+    }
+}
+
+use journey_console::api::ApiError;
+use journey_console::components::activate_dialog::ActivateDialog;
+use journey_console::components::remote::Remote;
+use journey_console::components::state_tabs::StateTabs;
+use journey_console::components::summary_view::SummaryView;
+use journey_console::format::{count, in_zone};
+use journey_core::api::StateCounts;
+use journey_core::jiff::civil::date;
+use journey_core::plan::{ActivationMode, NextRun, WaitHandling, plan_activation};
+use journey_core::state::JourneyState;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A fresh element in the page to mount into.
+fn container() -> web_sys::HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let el = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&el).unwrap();
+    el.unchecked_into()
+}
+
+/// Lets effects, resources and the DOM settle.
+async fn settle() {
+    for _ in 0..5 {
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+}
+
+fn find(root: &web_sys::HtmlElement, testid: &str) -> Option<web_sys::HtmlElement> {
+    root.query_selector(&format!("[data-testid=\"{testid}\"]")).unwrap().map(|e| e.unchecked_into())
+}
+
+fn get(root: &web_sys::HtmlElement, testid: &str) -> web_sys::HtmlElement {
+    find(root, testid).unwrap_or_else(|| panic!("no [data-testid={testid}] in {}", root.inner_html()))
+}
+
+fn text(root: &web_sys::HtmlElement, testid: &str) -> String {
+    get(root, testid).text_content().unwrap_or_default().trim().to_string()
+}
+
+fn is_disabled(el: &web_sys::HtmlElement) -> bool {
+    el.has_attribute("disabled")
+}
+
+fn press(target: &web_sys::HtmlElement, key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    target.dispatch_event(&ev).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn tabs_show_the_counts_they_are_given() {
+    let root = container();
+    let counts = StateCounts { active: 12, scheduled: 3, paused: 1_234, stopped: 2, draft: 0, completed: 98_765 };
+    let (selected, set_selected) = signal(JourneyState::Paused);
+    let picked = Shared::new(None);
+    let picked_in = picked.clone();
+    let on_select = Callback::new(move |s: JourneyState| {
+        set_selected.set(s);
+        picked_in.set(Some(s));
+    });
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <StateTabs counts=Signal::stored(Some(counts)) selected on_select/> }
+    });
+    settle().await;
+
+    assert_eq!(text(&root, "tab-count-active"), "12");
+    assert_eq!(text(&root, "tab-count-scheduled"), "3");
+    assert_eq!(text(&root, "tab-count-paused"), "1,234");
+    assert_eq!(text(&root, "tab-count-stopped"), "2");
+    assert_eq!(text(&root, "tab-count-draft"), "0");
+    assert_eq!(text(&root, "tab-count-completed"), "98,765");
+    // A real tablist: one selected tab, the only tab stop.
+    assert!(root.query_selector("[role=tablist]").unwrap().is_some());
+    let paused = get(&root, "tab-paused");
+    assert_eq!(paused.get_attribute("role").as_deref(), Some("tab"));
+    assert_eq!(paused.get_attribute("aria-selected").as_deref(), Some("true"));
+    assert_eq!(paused.get_attribute("tabindex").as_deref(), Some("0"));
+    assert_eq!(get(&root, "tab-active").get_attribute("aria-selected").as_deref(), Some("false"));
+
+    get(&root, "tab-stopped").click();
+    settle().await;
+    assert_eq!(picked.get(), Some(JourneyState::Stopped));
+    assert_eq!(get(&root, "tab-stopped").get_attribute("aria-selected").as_deref(), Some("true"));
+
+    // Arrow keys move the selection.
+    press(&get(&root, "tab-stopped"), "ArrowRight");
+    settle().await;
+    assert_eq!(picked.get(), Some(JourneyState::Draft));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn apply_is_disabled_until_a_choice_and_escape_closes() {
+    let root = container();
+    let applied = Shared::new(None);
+    let cancelled = Shared::new(0);
+    let (a, c) = (applied.clone(), cancelled.clone());
+    let on_apply = Callback::new(move |m: ActivationMode| a.set(Some(m)));
+    let on_cancel = Callback::new(move |_| c.set(c.get() + 1));
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <ActivateDialog journey_name="Onboarding <b>series</b>" initial=None on_apply on_cancel/> }
+    });
+    settle().await;
+
+    let apply = get(&root, "apply-button");
+    assert!(is_disabled(&apply), "APPLY must be disabled before a choice");
+    apply.click();
+    settle().await;
+    assert_eq!(applied.get(), None);
+    // The journey's name is text, never HTML.
+    assert!(root.query_selector("b").unwrap().is_none());
+    assert!(root.text_content().unwrap().contains("Onboarding <b>series</b>"));
+    // Focus moved into the dialog.
+    let active = web_sys::window().unwrap().document().unwrap().active_element().unwrap();
+    assert!(get(&root, "activate-dialog").contains(Some(&active)), "focus is inside the dialog");
+
+    get(&root, "choice-restart").click();
+    settle().await;
+    assert!(!is_disabled(&get(&root, "apply-button")), "APPLY is enabled once a choice is made");
+    get(&root, "apply-button").click();
+    settle().await;
+    assert_eq!(applied.get(), Some(ActivationMode::Restart));
+
+    press(&get(&root, "choice-restart"), "Escape");
+    settle().await;
+    assert_eq!(cancelled.get(), 1, "Escape cancels");
+    get(&root, "cancel-button").click();
+    settle().await;
+    assert_eq!(cancelled.get(), 2, "Cancel cancels");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn summary_shows_exactly_what_the_rules_crate_computes() {
+    let snapshot = {
+        let mut s = journey_core::samples::daily_kolkata_snapshot();
+        s.nodes.push(journey_core::snapshot::NodeCount {
+            node: journey_core::journey::NodeId::new("sms"),
+            count: 12_345,
+        });
+        s
+    };
+    // Jan 1 2026, 14:00 in Kolkata: the seed's example instant.
+    let t = snapshot.zone.to_instant(date(2026, 1, 1).at(14, 0, 0, 0)).unwrap();
+    let tz = snapshot.zone.time_zone().clone();
+
+    for mode in [ActivationMode::Resume, ActivationMode::Restart] {
+        let root = container();
+        let plan = plan_activation(&snapshot, t, mode, WaitHandling::KeepDeadlines).unwrap();
+        let snap = snapshot.clone();
+        let _handle = leptos::mount::mount_to(root.clone(), move || {
+            view! {
+                <SummaryView snapshot=Signal::stored(snap.clone()) at=Signal::stored(t)
+                    mode=Signal::stored(mode) wait_handling=Signal::stored(WaitHandling::KeepDeadlines)/>
+            }
+        });
+        settle().await;
+
+        assert_eq!(text(&root, "summary-entering"), count(plan.entering.unwrap()));
+        assert_eq!(text(&root, "summary-suppressed"), count(plan.suppressed));
+        match mode {
+            ActivationMode::Resume => {
+                assert_eq!(text(&root, "summary-continuing"), count(plan.continuing));
+                assert_eq!(text(&root, "summary-continuing"), "12,450");
+                assert_eq!(text(&root, "summary-overdue"), count(plan.overdue));
+                let NextRun::At { at } = plan.next_run else { panic!("resume runs at the next occurrence") };
+                assert_eq!(text(&root, "summary-next-run"), in_zone(at, &tz));
+                assert_eq!(text(&root, "summary-next-run"), "Fri 2 Jan 2026, 14:00 IST");
+            }
+            ActivationMode::Restart => {
+                assert_eq!(text(&root, "summary-exited"), count(plan.exited_by_restart));
+                assert_eq!(text(&root, "summary-rereceiving"), count(plan.re_receiving));
+                assert!(text(&root, "summary-next-run").starts_with("Immediately"));
+            }
+        }
+        let following = get(&root, "summary-following-runs").children().length();
+        assert_eq!(following as usize, plan.following_runs.len());
+        let warnings = root.query_selector_all("[data-testid=summary-warning]").unwrap().length();
+        assert_eq!(warnings as usize, plan.warnings.len());
+        root.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_failing_fetch_shows_the_error_and_retry_works() {
+    let root = container();
+    let calls = Shared::new(0u32);
+    let calls_in = calls.clone();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let calls = calls_in.clone();
+        let resource = LocalResource::new(move || {
+            let n = calls.get() + 1;
+            calls.set(n);
+            async move {
+                gloo_timers::future::TimeoutFuture::new(1).await;
+                if n == 1 { Err(ApiError::Network) } else { Ok(format!("loaded after {n} calls")) }
+            }
+        });
+        view! {
+            <Remote resource what="the journeys" children=|s: String| view! { <p data-testid="loaded">{s}</p> }/>
+        }
+    });
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    settle().await;
+
+    assert!(find(&root, "loaded").is_none());
+    assert!(text(&root, "error-panel").contains("The server cannot be reached"));
+    get(&root, "error-retry").click();
+    gloo_timers::future::TimeoutFuture::new(20).await;
+    settle().await;
+    assert_eq!(text(&root, "loaded"), "loaded after 2 calls");
+    assert!(find(&root, "error-panel").is_none());
+    assert_eq!(calls.get(), 2);
+    root.remove();
+}
