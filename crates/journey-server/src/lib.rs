@@ -13,6 +13,8 @@
 //! # Ok(()) }
 //! ```
 
+#![recursion_limit = "512"]
+
 pub mod actions;
 pub mod api;
 pub mod app;

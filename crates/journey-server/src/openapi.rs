@@ -1,10 +1,393 @@
-//! `GET /api/openapi.json`. Filled in below.
-use axum::Json;
+//! `GET /api/openapi.json`: the API described as OpenAPI 3.1.
+//!
+//! Kept by hand next to the router (journey-core's types carry no schema derive) and tested
+//! to match: `tests/openapi.rs` checks every route of the router is documented and that real
+//! responses validate against these schemas; schemathesis runs against it (see the README of
+//! this crate's tests, `tests/openapi.rs`).
 
-pub async fn document() -> Json<serde_json::Value> {
+use axum::Json;
+use serde_json::{Value, json};
+
+pub async fn document() -> Json<Value> {
     Json(spec())
 }
 
-pub fn spec() -> serde_json::Value {
-    serde_json::json!({"openapi": "3.0.3", "info": {"title": "Journey console API", "version": env!("CARGO_PKG_VERSION")}, "paths": {}})
+fn r(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn nullable(schema: Value) -> Value {
+    json!({ "oneOf": [schema, { "type": "null" }] })
+}
+
+fn obj(required: &[&str], props: Value) -> Value {
+    json!({ "type": "object", "required": required, "properties": props, "additionalProperties": false })
+}
+
+/// A response object whose body is JSON of `schema`.
+fn resp(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn err(description: &str) -> Value {
+    resp(description, r("Error"))
+}
+
+fn body(schema: Value, required: bool) -> Value {
+    json!({ "required": required, "content": { "application/json": { "schema": schema } } })
+}
+
+fn id_param(what: &str) -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "description": format!("The {what}'s id."),
+            "schema": { "type": "integer", "minimum": 0, "format": "int64" } })
+}
+
+fn actor() -> Value {
+    json!({ "name": "X-Actor", "in": "header", "required": false, "description": "Who acts, for the activity log (default \"console\").",
+            "schema": { "type": "string", "maxLength": 100 } })
+}
+
+/// Responses common to every operation with a JSON body.
+fn with_body_errors(mut responses: Value) -> Value {
+    let extra = json!({
+        "400": err("The body is not JSON, or the path or query is malformed."),
+        "413": err("The body is larger than 1 MiB."),
+        "415": err("The body is not sent as application/json."),
+        "422": err("The body is well-formed JSON but not a valid request (including unknown fields)."),
+    });
+    if let (Some(map), Some(extra)) = (responses.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            map.entry(k.clone()).or_insert(v.clone());
+        }
+    }
+    responses
+}
+
+/// The document.
+pub fn spec() -> Value {
+    let ts = json!({ "type": "string", "format": "date-time" });
+    let count = json!({ "type": "integer", "minimum": 0 });
+    let text = json!({ "type": "string" });
+    let node_id = json!({ "type": "string" });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Journey console API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Journeys, their reactivation (Resume or Restart) and the data that feeds them. Every error is {\"error\": {\"code\", \"message\"}}.",
+        },
+        "servers": [{ "url": "/" }],
+        "paths": {
+            "/api/health": { "get": {
+                "operationId": "health", "summary": "The server and its database answer.",
+                "responses": { "200": resp("Healthy.", r("Health")) },
+            }},
+            "/api/openapi.json": { "get": {
+                "operationId": "openapi", "summary": "This document.",
+                "responses": { "200": resp("The OpenAPI document.", json!({ "type": "object" })) },
+            }},
+            "/api/journeys": {
+                "get": {
+                    "operationId": "listJourneys", "summary": "The rows of one tab (or all) and the count of every state.",
+                    "parameters": [
+                        { "name": "state", "in": "query", "required": false, "schema": r("JourneyState") },
+                        { "name": "q", "in": "query", "required": false, "description": "Part of the name (case-insensitive).", "schema": { "type": "string", "maxLength": 200 } },
+                    ],
+                    "responses": {
+                        "200": resp("The list.", r("JourneyListResponse")),
+                        "400": err("A malformed query."),
+                        "422": err("The search text is too long."),
+                    },
+                },
+                "post": {
+                    "operationId": "createJourney", "summary": "Creates a Draft from a definition (published at once with `publish: true`).",
+                    "parameters": [actor()],
+                    "requestBody": body(r("CreateJourneyRequest"), true),
+                    "responses": with_body_errors(json!({
+                        "201": resp("Created.", r("CreateJourneyResponse")),
+                        "409": err("Publishing is not allowed."),
+                    })),
+                },
+            },
+            "/api/journeys/{id}": { "get": {
+                "operationId": "getJourney", "summary": "The journey page: definition, per-node counts, schedule, version, activity.",
+                "parameters": [id_param("journey")],
+                "responses": { "200": resp("The journey.", r("JourneyDetail")), "400": err("A malformed id."), "404": err("No such journey.") },
+            }},
+            "/api/journeys/{id}/snapshot": { "get": {
+                "operationId": "getSnapshot", "summary": "The aggregates the browser computes the activation preview from (journey-core's JourneySnapshot).",
+                "parameters": [id_param("journey")],
+                "responses": { "200": resp("The snapshot.", r("JourneySnapshot")), "400": err("A malformed id."), "404": err("No such journey.") },
+            }},
+            "/api/journeys/{id}/preview": { "get": {
+                "operationId": "previewActivation", "summary": "journey-core's activation plan from a fresh snapshot, at `at` (default now).",
+                "parameters": [
+                    id_param("journey"),
+                    { "name": "mode", "in": "query", "required": true, "schema": r("ActivationMode") },
+                    { "name": "wait_handling", "in": "query", "required": false, "schema": r("WaitHandling") },
+                    { "name": "at", "in": "query", "required": false, "schema": ts },
+                ],
+                "responses": {
+                    "200": resp("The plan.", r("ActivationPlan")),
+                    "400": err("A malformed id or query."),
+                    "404": err("No such journey."),
+                    "409": err("The journey is not Paused or Stopped."),
+                    "422": err("`at` is past the snapshot's horizon."),
+                },
+            }},
+            "/api/journeys/{id}/messages": { "get": {
+                "operationId": "listMessages", "summary": "The journey's message log, oldest first, a page at a time.",
+                "parameters": [
+                    id_param("journey"),
+                    { "name": "after", "in": "query", "required": false, "schema": { "type": "integer", "format": "int64" } },
+                    { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } },
+                ],
+                "responses": {
+                    "200": resp("A page.", r("MessagesResponse")),
+                    "400": err("A malformed id or query."),
+                    "404": err("No such journey."),
+                    "422": err("`limit` out of range."),
+                },
+            }},
+            "/api/journeys/{id}/publish": { "post": {
+                "operationId": "publishJourney", "summary": "Draft to Scheduled (first run in the future) or Active (event trigger).",
+                "parameters": [id_param("journey"), actor()],
+                "requestBody": body(r("VersionRequest"), false),
+                "responses": with_body_errors(json!({
+                    "200": resp("The journey after publishing.", r("JourneyDetail")),
+                    "404": err("No such journey."),
+                    "409": err("Not a Draft, or a stale `expected_version`."),
+                })),
+            }},
+            "/api/journeys/{id}/pause": { "post": {
+                "operationId": "pauseJourney", "summary": "Active to Paused.",
+                "parameters": [id_param("journey"), actor()],
+                "requestBody": body(r("VersionRequest"), false),
+                "responses": with_body_errors(json!({
+                    "200": resp("The journey after pausing.", r("JourneyDetail")),
+                    "404": err("No such journey."),
+                    "409": err("Not Active, or a stale `expected_version`."),
+                })),
+            }},
+            "/api/journeys/{id}/stop": { "post": {
+                "operationId": "stopJourney", "summary": "Active or Paused to Stopped.",
+                "parameters": [id_param("journey"), actor()],
+                "requestBody": body(r("VersionRequest"), false),
+                "responses": with_body_errors(json!({
+                    "200": resp("The journey after stopping.", r("JourneyDetail")),
+                    "404": err("No such journey."),
+                    "409": err("Not Active or Paused, or a stale `expected_version`."),
+                })),
+            }},
+            "/api/journeys/{id}/activate": { "post": {
+                "operationId": "activateJourney",
+                "summary": "Resume or Restart a Paused or Stopped journey, in one transaction; the same Idempotency-Key returns the first answer.",
+                "parameters": [
+                    id_param("journey"), actor(),
+                    { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "minLength": 1, "maxLength": 200 } },
+                ],
+                "requestBody": body(r("ActivateRequest"), true),
+                "responses": with_body_errors(json!({
+                    "200": resp("What the activation did.", r("ActivateResponse")),
+                    "404": err("No such journey."),
+                    "409": err("Not Paused or Stopped, or a stale `expected_version` (the body has the current version and state)."),
+                })),
+            }},
+            "/api/contacts": { "post": {
+                "operationId": "createContacts", "summary": "Creates contacts (at most 10,000 per request).",
+                "requestBody": body(r("CreateContactsRequest"), true),
+                "responses": with_body_errors(json!({
+                    "201": resp("Their ids, in order.", r("CreateContactsResponse")),
+                    "409": err("An email already exists."),
+                })),
+            }},
+            "/api/contacts/{id}/subscription": { "post": {
+                "operationId": "setSubscription", "summary": "Subscribes or unsubscribes a contact.",
+                "parameters": [id_param("contact")],
+                "requestBody": body(r("SetSubscriptionRequest"), true),
+                "responses": with_body_errors(json!({
+                    "200": resp("The new subscription.", r("SetSubscriptionRequest")),
+                    "404": err("No such contact."),
+                })),
+            }},
+            "/api/datasets": { "post": {
+                "operationId": "createDataset", "summary": "Creates a data set.",
+                "requestBody": body(r("CreateDatasetRequest"), true),
+                "responses": with_body_errors(json!({ "201": resp("Its id.", r("CreateDatasetResponse")) })),
+            }},
+            "/api/datasets/{id}/contacts": { "post": {
+                "operationId": "addToDataset", "summary": "Adds contacts to a data set.",
+                "parameters": [id_param("data set")],
+                "requestBody": body(r("AddToDatasetRequest"), true),
+                "responses": with_body_errors(json!({
+                    "200": resp("How many were added.", obj(&["added"], json!({ "added": count }))),
+                    "404": err("No such data set."),
+                })),
+            }},
+            "/api/events": { "post": {
+                "operationId": "recordEvent", "summary": "Records an event; event-triggered Active journeys enter the contact at the runner's next pass.",
+                "requestBody": body(r("EventRequest"), true),
+                "responses": with_body_errors(json!({
+                    "202": resp("Recorded.", obj(&["id", "at"], json!({ "id": { "type": "integer" }, "at": ts }))),
+                })),
+            }},
+        },
+        "components": { "schemas": {
+            "Error": obj(&["error"], json!({ "error": obj(&["code", "message", "current_version", "current_state"], json!({
+                "code": text, "message": text,
+                "current_version": nullable(count.clone()),
+                "current_state": nullable(r("JourneyState")),
+            })) })),
+            "Health": { "type": "object", "required": ["status"], "properties": { "status": { "const": "ok" } } },
+            "JourneyState": { "type": "string", "enum": ["draft", "scheduled", "active", "paused", "stopped", "completed"] },
+            "ActivationMode": { "type": "string", "enum": ["resume", "restart"] },
+            "WaitHandling": { "type": "string", "enum": ["keep_deadlines", "extend_by_pause"] },
+            "AudienceMode": { "type": "string", "enum": ["new_users", "all_users"] },
+            "TriggerKind": { "type": "string", "enum": ["dataset", "segment", "event"] },
+            "Channel": { "type": "string", "enum": ["email", "sms", "push", "whatsapp"] },
+            "StateCounts": obj(&["active", "scheduled", "paused", "stopped", "draft", "completed"], json!({
+                "active": count, "scheduled": count, "paused": count, "stopped": count, "draft": count, "completed": count,
+            })),
+            "JourneyRow": obj(&["id", "name", "state", "trigger_kind", "audience", "schedule_text", "time_zone", "contacts_in_journey", "last_run_at", "paused_at", "stopped_at"], json!({
+                "id": count, "name": text, "state": r("JourneyState"), "trigger_kind": r("TriggerKind"), "audience": r("AudienceMode"),
+                "schedule_text": text, "time_zone": text, "contacts_in_journey": count,
+                "last_run_at": nullable(ts.clone()), "paused_at": nullable(ts.clone()), "stopped_at": nullable(ts.clone()),
+            })),
+            "JourneyListResponse": obj(&["rows", "counts"], json!({ "rows": { "type": "array", "items": r("JourneyRow") }, "counts": r("StateCounts") })),
+            "NodeCount": obj(&["node", "count"], json!({ "node": node_id, "count": count })),
+            "ActivationCounts": obj(&["continuing", "overdue", "entering", "suppressed", "exited_by_restart", "re_receiving"], json!({
+                "continuing": count, "overdue": count, "entering": nullable(count.clone()), "suppressed": count, "exited_by_restart": count, "re_receiving": count,
+            })),
+            "ActivityEntry": obj(&["at", "actor", "from", "to", "mode", "counts"], json!({
+                "at": ts, "actor": text, "from": nullable(r("JourneyState")), "to": r("JourneyState"),
+                "mode": nullable(r("ActivationMode")), "counts": nullable(r("ActivationCounts")),
+            })),
+            "AttributeTest": { "oneOf": [
+                obj(&["op", "attribute", "value"], json!({ "op": { "const": "equals" }, "attribute": text, "value": text })),
+                obj(&["op", "attribute", "value"], json!({ "op": { "const": "contains" }, "attribute": text, "value": text })),
+                obj(&["op", "attribute"], json!({ "op": { "const": "exists" }, "attribute": text })),
+            ]},
+            "SegmentRule": obj(&["all"], json!({ "all": { "type": "array", "items": r("AttributeTest") } })),
+            "TriggerSource": { "oneOf": [
+                obj(&["kind", "dataset_id", "name"], json!({ "kind": { "const": "dataset" }, "dataset_id": count, "name": text })),
+                obj(&["kind", "name", "rule"], json!({ "kind": { "const": "segment" }, "segment_id": nullable(count.clone()), "name": text, "rule": r("SegmentRule") })),
+                obj(&["kind", "event_name"], json!({ "kind": { "const": "event" }, "event_name": text })),
+            ]},
+            "Schedule": { "oneOf": [
+                obj(&["kind", "at"], json!({ "kind": { "const": "once" }, "at": { "type": "string", "description": "Local date-time, e.g. 2026-01-10T08:00:00." } })),
+                obj(&["kind", "frequency", "time_of_day", "start_date", "end"], json!({
+                    "kind": { "const": "recurring" },
+                    "frequency": { "oneOf": [
+                        obj(&["kind"], json!({ "kind": { "const": "daily" } })),
+                        obj(&["kind", "days"], json!({ "kind": { "const": "weekly" }, "days": { "type": "array", "items": { "type": "string", "enum": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] } } })),
+                        obj(&["kind", "day"], json!({ "kind": { "const": "monthly" }, "day": { "oneOf": [{ "type": "integer", "minimum": 1, "maximum": 31 }, { "const": "last" }] } })),
+                        obj(&["kind", "hours"], json!({ "kind": { "const": "every_hours" }, "hours": { "type": "integer", "minimum": 1 } })),
+                    ]},
+                    "time_of_day": { "type": "string", "description": "Local time, e.g. 14:00." },
+                    "start_date": { "type": "string", "description": "Local date, e.g. 2026-01-01." },
+                    "end": { "oneOf": [
+                        obj(&["kind"], json!({ "kind": { "const": "never" } })),
+                        obj(&["kind", "date"], json!({ "kind": { "const": "on" }, "date": text })),
+                        obj(&["kind", "runs"], json!({ "kind": { "const": "after" }, "runs": { "type": "integer", "minimum": 1 } })),
+                    ]},
+                })),
+            ]},
+            "Trigger": obj(&["source", "audience"], json!({ "source": r("TriggerSource"), "audience": r("AudienceMode"), "schedule": nullable(r("Schedule")) })),
+            "Condition": { "oneOf": [
+                obj(&["kind", "test"], json!({ "kind": { "const": "attribute" }, "test": r("AttributeTest") })),
+                obj(&["kind", "event_name"], json!({ "kind": { "const": "did_event" }, "event_name": text })),
+            ]},
+            "NodeKind": { "oneOf": [
+                obj(&["type", "channel", "template"], json!({ "type": { "const": "send" }, "channel": r("Channel"), "template": text, "next": nullable(node_id.clone()) })),
+                obj(&["type", "minutes"], json!({ "type": { "const": "wait" }, "minutes": { "type": "integer", "minimum": 1 }, "next": nullable(node_id.clone()) })),
+                obj(&["type", "condition"], json!({ "type": { "const": "condition" }, "condition": r("Condition"), "yes": nullable(node_id.clone()), "no": nullable(node_id.clone()) })),
+                obj(&["type"], json!({ "type": { "const": "exit" } })),
+            ]},
+            "Node": obj(&["id", "kind"], json!({ "id": node_id, "label": nullable(text.clone()), "kind": r("NodeKind") })),
+            "JourneyDefinition": obj(&["name", "time_zone", "trigger", "entry", "nodes"], json!({
+                "name": text, "time_zone": text, "trigger": r("Trigger"), "entry": node_id, "nodes": { "type": "array", "items": r("Node") },
+            })),
+            "CreateJourneyRequest": obj(&["name", "time_zone", "trigger", "entry", "nodes"], json!({
+                "name": text, "time_zone": text, "trigger": r("Trigger"), "entry": node_id, "nodes": { "type": "array", "items": r("Node") },
+                "publish": { "type": "boolean", "default": false },
+            })),
+            "CreateJourneyResponse": obj(&["id", "state", "version"], json!({ "id": count, "state": r("JourneyState"), "version": count })),
+            "JourneyDetail": obj(&["id", "version", "name", "state", "definition", "node_counts", "schedule_text", "activity", "generation", "next_run_at", "frozen_at", "last_run_at"], json!({
+                "id": count, "version": count, "name": text, "state": r("JourneyState"), "definition": r("JourneyDefinition"),
+                "node_counts": { "type": "array", "items": r("NodeCount") }, "schedule_text": text,
+                "activity": { "type": "array", "items": r("ActivityEntry") }, "generation": count,
+                "next_run_at": nullable(ts.clone()), "frozen_at": nullable(ts.clone()), "last_run_at": nullable(ts.clone()),
+            })),
+            "JourneySnapshot": { "type": "object",
+                "required": ["journey_id", "version", "taken_at", "state", "frozen_at", "definition", "zone", "generation", "runs_done", "last_run_at", "audience", "nodes", "waits", "horizon_minutes"],
+                "properties": {
+                    "journey_id": count, "version": count, "taken_at": ts, "state": r("JourneyState"), "frozen_at": nullable(ts.clone()),
+                    "definition": r("JourneyDefinition"),
+                    "zone": obj(&["name", "tzif"], json!({ "name": text, "tzif": { "type": "string", "contentEncoding": "base64" } })),
+                    "generation": count, "runs_done": count, "last_run_at": nullable(ts.clone()),
+                    "audience": obj(&["subscribed", "suppressed", "never_entered", "in_flight", "already_received"], json!({
+                        "subscribed": count, "suppressed": count, "never_entered": count, "in_flight": count, "already_received": count,
+                    })),
+                    "nodes": { "type": "array", "items": r("NodeCount") },
+                    "waits": { "type": "array", "items": obj(&["node", "due_by_frozen_at", "due_by_taken_at", "per_minute", "beyond_horizon"], json!({
+                        "node": node_id, "due_by_frozen_at": count, "due_by_taken_at": count,
+                        "per_minute": { "type": "array", "items": { "type": "array", "prefixItems": [count, count], "minItems": 2, "maxItems": 2 } },
+                        "beyond_horizon": count,
+                    })) },
+                    "horizon_minutes": { "type": "integer", "minimum": 1 },
+                },
+                "additionalProperties": false,
+            },
+            "NextRun": { "oneOf": [
+                obj(&["kind", "at"], json!({ "kind": { "const": "immediately" }, "at": ts })),
+                obj(&["kind", "at"], json!({ "kind": { "const": "at" }, "at": ts })),
+                obj(&["kind"], json!({ "kind": { "const": "on_each_event" } })),
+                obj(&["kind", "reason"], json!({ "kind": { "const": "no_further_runs" }, "reason": text })),
+            ]},
+            "ActivationPlan": { "type": "object",
+                "required": ["journey_id", "version", "mode", "wait_handling", "at", "zone", "generation", "next_run", "following_runs", "next_scheduled_run", "runs_done",
+                             "continuing", "overdue", "entering", "suppressed", "exited_by_restart", "re_receiving", "wait_options", "warnings", "valid_until"],
+                "properties": {
+                    "journey_id": count, "version": count, "mode": r("ActivationMode"), "wait_handling": r("WaitHandling"), "at": ts, "zone": text,
+                    "generation": count, "next_run": r("NextRun"), "following_runs": { "type": "array", "items": ts },
+                    "next_scheduled_run": nullable(ts.clone()), "runs_done": count, "deadline_shift": nullable(text.clone()),
+                    "continuing": count, "continuing_by_node": { "type": "array", "items": r("NodeCount") },
+                    "overdue": count, "overdue_by_node": { "type": "array", "items": r("NodeCount") },
+                    "entering": nullable(count.clone()), "audience_total": count, "suppressed": count, "not_entering": count,
+                    "in_flight_skipped": count, "exited_by_restart": count, "re_receiving": count,
+                    "wait_options": { "type": "array", "items": { "type": "object", "required": ["handling", "overdue"], "properties": {
+                        "handling": r("WaitHandling"), "overdue": count, "deadline_shift": nullable(text.clone()) } } },
+                    "warnings": { "type": "array", "items": { "type": "object", "required": ["kind"], "properties": { "kind": text } } },
+                    "valid_until": ts,
+                },
+            },
+            "ActivateRequest": obj(&["mode", "expected_version"], json!({
+                "mode": r("ActivationMode"), "wait_handling": r("WaitHandling"), "expected_version": count,
+                "idempotency_key": nullable(json!({ "type": "string", "maxLength": 200 })),
+            })),
+            "ActivateResponse": obj(&["journey", "counts", "next_run", "plan_at"], json!({
+                "journey": r("JourneyDetail"), "counts": r("ActivationCounts"), "next_run": r("NextRun"), "plan_at": ts,
+            })),
+            "VersionRequest": obj(&[], json!({ "expected_version": nullable(count.clone()) })),
+            "NewContact": obj(&[], json!({
+                "email": nullable(text.clone()), "phone": nullable(text.clone()),
+                "attributes": { "type": "object", "additionalProperties": { "type": "string" } },
+                "subscribed": { "type": "boolean", "default": true },
+            })),
+            "CreateContactsRequest": obj(&["contacts"], json!({ "contacts": { "type": "array", "items": r("NewContact") } })),
+            "CreateContactsResponse": obj(&["ids"], json!({ "ids": { "type": "array", "items": count } })),
+            "SetSubscriptionRequest": obj(&["subscribed"], json!({ "subscribed": { "type": "boolean" } })),
+            "CreateDatasetRequest": obj(&["name"], json!({ "name": text })),
+            "CreateDatasetResponse": obj(&["id"], json!({ "id": count })),
+            "AddToDatasetRequest": obj(&["contact_ids"], json!({ "contact_ids": { "type": "array", "items": count } })),
+            "EventRequest": obj(&["contact_id", "name"], json!({ "contact_id": count, "name": text, "at": nullable(ts.clone()) })),
+            "MessagesResponse": obj(&["messages", "next_after"], json!({
+                "messages": { "type": "array", "items": obj(&["message_key", "generation", "iteration", "contact_id", "node_id", "channel", "created_at", "delivered_at"], json!({
+                    "message_key": text, "generation": count, "iteration": count, "contact_id": count, "node_id": node_id,
+                    "channel": text, "created_at": { "type": "integer" }, "delivered_at": nullable(json!({ "type": "integer" })),
+                })) },
+                "next_after": nullable(json!({ "type": "integer" })),
+            })),
+        }},
+    })
 }
