@@ -103,3 +103,84 @@ pub fn daily_kolkata_snapshot() -> JourneySnapshot {
     ];
     s
 }
+
+/// A chain of `nodes` steps (send email, wait, condition, send SMS, wait, ...) after a daily
+/// data-set trigger in `time_zone`; every fifth step from the second is a wait.
+pub fn long_journey(time_zone: &str, nodes: usize) -> JourneyDefinition {
+    let nodes = nodes.max(1);
+    let id = |i: usize| NodeId::new(format!("step-{i}"));
+    let next = |i: usize| (i + 1 < nodes).then(|| id(i + 1));
+    let steps = (0..nodes)
+        .map(|i| {
+            let kind = match i % 5 {
+                0 => NodeKind::Send { channel: Channel::Email, template: format!("email-{i}"), next: next(i) },
+                1 | 4 => NodeKind::Wait { minutes: 60 * (i as u32 + 1), next: next(i) },
+                2 => NodeKind::Condition {
+                    condition: Condition::Attribute {
+                        test: AttributeTest::Equals { attribute: "plan".into(), value: "pro".into() },
+                    },
+                    yes: next(i),
+                    no: next(i),
+                },
+                _ => NodeKind::Send { channel: Channel::Sms, template: format!("sms-{i}"), next: next(i) },
+            };
+            Node { id: id(i), label: Some(format!("Step {i}")), kind }
+        })
+        .collect();
+    let mut def = onboarding(time_zone, daily_at_14());
+    def.name = format!("Journey with {nodes} steps");
+    def.entry = id(0);
+    def.nodes = steps;
+    def
+}
+
+/// A Paused snapshot of `definition` (zone `zone`) with `contacts` contacts, as the server
+/// would aggregate them: 90% subscribed audience members, 40% of those in flight, spread over
+/// the nodes, and each wait node's deadlines spread over every minute of the next 3 days
+/// (so every per-minute bucket of the horizon is filled), plus some overdue ones.
+pub fn simulated_snapshot(definition: JourneyDefinition, zone: Zone, contacts: u64) -> JourneySnapshot {
+    let taken_at = zone.to_instant(date(2026, 1, 1).at(13, 30, 17, 0)).expect("in range");
+    let frozen_at = taken_at - jiff::SignedDuration::from_hours(30);
+    let mut s = paused_snapshot(definition, zone, taken_at, frozen_at);
+    let subscribed = contacts / 10 * 9;
+    let in_flight = subscribed / 10 * 4;
+    s.audience = AudienceCounts {
+        subscribed,
+        suppressed: contacts - subscribed,
+        never_entered: subscribed / 10 * 3,
+        in_flight,
+        already_received: subscribed / 2,
+    };
+    let n = s.definition.nodes.len() as u64;
+    let per_node = in_flight / n.max(1);
+    let mut remainder = in_flight - per_node * n;
+    let minutes = 3 * 24 * 60u64;
+    let mut waits = Vec::new();
+    for node in &s.definition.nodes {
+        let count = per_node + std::mem::take(&mut remainder);
+        s.nodes.push(NodeCount { node: node.id.clone(), count });
+        if matches!(node.kind, NodeKind::Wait { .. }) {
+            let mut b = crate::snapshot::WaitDeadlinesBuilder::new(
+                node.id.clone(),
+                taken_at,
+                Some(frozen_at),
+                s.horizon_minutes,
+            );
+            // A tenth fell due while frozen, the rest over the next three days.
+            let overdue = count / 10;
+            b.add(frozen_at + jiff::SignedDuration::from_mins(60), overdue);
+            let rest = count - overdue;
+            let each = rest / minutes;
+            let mut extra = rest - each * minutes;
+            let origin = crate::flow::floor_to_minute(taken_at);
+            for m in 1..=minutes {
+                let c = each + u64::from(extra > 0);
+                extra = extra.saturating_sub(1);
+                b.add(origin + jiff::SignedDuration::from_mins(m as i64), c);
+            }
+            waits.push(b.build());
+        }
+    }
+    s.waits = waits;
+    s
+}

@@ -165,8 +165,11 @@ fn spec8_once_past_resume_and_restart() {
 
 // ---- Zones: DST gap and overlap ------------------------------------------------------------
 
+/// (year, month, day, hour, minute)
+type Local = (i16, i8, i8, i8, i8);
+
 /// (zone, local date-time, expected local date-time of the run, expected UTC instant)
-const DST_VECTORS: &[(&str, (i16, i8, i8, i8, i8), (i16, i8, i8, i8, i8), &str)] = &[
+const DST_VECTORS: &[(&str, Local, Local, &str)] = &[
     // Gaps: the run is at the end of the gap.
     ("America/New_York", (2026, 3, 8, 2, 30), (2026, 3, 8, 3, 0), "2026-03-08T07:00:00Z"),
     ("Europe/Berlin", (2026, 3, 29, 2, 30), (2026, 3, 29, 3, 0), "2026-03-29T01:00:00Z"),
@@ -579,7 +582,7 @@ fn plan_refuses_active_journeys_and_stale_snapshots() {
 fn overdue_stays_exact_minute_by_minute_until_valid_until() {
     // Deadlines at every minute of the horizon; the count at T is exact for each minute.
     let mut s = samples::daily_kolkata_snapshot();
-    s.taken_at = s.taken_at + SignedDuration::from_secs(17); // not a whole minute
+    s.taken_at += SignedDuration::from_secs(17); // not a whole minute
     let origin = s.origin();
     let mut b = WaitDeadlinesBuilder::new(NodeId::new("wait"), s.taken_at, s.frozen_at, 60);
     let mut deadlines = Vec::new();
@@ -597,7 +600,7 @@ fn overdue_stays_exact_minute_by_minute_until_valid_until() {
     while t <= s.valid_until() {
         let expected = deadlines.iter().filter(|d| **d <= t).count() as u64;
         assert_eq!(resume(&s, t).overdue, expected, "at {t}");
-        t = t + SignedDuration::from_secs(20);
+        t += SignedDuration::from_secs(20);
     }
 }
 
