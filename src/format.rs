@@ -84,7 +84,9 @@ pub fn browser_format(at: Timestamp, zone: Option<&str>, weekday: bool) -> Strin
         set(&opts, "timeZone", z);
     }
     let date = js_sys::Date::new(&JsValue::from_f64(at.as_millisecond() as f64));
-    String::from(date.to_locale_string("en-GB", &opts))
+    let text = String::from(date.to_locale_string("en-GB", &opts));
+    // "Fri, 2 Jan 2026, 14:00 CET" -> "Fri 2 Jan 2026, 14:00 CET", the shape of journey-zone times.
+    if weekday { text.replacen(", ", " ", 1) } else { text }
 }
 
 /// Parses an RFC 3339 instant from the API; `None` when absent or malformed.

@@ -45,7 +45,7 @@ fn describe(node: &Node) -> (&'static str, &'static str, &'static str, String) {
         NodeKind::Send { channel, template, .. } => {
             ("Send", "✉", "send", format!("{} · {}", channel.label(), template))
         }
-        NodeKind::Wait { minutes, .. } => ("Wait", "⏱", "wait", format!("Wait {}", duration_words(*minutes))),
+        NodeKind::Wait { minutes, .. } => ("Wait", "", "wait", format!("Wait {}", duration_words(*minutes))),
         NodeKind::Condition { condition, .. } => {
             let text = match condition {
                 Condition::Attribute { test } => format!("{}?", test_words(test)),
@@ -53,7 +53,7 @@ fn describe(node: &Node) -> (&'static str, &'static str, &'static str, String) {
             };
             ("Condition", "?", "condition", text)
         }
-        NodeKind::Exit => ("Exit", "⏹", "exit", "Exit".to_string()),
+        NodeKind::Exit => ("Exit", "", "exit", "Exit".to_string()),
     }
 }
 
@@ -119,7 +119,7 @@ fn chain(
         let node_view = view! {
             <div class="flow-connector" aria-hidden="true"></div>
             <div class=format!("flow-node flow-node-{modifier}") data-testid="flow-node" data-node-id=id.to_string()>
-                <span class="flow-icon" aria-hidden="true">{icon}</span>
+                <span class="flow-icon" aria-hidden="true">{icon_view(modifier, icon)}</span>
                 <span class="flow-text">
                     <span class="flow-kind">{kind}</span>
                     <span class="flow-label">{label}</span>
@@ -198,4 +198,17 @@ fn end_item() -> AnyView {
         </li>
     }
     .into_any()
+}
+
+/// A glyph, or a small drawing where fonts may lack one (wait: a clock; exit: a square).
+fn icon_view(modifier: &'static str, glyph: &'static str) -> AnyView {
+    match modifier {
+        "wait" => view! {
+            <svg viewBox="0 0 16 16"><circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.8"/>
+                <path d="M8 4.5V8l2.5 1.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/></svg>
+        }
+        .into_any(),
+        "exit" => view! { <svg viewBox="0 0 16 16"><rect x="4" y="4" width="8" height="8" rx="1" fill="currentColor"/></svg> }.into_any(),
+        _ => view! { <span>{glyph}</span> }.into_any(),
+    }
 }

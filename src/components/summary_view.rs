@@ -207,6 +207,7 @@ fn PlanView(
                     <div class="next-run" data-testid="summary-next-run">{next_main}</div>
                     {next_alt.map(|a| view! { <div class="next-run-alt">{a}</div> })}
                     {(!following.is_empty()).then(|| view! {
+                        <div class="run-then">"Then"</div>
                         <ol class="run-list" aria-label="The runs after it" data-testid="summary-following-runs">
                             {following.into_iter().map(|t| view! {
                                 <li><span class="run-local">{jt(t)}</span><span class="muted">{format!("{} your time", in_viewer_zone(t))}</span></li>

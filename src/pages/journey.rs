@@ -199,7 +199,11 @@ fn JourneyView(journey: JourneyDetail, on_changed: Callback<()>) -> impl IntoVie
                         <dl class="facts">
                             <dt>"Runs"</dt><dd data-testid="journey-schedule">{journey.schedule_text.clone()}</dd>
                             <dt>"Time zone"</dt><dd>{zone}</dd>
-                            <dt>"Next run"</dt><dd>{journey.next_run_at.map(in_viewer_zone).unwrap_or_else(|| if state.is_frozen() { "None while frozen".into() } else { "—".into() })}</dd>
+                            <dt>"Next run"</dt><dd>{if state.is_frozen() {
+                                format!("None while {}", state.label().to_lowercase())
+                            } else {
+                                journey.next_run_at.map(in_viewer_zone).unwrap_or_else(|| "None".into())
+                            }}</dd>
                             <dt>"Last run"</dt><dd>{journey.last_run_at.map(in_viewer_zone).unwrap_or_else(|| "Never".into())}</dd>
                             {frozen_label.zip(journey.frozen_at).map(|(label, at)| view! {
                                 <dt>{label}</dt><dd data-testid="journey-frozen-at">{in_viewer_zone(at)}</dd>
