@@ -254,3 +254,51 @@ fn ready_step(
         NodeKind::Exit => Step::Exit { reason: ExitReason::ExitNode },
     }
 }
+
+/// Whether an audience member enters at a scheduled run (spec sections 1 and 3.5):
+/// unsubscribed contacts never enter; contacts in flight (a live membership in this journey)
+/// are skipped; under `new_users` only those that never entered in the current generation
+/// enter; under `all_users` every other member enters (a new iteration).
+///
+/// ```
+/// use journey_core::flow::enters_at_run;
+/// use journey_core::journey::AudienceMode::*;
+/// assert!(enters_at_run(NewUsers, true, false, false));
+/// assert!(!enters_at_run(NewUsers, true, false, true)); // entered earlier in this generation
+/// assert!(enters_at_run(AllUsers, true, false, true));
+/// assert!(!enters_at_run(AllUsers, true, true, true)); // still in flight
+/// assert!(!enters_at_run(AllUsers, false, false, false)); // unsubscribed
+/// ```
+pub fn enters_at_run(
+    audience: crate::journey::AudienceMode,
+    subscribed: bool,
+    in_flight: bool,
+    entered_this_generation: bool,
+) -> bool {
+    use crate::journey::AudienceMode;
+    subscribed
+        && !in_flight
+        && match audience {
+            AudienceMode::NewUsers => !entered_this_generation,
+            AudienceMode::AllUsers => true,
+        }
+}
+
+/// Whether an event makes a contact enter an event-trigger journey (spec sections 3.6 and
+/// 4.4): the journey is Active, the event happened at or after `active_since` (the last
+/// activation; events that arrived while frozen are not replayed), the contact is
+/// subscribed and not in flight, and under `new_users` it has not entered in the current
+/// generation.
+pub fn enters_on_event(
+    audience: crate::journey::AudienceMode,
+    state: crate::state::JourneyState,
+    event_at: Timestamp,
+    active_since: Timestamp,
+    subscribed: bool,
+    in_flight: bool,
+    entered_this_generation: bool,
+) -> bool {
+    state == crate::state::JourneyState::Active
+        && event_at >= active_since
+        && enters_at_run(audience, subscribed, in_flight, entered_this_generation)
+}

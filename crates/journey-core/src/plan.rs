@@ -260,7 +260,8 @@ pub struct ActivationCounts {
     pub continuing: u64,
     /// Of those, the ones that move on at T.
     pub overdue: u64,
-    /// Contacts entering at the next run (none for event triggers).
+    /// Contacts entering at the next run (none for event triggers). On Restart they enter at
+    /// T; on Resume this is the audience as it stands at T for the next scheduled run.
     pub entering: Option<u64>,
     /// Unsubscribed audience members.
     pub suppressed: u64,

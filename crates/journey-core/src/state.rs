@@ -19,7 +19,11 @@
 
 use std::fmt;
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+use crate::journey::{Trigger, TriggerSource};
+use crate::zone::Zone;
 
 /// Where a journey is in its life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -161,4 +165,55 @@ pub fn transition(from: JourneyState, action: JourneyAction) -> Result<JourneySt
         _ => return Err(TransitionError { from, action }),
     };
     Ok(to)
+}
+
+/// The publish action for a trigger at `now`: `first_run_in_future` when the schedule has a
+/// run strictly after `now` (event triggers: false, they are Active at once).
+///
+/// A schedule with no run after `now` (a `once` in the past, an end already passed) is
+/// published Active and completes at the runner's next look (see [`is_finished`]); the
+/// console should warn before publishing it.
+pub fn publish_action(trigger: &Trigger, zone: &Zone, now: Timestamp) -> JourneyAction {
+    let first_run_in_future = match (&trigger.source, &trigger.schedule) {
+        (TriggerSource::Event { .. }, _) | (_, None) => false,
+        (_, Some(schedule)) => schedule.next_run_after(zone, now, 0).is_some(),
+    };
+    JourneyAction::Publish { first_run_in_future }
+}
+
+/// Whether an Active journey has nothing left to do, so the runner completes it (the rule
+/// written here): a dataset or segment trigger whose schedule has no run after `now`, and no
+/// live membership. An event-trigger journey never completes by itself (a person stops it).
+///
+/// ```
+/// use journey_core::state::is_finished;
+/// use journey_core::journey::*;
+/// use journey_core::schedule::Schedule;
+/// use journey_core::zone::Zone;
+/// let utc = Zone::bundled("UTC")?;
+/// let trigger = Trigger {
+///     source: TriggerSource::Dataset { dataset_id: DatasetId(1), name: "VIPs".into() },
+///     audience: AudienceMode::NewUsers,
+///     schedule: Some(Schedule::Once { at: jiff::civil::date(2026, 1, 10).at(8, 0, 0, 0) }),
+/// };
+/// let now: jiff::Timestamp = "2026-01-11T00:00:00Z".parse()?;
+/// assert!(!is_finished(&trigger, &utc, now, 1, 12)); // 12 contacts still in flight
+/// assert!(is_finished(&trigger, &utc, now, 1, 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn is_finished(
+    trigger: &Trigger,
+    zone: &Zone,
+    now: Timestamp,
+    runs_done: u32,
+    live_memberships: u64,
+) -> bool {
+    if live_memberships > 0 {
+        return false;
+    }
+    match (&trigger.source, &trigger.schedule) {
+        (TriggerSource::Event { .. }, _) => false,
+        (_, None) => true,
+        (_, Some(schedule)) => schedule.next_run_after(zone, now, runs_done).is_none(),
+    }
 }
