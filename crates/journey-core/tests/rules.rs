@@ -377,3 +377,47 @@ fn descriptions() {
     assert_eq!(s.describe_span().unwrap(), "from 1 Jan 2026");
     assert_eq!(Schedule::Once { at: date(2026, 12, 25).at(7, 5, 0, 0) }.describe(), "Once on 25 Dec 2026 at 07:05");
 }
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn publish_and_complete() {
+    use journey_core::state::{is_finished, publish_action};
+    let z = Zone::bundled("Asia/Kolkata").unwrap();
+    let mut trigger = definition().trigger;
+    let now = z.to_instant(date(2025, 11, 20).at(9, 0, 0, 0)).unwrap();
+    assert_eq!(publish_action(&trigger, &z, now), JourneyAction::Publish { first_run_in_future: true });
+    assert_eq!(transition(JourneyState::Draft, publish_action(&trigger, &z, now)), Ok(JourneyState::Scheduled));
+    assert!(!is_finished(&trigger, &z, now, 0, 0)); // never-ending daily
+    trigger.schedule = Some(Schedule::Once { at: date(2025, 11, 1).at(8, 0, 0, 0) });
+    assert_eq!(publish_action(&trigger, &z, now), JourneyAction::Publish { first_run_in_future: false });
+    assert!(is_finished(&trigger, &z, now, 1, 0));
+    assert!(!is_finished(&trigger, &z, now, 1, 3));
+    trigger.source = TriggerSource::Event { event_name: "signup".into() };
+    trigger.schedule = None;
+    assert_eq!(publish_action(&trigger, &z, now), JourneyAction::Publish { first_run_in_future: false });
+    assert!(!is_finished(&trigger, &z, now, 0, 0));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn event_entry_rules() {
+    use journey_core::flow::enters_on_event;
+    let since: Timestamp = "2026-01-01T08:30:00Z".parse().unwrap();
+    let before: Timestamp = "2026-01-01T08:29:59Z".parse().unwrap();
+    let active = JourneyState::Active;
+    assert!(enters_on_event(AudienceMode::AllUsers, active, since, since, true, false, true));
+    assert!(!enters_on_event(AudienceMode::AllUsers, active, before, since, true, false, false)); // not replayed
+    assert!(!enters_on_event(AudienceMode::AllUsers, JourneyState::Paused, since, since, true, false, false));
+    assert!(!enters_on_event(AudienceMode::NewUsers, active, since, since, true, false, true));
+    assert!(!enters_on_event(AudienceMode::AllUsers, active, since, since, true, true, false)); // in flight
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn instants_in_the_journey_zone_and_the_viewer_zone() {
+    let ts: Timestamp = "2026-01-02T08:30:00Z".parse().unwrap();
+    assert_eq!(Zone::bundled("Asia/Kolkata").unwrap().format_instant(ts), "2 Jan 2026 14:00 IST");
+    assert_eq!(Zone::bundled("America/Sao_Paulo").unwrap().format_instant(ts), "2 Jan 2026 05:30 -03");
+    let ny = Zone::bundled("America/New_York").unwrap();
+    assert_eq!(ny.format_instant("2026-03-08T07:00:00Z".parse().unwrap()), "8 Mar 2026 03:00 EDT");
+}
