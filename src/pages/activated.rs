@@ -85,6 +85,15 @@ fn next_run_words(next: &NextRun) -> String {
     }
 }
 
+/// The next run as compared between preview and execution ("Immediately" is the activation
+/// instant on both sides, which differ by the seconds between the summary and the click).
+fn next_run_short(next: &NextRun) -> String {
+    match next {
+        NextRun::Immediately { .. } => "Immediately".to_string(),
+        other => next_run_words(other),
+    }
+}
+
 /// The rows of the comparison: (label, test id, preview, server).
 fn rows(mode: ActivationMode, p: &ActivationCounts, s: &ActivationCounts) -> Vec<(&'static str, &'static str, String, String)> {
     let entering = |c: &ActivationCounts| c.entering.map(count).unwrap_or_else(|| "On each event".into());
@@ -104,7 +113,8 @@ fn rows(mode: ActivationMode, p: &ActivationCounts, s: &ActivationCounts) -> Vec
 #[component]
 fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
     let Some(resp) = stored.response.clone() else { return ().into_any() };
-    let differs = resp.counts != stored.preview || resp.next_run != stored.preview_next_run;
+    let differs = resp.counts != stored.preview
+        || next_run_short(&resp.next_run) != next_run_short(&stored.preview_next_run);
     let verb = match stored.mode {
         ActivationMode::Resume => "resumed",
         ActivationMode::Restart => "restarted",
@@ -153,6 +163,17 @@ fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
                         <th scope="col" class="num">"Activation"</th>
                     </tr></thead>
                     <tbody>
+                        {
+                            let (p, s) = (next_run_short(&stored.preview_next_run), next_run_short(&resp.next_run));
+                            let row_differs = p != s;
+                            view! {
+                                <tr class:differs=row_differs>
+                                    <td>"Next audience run"</td>
+                                    {differs.then(|| view! { <td class="num" data-testid="result-next-run-preview">{p}</td> })}
+                                    <td class="num" data-testid="result-next-run">{s}</td>
+                                </tr>
+                            }
+                        }
                         {rows(stored.mode, &stored.preview, &resp.counts).into_iter().map(|(label, key, p, s)| {
                             let row_differs = p != s;
                             view! {

@@ -55,14 +55,17 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
     let now = use_minute_clock();
     let (stale_notice, set_stale_notice) = signal(None::<String>);
     let (retrying, set_retrying) = signal(false);
+    // After a stale-version answer, until the fresh snapshot arrives: nothing can be sent.
+    let (reloading, set_reloading) = signal(false);
 
     // The latest good snapshot; kept on screen while a fresh one loads.
     let current = RwSignal::new(None::<JourneySnapshot>);
     Effect::new(move |_| match snapshot.get() {
         Some(Ok(s)) => {
             set_retrying.set(false);
+            set_reloading.set(false);
             if let Some(old) = current.get_untracked() {
-                if old.version != s.version {
+                if old.version != s.version && stale_notice.get_untracked().is_none() {
                     set_stale_notice.set(Some(format!(
                         "This journey was changed elsewhere since this summary opened (version {} is now {}). The summary below has been recomputed from the journey as it is now: check it before you activate.",
                         old.version, s.version
@@ -71,7 +74,10 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
             }
             current.set(Some(s));
         }
-        Some(Err(_)) => set_retrying.set(false),
+        Some(Err(_)) => {
+            set_retrying.set(false);
+            set_reloading.set(false);
+        }
         None => {}
     });
 
@@ -112,8 +118,9 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
             }
             Err(e) if e.is_stale_version() => {
                 last_error.set(None);
+                set_reloading.set(true);
                 set_stale_notice.set(Some(
-                    "This journey was changed elsewhere since this summary opened, so nothing was activated. The summary is being reloaded with the journey as it is now: check it and activate again.".to_string(),
+                    "This journey was changed elsewhere since this summary opened, so nothing was activated. The summary below is reloaded with the journey as it is now: check it, then activate again.".to_string(),
                 ));
                 snapshot.refetch();
             }
@@ -150,10 +157,10 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
                     "Back"
                 </button>
                 {move || {
-                    let ready = current.with(|c| c.is_some()) && plan.with(|p| p.is_ok());
+                    let ready = current.with(|c| c.is_some()) && plan.with(|p| p.is_ok()) && !reloading.get();
                     let pending = activate.pending().get();
                     let submit = move |_| {
-                        if activate.pending().get_untracked() { return; }
+                        if activate.pending().get_untracked() || reloading.get_untracked() { return; }
                         let Some(name) = current.with_untracked(|c| c.as_ref().map(|s| s.definition.name.clone())) else { return };
                         // Exactly what the summary shows: the plan's own version, mode and wait handling.
                         let Ok(shown) = plan.get_untracked() else { return };
@@ -166,7 +173,7 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
                             disabled=!ready || pending aria-busy=if pending { "true" } else { "false" }
                             on:click=submit>
                             {pending.then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
-                            {if pending { "Activating…" } else { "Activate journey" }}
+                            {if pending { "Activating…" } else if reloading.get() { "Reloading…" } else { "Activate journey" }}
                         </button>
                     }
                 }}
