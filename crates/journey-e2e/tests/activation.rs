@@ -1,0 +1,189 @@
+//! The seed's six navigation steps in a real browser, once with Resume and once with Restart:
+//! Engage > Journey, the Paused tab, open the journey, ACTIVATE, choose, APPLY, read the
+//! summary (checked against the server's own preview), ACTIVATE JOURNEY, and the journey on
+//! the Active tab. Then the two ways an activation can go wrong: a double click, and a journey
+//! changed elsewhere while its summary is open.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use journey_e2e::{Chromedriver, Result, TestServer, number_in, screenshot, wait_for, wait_for_text};
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The first paused journey whose trigger is a data set (it has a schedule to preview).
+async fn a_paused_scheduled_journey(server: &TestServer) -> Result<Value> {
+    let listing = server.get_json("/api/journeys?state=paused").await?;
+    let row = listing["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["trigger_kind"] != "event"))
+        .cloned()
+        .ok_or("the demo data has no paused journey with a scheduled trigger")?;
+    Ok(row)
+}
+
+/// Steps 1 to 5 of the seed: from the app's front door to the journey summary.
+async fn navigate_to_summary(browser: &Client, server: &TestServer, name: &str, mode: &str) -> Result<()> {
+    browser.goto(&server.url("/")).await?;
+    wait_for(browser, "[data-testid=nav-journey]").await?.click().await?; // 1. Engage > Journey
+    wait_for(browser, "[data-testid=tab-paused]").await?.click().await?; // 2. the Paused tab
+    wait_for_text(browser, "[data-testid=journey-row]", WAIT, |t| t.contains(name)).await?;
+    let mut opened = false;
+    for row in browser.find_all(Locator::Css("[data-testid=journey-row]")).await? {
+        if row.text().await?.contains(name) {
+            row.find(Locator::Css("[data-testid=journey-link]")).await?.click().await?;
+            opened = true;
+            break;
+        }
+    }
+    assert!(opened, "no row for {name:?} on the Paused tab");
+    wait_for_text(browser, "[data-testid=journey-title]", WAIT, |t| t.contains(name)).await?;
+    wait_for(browser, "[data-testid=activate-button]").await?.click().await?; // 3. ACTIVATE
+    let apply = wait_for(browser, "[data-testid=apply-button]").await?;
+    assert!(!apply.is_enabled().await?, "APPLY is disabled until a choice is made");
+    wait_for(browser, &format!("[data-testid=choice-{mode}]")).await?.click().await?; // 4. choose
+    assert!(apply.is_enabled().await?, "APPLY is enabled once a choice is made");
+    apply.click().await?; // 5. APPLY
+    wait_for_text(browser, "[data-testid=summary-next-run]", WAIT, |t| !t.trim().is_empty()).await?;
+    Ok(())
+}
+
+async fn shown_number(browser: &Client, testid: &str) -> Result<u64> {
+    let text = wait_for_text(browser, &format!("[data-testid={testid}]"), WAIT, |t| number_in(t).is_some()).await?;
+    number_in(&text).ok_or_else(|| format!("{testid} shows no number: {text:?}").into())
+}
+
+/// The hour and minute of an instant in the journey's zone, as the summary prints it.
+fn local_hh_mm(instant: &str, zone: &str) -> Result<String> {
+    let at: jiff::Timestamp = instant.parse()?;
+    let local = journey_core::zone::Zone::bundled(zone)?.to_local(at);
+    Ok(format!("{:02}:{:02}", local.hour(), local.minute()))
+}
+
+/// Activations recorded in the journey's activity log.
+async fn activations(server: &TestServer, id: u64) -> Result<usize> {
+    let detail = server.get_json(&format!("/api/journeys/{id}")).await?;
+    Ok(detail["activity"].as_array().map_or(0, |a| a.iter().filter(|e| !e["mode"].is_null()).count()))
+}
+
+async fn seed_navigation(browser: &Client, server: &TestServer, mode: &str) -> Result<()> {
+    let row = a_paused_scheduled_journey(server).await?;
+    let (id, name) = (row["id"].as_u64().ok_or("row without id")?, row["name"].as_str().unwrap_or_default().to_owned());
+    let zone = row["time_zone"].as_str().unwrap_or("UTC").to_owned();
+    let preview_path = format!("/api/journeys/{id}/preview?mode={mode}&wait_handling=keep_deadlines");
+
+    navigate_to_summary(browser, server, &name, mode).await?;
+    let before = server.get_json(&preview_path).await?;
+    screenshot(browser, &format!("summary-{mode}-1280")).await?;
+
+    // The summary's numbers are the server's plan for the same snapshot (the journey is
+    // frozen, so only overdue waits can move with the clock; they are checked on a range).
+    assert_eq!(shown_number(browser, "summary-entering").await?, before["entering"].as_u64().unwrap_or(0));
+    assert_eq!(shown_number(browser, "summary-suppressed").await?, before["suppressed"].as_u64().unwrap_or(0));
+    let next_run = wait_for_text(browser, "[data-testid=summary-next-run]", WAIT, |_| true).await?;
+    if mode == "resume" {
+        assert_eq!(shown_number(browser, "summary-continuing").await?, before["continuing"].as_u64().unwrap_or(0));
+        let overdue = shown_number(browser, "summary-overdue").await?;
+        let after = server.get_json(&preview_path).await?;
+        let (lo, hi) = (before["overdue"].as_u64().unwrap_or(0), after["overdue"].as_u64().unwrap_or(0));
+        assert!((lo..=hi).contains(&overdue), "overdue {overdue} outside the server's {lo}..={hi}");
+        assert_eq!(before["next_run"]["kind"], "at", "resume waits for the next scheduled run: {before}");
+        let hh_mm = local_hh_mm(before["next_run"]["at"].as_str().unwrap_or_default(), &zone)?;
+        assert!(next_run.contains(&hh_mm), "summary next run {next_run:?} lacks {hh_mm} ({zone})");
+    } else {
+        assert_eq!(shown_number(browser, "summary-exited").await?, before["exited_by_restart"].as_u64().unwrap_or(0));
+        assert_eq!(shown_number(browser, "summary-rereceiving").await?, before["re_receiving"].as_u64().unwrap_or(0));
+        assert_eq!(before["next_run"]["kind"], "immediately", "restart runs now: {before}");
+        assert!(next_run.to_lowercase().contains("immediately"), "summary next run {next_run:?}");
+    }
+
+    // 6. ACTIVATE JOURNEY, and the server's own counts.
+    wait_for(browser, "[data-testid=activate-journey-button]").await?.click().await?;
+    wait_for(browser, "[data-testid=activation-result]").await?;
+    screenshot(browser, &format!("activated-{mode}-1280")).await?;
+    let detail = server.get_json(&format!("/api/journeys/{id}")).await?;
+    assert_eq!(detail["state"], "active", "the journey is Active after activation");
+    let entry = detail["activity"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["mode"] == mode))
+        .cloned()
+        .ok_or("no activation in the activity log")?;
+    let entering = shown_number(browser, "result-entering").await?;
+    assert_eq!(Some(entering), entry["counts"]["entering"].as_u64(), "the result shows the server's counts");
+
+    wait_for(browser, "[data-testid=active-tab-link]").await?.click().await?;
+    wait_for_text(browser, "[data-testid=journey-row]", WAIT, |t| t.contains(&name)).await?;
+    assert!(browser.current_url().await?.as_str().contains("tab=active"));
+    screenshot(browser, &format!("active-after-{mode}-1280")).await?;
+    Ok(())
+}
+
+/// Runs `body` in a fresh 1280-wide browser against a fresh server, closing the browser
+/// whatever happens.
+macro_rules! in_browser {
+    (|$browser:ident, $server:ident| $body:expr) => {{
+        let $server = TestServer::start().await?;
+        let driver = Chromedriver::start()?;
+        let $browser = driver.browser(1280, 900).await?;
+        let outcome: Result<()> = async { $body }.await;
+        $browser.close().await?;
+        outcome
+    }};
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_through_the_seed_navigation() -> Result<()> {
+    in_browser!(|browser, server| seed_navigation(&browser, &server, "resume").await)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restart_through_the_seed_navigation() -> Result<()> {
+    in_browser!(|browser, server| seed_navigation(&browser, &server, "restart").await)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_double_click_on_activate_journey_makes_one_activation() -> Result<()> {
+    in_browser!(|browser, server| {
+        let row = a_paused_scheduled_journey(&server).await?;
+        let id = row["id"].as_u64().ok_or("row without id")?;
+        navigate_to_summary(&browser, &server, row["name"].as_str().unwrap_or_default(), "resume").await?;
+        wait_for(&browser, "[data-testid=activate-journey-button]").await?;
+        // Two clicks in the same task: the second lands before the first request returns.
+        browser
+            .execute(
+                "const b = document.querySelector('[data-testid=activate-journey-button]'); b.click(); b.click();",
+                vec![],
+            )
+            .await?;
+        wait_for(&browser, "[data-testid=activation-result]").await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(activations(&server, id).await?, 1, "exactly one activation was recorded");
+        Ok(())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journey_changed_elsewhere_shows_the_stale_version_message() -> Result<()> {
+    in_browser!(|browser, server| {
+        let row = a_paused_scheduled_journey(&server).await?;
+        let id = row["id"].as_u64().ok_or("row without id")?;
+        navigate_to_summary(&browser, &server, row["name"].as_str().unwrap_or_default(), "resume").await?;
+
+        // Someone else stops the journey while the summary is open.
+        let (status, body) = server.request("POST", &format!("/api/journeys/{id}/stop"), Some(json!({})), &[]).await?;
+        assert_eq!(status, 200, "stop through the API: {body}");
+
+        wait_for(&browser, "[data-testid=activate-journey-button]").await?.click().await?;
+        wait_for(&browser, "[data-testid=stale-version-message]").await?;
+        screenshot(&browser, "summary-stale-version-1280").await?;
+        assert_eq!(activations(&server, id).await?, 0, "nothing was activated on a stale version");
+
+        // The summary reloaded with the new version: activating now works.
+        wait_for_text(&browser, "[data-testid=summary-next-run]", WAIT, |t| !t.trim().is_empty()).await?;
+        wait_for(&browser, "[data-testid=activate-journey-button]").await?.click().await?;
+        wait_for(&browser, "[data-testid=activation-result]").await?;
+        assert_eq!(activations(&server, id).await?, 1);
+        Ok(())
+    })
+}
