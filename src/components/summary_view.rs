@@ -112,9 +112,10 @@ fn PlanView(
     };
 
     let stat = |testid: &'static str, value: String, label: &'static str, warn: bool| {
+        let text = !value.starts_with(|c: char| c.is_ascii_digit());
         view! {
             <div class="stat" class:stat-warn=warn>
-                <span class="stat-value" data-testid=testid>{value}</span>
+                <span class="stat-value" class:stat-value-text=text data-testid=testid>{value}</span>
                 <span class="stat-label">{label}</span>
             </div>
         }
