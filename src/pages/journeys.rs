@@ -41,10 +41,14 @@ pub fn JourneysPage() -> impl IntoView {
         list.get().map(|(key, _)| key != (tab.get(), q.get())).unwrap_or(true)
     };
     let last_counts = RwSignal::new(None);
+    let retrying = RwSignal::new(false);
     Effect::new(move |_| {
-        if let Some((_, Ok(resp))) = list.get() {
-            last_counts.set(Some(resp.counts));
+        match list.get() {
+            Some((_, Ok(resp))) => last_counts.set(Some(resp.counts)),
+            Some(_) => {}
+            None => return,
         }
+        retrying.set(false);
     });
 
     let nav = navigate.clone();
@@ -123,8 +127,8 @@ pub fn JourneysPage() -> impl IntoView {
                         <ErrorPanel
                             error=Signal::stored(error)
                             what="the journeys"
-                            on_retry=Callback::new(move |_| list.refetch())
-                            retrying=Signal::derive(loading)
+                            on_retry=Callback::new(move |_| { retrying.set(true); list.refetch(); })
+                            retrying
                         />
                     </div>
                 }
