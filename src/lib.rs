@@ -22,6 +22,13 @@ use pages::{
     not_found::NotFound, summary::SummaryPage,
 };
 
+/// Sets the document's title: "{what} · Journeys · Engage".
+pub fn set_title(what: &str) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        doc.set_title(&format!("{what} · Journeys · Engage"));
+    }
+}
+
 /// The app: the shell (Engage > Journey navigation) around the routes.
 #[component]
 pub fn App() -> impl IntoView {

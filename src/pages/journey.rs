@@ -57,6 +57,13 @@ pub fn JourneyPage() -> impl IntoView {
         }
     });
     provide_context(JourneyContext { detail });
+    // Outlives each render of the journey, so a refused PAUSE or STOP stays explained after
+    // the journey reloads.
+    let notice = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        id.track();
+        notice.set(None);
+    });
     let (retrying, set_retrying) = signal(false);
     Effect::new(move |_| {
         if detail.get().is_some() {
@@ -79,7 +86,10 @@ pub fn JourneyPage() -> impl IntoView {
                     on_retry=Callback::new(move |_| { set_retrying.set(true); detail.refetch(); })
                     retrying/>
             }.into_any(),
-            Some(Ok(journey)) => view! { <JourneyView journey on_changed=Callback::new(move |_| detail.refetch())/> }.into_any(),
+            Some(Ok(journey)) => {
+                crate::set_title(&journey.name);
+                view! { <JourneyView journey notice on_changed=Callback::new(move |_| detail.refetch())/> }.into_any()
+            }
         }}
         <Outlet/>
     }
@@ -92,13 +102,13 @@ enum Pending {
 }
 
 #[component]
-fn JourneyView(journey: JourneyDetail, on_changed: Callback<()>) -> impl IntoView {
+fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_changed: Callback<()>) -> impl IntoView {
     let navigate = use_navigate();
     let id = journey.id.0;
     let version = journey.version;
     let state = journey.state;
     let (confirm, set_confirm) = signal(None::<Pending>);
-    let (notice, set_notice) = signal(None::<String>);
+    let set_notice = notice.write_only();
     let action = Action::new_local(move |what: &Pending| {
         let what = *what;
         async move {

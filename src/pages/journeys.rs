@@ -87,6 +87,7 @@ pub fn JourneysPage() -> impl IntoView {
         }
     };
 
+    Effect::new(move |_| crate::set_title(tab.get().label()));
     let marked = StoredValue::new(false);
     view! {
         <div class="page-head">

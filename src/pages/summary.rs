@@ -134,6 +134,7 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
             .unwrap_or(Err(PlanError::StaleSnapshot { valid_until: now.get() }))
     });
     let header_name = move || current.get().map(|s| s.definition.name.clone()).unwrap_or_default();
+    Effect::new(move |_| crate::set_title(&format!("Summary: {}", header_name())));
 
     view! {
         <div class="page-head">
