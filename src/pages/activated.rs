@@ -12,6 +12,7 @@ use crate::components::state_badge::StateBadge;
 use crate::format::{count, in_viewer_zone};
 use journey_core::api::{ActivateResponse, JourneyDetail};
 use journey_core::jiff::Timestamp;
+use journey_core::state::JourneyState;
 use journey_core::plan::{ActivationCounts, ActivationMode, ActivationPlan, NextRun};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -29,7 +30,23 @@ pub struct StoredActivation {
     pub preview: ActivationCounts,
     pub preview_at: Timestamp,
     pub preview_next_run: NextRun,
-    pub response: Option<ActivateResponse>,
+    /// The server's answer, once it came.
+    pub server: Option<ServerResult>,
+}
+
+/// What the result page shows of the server's answer (kept small: only this is stored).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServerResult {
+    pub state: JourneyState,
+    pub counts: ActivationCounts,
+    pub next_run: NextRun,
+    pub plan_at: Timestamp,
+}
+
+impl From<&ActivateResponse> for ServerResult {
+    fn from(r: &ActivateResponse) -> ServerResult {
+        ServerResult { state: r.journey.state, counts: r.counts, next_run: r.next_run, plan_at: r.plan_at }
+    }
 }
 
 impl StoredActivation {
@@ -40,7 +57,7 @@ impl StoredActivation {
             preview: plan.counts(),
             preview_at: plan.at,
             preview_next_run: plan.next_run,
-            response: None,
+            server: None,
         }
     }
 
@@ -69,7 +86,7 @@ pub fn ActivatedPage() -> impl IntoView {
     let id = use_journey_id();
     move || {
         let Some(id) = id.get() else { return view! { <super::journey::BadJourneyId/> }.into_any() };
-        match StoredActivation::load(id).filter(|s| s.response.is_some()) {
+        match StoredActivation::load(id).filter(|s| s.server.is_some()) {
             Some(stored) => view! { <ActivationResult id stored/> }.into_any(),
             None => view! { <FromActivityLog id/> }.into_any(),
         }
@@ -112,24 +129,23 @@ fn rows(mode: ActivationMode, p: &ActivationCounts, s: &ActivationCounts) -> Vec
 
 #[component]
 fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
-    let Some(resp) = stored.response.clone() else { return ().into_any() };
+    let Some(resp) = stored.server.clone() else { return ().into_any() };
     let differs = resp.counts != stored.preview
         || next_run_short(&resp.next_run) != next_run_short(&stored.preview_next_run);
     let verb = match stored.mode {
         ActivationMode::Resume => "resumed",
         ActivationMode::Restart => "restarted",
     };
-    let journey = resp.journey.clone();
-    let name = journey.name.clone();
+    let (name, crumb) = (stored.name.clone(), stored.name.clone());
     view! {
         <div class="page-head">
             <div>
                 <nav class="breadcrumb" aria-label="Breadcrumb">
-                    <A href="/engage/journeys?tab=active">"Journeys"</A>" › "<A href=journey_url(id)>{name}</A>
+                    <A href="/engage/journeys?tab=active">"Journeys"</A>" › "<A href=journey_url(id)>{crumb}</A>
                 </nav>
                 <h1 class="page-title">
-                    <span class="title-text">{journey.name.clone()}</span>
-                    <StateBadge state=journey.state/>
+                    <span class="title-text">{name}</span>
+                    <StateBadge state=resp.state/>
                 </h1>
             </div>
             <div class="page-actions">
@@ -142,7 +158,7 @@ fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
                 <div class="notice notice-ok" role="status">
                     <div>
                         <strong id="result-title">{format!("The journey was {verb} at {}.", in_viewer_zone(resp.plan_at))}</strong>
-                        {format!("It is now {} and listed on the Active tab. Next run: {}.", journey.state.label(), next_run_words(&resp.next_run))}
+                        {format!("It is now {} and listed on the {} tab. Next run: {}.", resp.state.label(), resp.state.label(), next_run_words(&resp.next_run))}
                     </div>
                 </div>
                 {differs.then(|| view! {

@@ -112,7 +112,7 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
         match result {
             Ok(response) => {
                 last_error.set(None);
-                let stored = StoredActivation { response: Some(response), ..submit.stored };
+                let stored = StoredActivation { server: Some((&response).into()), ..submit.stored };
                 stored.save(id);
                 nav(&activated_url(id), NavigateOptions { replace: true, ..Default::default() });
             }
