@@ -177,7 +177,9 @@ async fn bench(contacts: usize) {
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
-        bench(10_000).await;
+        if std::env::var("JOURNEY_BENCH_SKIP_SMALL").is_err() {
+            bench(10_000).await;
+        }
         if std::env::var("JOURNEY_BENCH_MILLION").is_ok() {
             bench(1_000_000).await;
         } else {

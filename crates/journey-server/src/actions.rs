@@ -195,19 +195,19 @@ pub async fn activate(
     })
     .to_string();
     let mut tx = store.write().await?;
-    if let Some(key) = idempotency_key {
-        if let Some(prev) = store::idempotent_answer(&mut tx, key).await? {
-            if prev.fingerprint != fingerprint {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    codes::INVALID_REQUEST,
-                    "This Idempotency-Key was already used for a different request; use a new key for a new activation.",
-                ));
-            }
-            let body = serde_json::from_str(&prev.response).map_err(ApiError::internal)?;
-            let status = StatusCode::from_u16(prev.status as u16).unwrap_or(StatusCode::OK);
-            return Ok(Answer { status, body });
+    if let Some(key) = idempotency_key
+        && let Some(prev) = store::idempotent_answer(&mut tx, key).await?
+    {
+        if prev.fingerprint != fingerprint {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                codes::INVALID_REQUEST,
+                "This Idempotency-Key was already used for a different request; use a new key for a new activation.",
+            ));
         }
+        let body = serde_json::from_str(&prev.response).map_err(ApiError::internal)?;
+        let status = StatusCode::from_u16(prev.status as u16).unwrap_or(StatusCode::OK);
+        return Ok(Answer { status, body });
     }
     let mut rec = load(&mut tx, id).await?;
     let state = rec.state()?;

@@ -243,10 +243,10 @@ pub async fn create_contacts(
         if c.attributes.len() > 100 || c.attributes.iter().any(|(k, v)| k.len() > MAX_TEXT || v.len() > MAX_TEXT) {
             return Err(ApiError::invalid(format!("A contact may have at most 100 attributes of at most {MAX_TEXT} characters.")));
         }
-        if let Some(e) = &c.email {
-            if !seen.insert(e.clone()) {
-                return Err(ApiError::invalid(format!("The email {e} appears twice in the request.")));
-            }
+        if let Some(e) = &c.email
+            && !seen.insert(e.clone())
+        {
+            return Err(ApiError::invalid(format!("The email {e} appears twice in the request.")));
         }
     }
     let mut tx = state.store.write().await?;

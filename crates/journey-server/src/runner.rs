@@ -190,8 +190,9 @@ impl Runner {
             store::journeys_in(&mut conn, JourneyState::Active).await?
         };
         for j in journeys {
+            let mut seen = std::collections::HashSet::new();
             loop {
-                let (r, more) = self.membership_batch(j.id, now).await?;
+                let (r, more) = self.membership_batch(j.id, now, &mut seen).await?;
                 report.add(r);
                 if !more {
                     break;
@@ -201,8 +202,15 @@ impl Runner {
         Ok(report)
     }
 
-    /// One batch of one journey; returns whether there may be more.
-    async fn membership_batch(&self, journey_id: i64, now: Timestamp) -> Result<(RunReport, bool), StoreError> {
+    /// One batch of one journey; returns whether there may be more. `seen` holds the
+    /// memberships moved in this pass: one that is due again at the same instant (which the
+    /// flow's rules do not produce) waits for the next pass instead of looping.
+    async fn membership_batch(
+        &self,
+        journey_id: i64,
+        now: Timestamp,
+        seen: &mut std::collections::HashSet<i64>,
+    ) -> Result<(RunReport, bool), StoreError> {
         let mut report = RunReport::default();
         let mut tx = self.store.write().await?;
         let Some(rec) = store::journey(&mut tx, journey_id).await? else { return Ok((report, false)) };
@@ -212,7 +220,11 @@ impl Runner {
         let def = rec.definition()?;
         let needs_events = def.nodes.iter().any(|n| matches!(n.kind, NodeKind::Condition { condition: Condition::DidEvent { .. }, .. }));
         let due = store::due_memberships(&mut tx, rec.id, now, self.batch).await?;
-        let more = due.len() as i64 == self.batch;
+        let repeat = due.iter().any(|m| !seen.insert(m.id));
+        if repeat {
+            tracing::warn!(journey = rec.id, "a membership was due twice in one pass; the rest waits for the next pass");
+        }
+        let more = due.len() as i64 == self.batch && !repeat;
         let max_steps = def.nodes.len() + 2;
         for m in &due {
             let attributes = m.attributes();
