@@ -20,7 +20,8 @@ pub fn plan_memo(
     wait_handling: Signal<WaitHandling>,
 ) -> Memo<Result<ActivationPlan, PlanError>> {
     Memo::new(move |_| {
-        snapshot.with(|s| plan_activation(s, at.get(), mode.get(), wait_handling.get()))
+        let (at, mode, wait_handling) = (at.get(), mode.get(), wait_handling.get());
+        snapshot.with(|s| crate::perf::measure(crate::perf::PLAN_COMPUTED, || plan_activation(s, at, mode, wait_handling)))
     })
 }
 

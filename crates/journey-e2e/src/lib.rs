@@ -122,12 +122,17 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts the real server in-process on a free port, seeding demo data into a new SQLite
-    /// file and serving the release build.
+    /// file and serving the release build. The demo workspace is smaller than the product's
+    /// default so that each test seeds in moments.
     pub async fn start() -> Result<Self> {
+        Self::with_demo_contacts(3_000).await
+    }
+
+    /// The same, with a demo workspace of `contacts` contacts.
+    pub async fn with_demo_contacts(contacts: u32) -> Result<Self> {
         let data = tempfile::tempdir()?;
-        // The demo workspace, smaller than the product's default so each test seeds in moments.
         let config = journey_server::Config::for_tests(data.path().join("journeys.db"), dist_dir()?)
-            .with_demo_contacts(3_000);
+            .with_demo_contacts(contacts);
         let server = journey_server::spawn(config).await?;
         Ok(Self { server, _data: data })
     }
@@ -205,12 +210,35 @@ pub async fn wait_for(client: &Client, css: &str) -> Result<fantoccini::elements
     Ok(client.find(Locator::Css(css)).await?)
 }
 
+/// Waits for an element to exist and be enabled (a button that is not busy); returns it.
+pub async fn wait_enabled(client: &Client, css: &str) -> Result<fantoccini::elements::Element> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let element = wait_for(client, css).await?;
+        if element.is_enabled().await? {
+            return Ok(element);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("`{css}` stayed disabled for 15 s").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Saves a PNG of the current page as `target/screenshots/{name}.png`.
 pub async fn screenshot(client: &Client, name: &str) -> Result<PathBuf> {
     let png = client.screenshot().await?;
     let path = screenshot_dir().join(format!("{name}.png"));
     std::fs::write(&path, png)?;
     Ok(path)
+}
+
+/// True when the page is no wider than the window (no horizontal scrolling).
+pub async fn fits_the_window(client: &Client) -> Result<bool> {
+    let fits = client
+        .execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![])
+        .await?;
+    Ok(fits.as_bool() == Some(true))
 }
 
 /// Digits of a displayed number ("12,480 contacts" -> 12480).

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use journey_e2e::{Chromedriver, Result, TestServer, number_in, screenshot, wait_for, wait_for_text};
+use journey_e2e::{Chromedriver, Result, TestServer, number_in, screenshot, wait_enabled, wait_for, wait_for_text};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -181,7 +181,7 @@ async fn a_journey_changed_elsewhere_shows_the_stale_version_message() -> Result
 
         // The summary reloaded with the new version: activating now works.
         wait_for_text(&browser, "[data-testid=summary-next-run]", WAIT, |t| !t.trim().is_empty()).await?;
-        wait_for(&browser, "[data-testid=activate-journey-button]").await?.click().await?;
+        wait_enabled(&browser, "[data-testid=activate-journey-button]").await?.click().await?;
         wait_for(&browser, "[data-testid=activation-result]").await?;
         assert_eq!(activations(&server, id).await?, 1);
         Ok(())
