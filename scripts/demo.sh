@@ -8,4 +8,5 @@ scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 trunk build --release --offline
 cargo build --profile server -p journey-server
-exec target/server/journey-server --dist dist --database data/journeys.db "$@"
+# The server's defaults are this layout: --dist dist, --database data/journeys.db, 127.0.0.1:8080.
+exec "${CARGO_TARGET_DIR:-target}/server/journey-server" "$@"
