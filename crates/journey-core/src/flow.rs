@@ -18,6 +18,8 @@
 //! - A send or wait whose `next` is empty completes the membership; a condition branch that is
 //!   empty exits it (reason `condition`); an exit node exits it (reason `exit_node`); a node
 //!   that no longer exists exits it (reason `node_missing`).
+//! - Who enters is [`admits`] (an audience run) and [`admits_on_event`] (an event): the
+//!   server reads [`AdmissionFacts`] per contact and inserts the memberships they admit.
 //!
 //! ```
 //! use std::collections::BTreeSet;
@@ -255,10 +257,129 @@ fn ready_step(
     }
 }
 
-/// Whether an audience member enters at a scheduled run (spec sections 1 and 3.5):
-/// unsubscribed contacts never enter; contacts in flight (a live membership in this journey)
-/// are skipped; under `new_users` only those that never entered in the current generation
-/// enter; under `all_users` every other member enters (a new iteration).
+/// What the admission rule needs to know about one contact (spec sections 1, 3.5, 4.2).
+///
+/// The server reads these facts from its store (in batches at an audience run, one contact
+/// at a time on an event) and asks [`admits`] / [`admits_on_event`]; it writes no admission
+/// rule of its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AdmissionFacts {
+    /// The contact is subscribed now.
+    pub subscribed: bool,
+    /// The contact has a live (ready or waiting) membership in this journey, whatever its
+    /// generation.
+    pub in_flight: bool,
+    /// The contact has a membership (live or finished) in the journey's current generation.
+    pub entered_in_generation: bool,
+}
+
+impl AdmissionFacts {
+    /// Every combination of the facts (8), for table-driven tests.
+    pub fn all() -> impl Iterator<Item = AdmissionFacts> {
+        (0u8..8).map(|bits| AdmissionFacts {
+            subscribed: bits & 1 != 0,
+            in_flight: bits & 2 != 0,
+            entered_in_generation: bits & 4 != 0,
+        })
+    }
+}
+
+/// The answer of the admission rule: the contact enters, or the first reason it does not.
+///
+/// Reasons are checked in this order: journey not active, event not after the activation
+/// (events only), unsubscribed, in flight, already entered in the generation (`new_users`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Admission {
+    /// The contact enters (a new membership at the entry node).
+    Enters,
+    /// Not subscribed: never enters (the preview counts it as suppressed).
+    Suppressed,
+    /// Still in flight: a contact has at most one live membership per journey.
+    InFlight,
+    /// `new_users` only: it already entered in the current generation.
+    AlreadyEntered,
+    /// Events only: the journey is not Active, so events do not enter anybody.
+    NotActive,
+    /// Events only: the event arrived before the (last) activation; frozen-time events are not
+    /// replayed.
+    NotReplayed,
+}
+
+impl Admission {
+    /// Whether the contact enters.
+    pub fn enters(self) -> bool {
+        self == Admission::Enters
+    }
+}
+
+/// Who enters at a scheduled audience run (spec sections 1, 3.5 and 4.2): unsubscribed
+/// contacts never enter; contacts in flight (a live membership in this journey) are skipped;
+/// under `new_users` only those that never entered in the current generation enter; under
+/// `all_users` every other member enters (a new iteration).
+///
+/// Entry history belongs to a generation, so after a Restart (a new generation) every
+/// subscribed member who is not in flight counts as new.
+///
+/// ```
+/// use journey_core::flow::{admits, Admission, AdmissionFacts};
+/// use journey_core::journey::AudienceMode::*;
+/// let fresh = AdmissionFacts { subscribed: true, in_flight: false, entered_in_generation: false };
+/// assert_eq!(admits(NewUsers, &fresh), Admission::Enters);
+/// let returning = AdmissionFacts { entered_in_generation: true, ..fresh };
+/// assert_eq!(admits(NewUsers, &returning), Admission::AlreadyEntered);
+/// assert_eq!(admits(AllUsers, &returning), Admission::Enters);
+/// let busy = AdmissionFacts { in_flight: true, ..returning };
+/// assert_eq!(admits(AllUsers, &busy), Admission::InFlight);
+/// let gone = AdmissionFacts { subscribed: false, ..busy };
+/// assert_eq!(admits(AllUsers, &gone), Admission::Suppressed);
+/// ```
+pub fn admits(audience: crate::journey::AudienceMode, facts: &AdmissionFacts) -> Admission {
+    use crate::journey::AudienceMode;
+    if !facts.subscribed {
+        Admission::Suppressed
+    } else if facts.in_flight {
+        Admission::InFlight
+    } else if audience == AudienceMode::NewUsers && facts.entered_in_generation {
+        Admission::AlreadyEntered
+    } else {
+        Admission::Enters
+    }
+}
+
+/// Who enters an event-trigger journey on an event (spec sections 3.6 and 4.4): the journey
+/// is Active, the event arrived since the last activation (`arrived_since_activation`; events
+/// that arrived while frozen are not replayed), and then the audience rule of [`admits`].
+///
+/// "Arrived since the activation" is the caller's fact: the server keeps, per journey, the
+/// last event id seen at activation and passes `true` for events stored after it;
+/// [`enters_on_event`] derives it from instants (inclusive).
+///
+/// ```
+/// use journey_core::flow::{admits_on_event, Admission, AdmissionFacts};
+/// use journey_core::journey::AudienceMode::AllUsers;
+/// use journey_core::state::JourneyState::{Active, Paused};
+/// let fresh = AdmissionFacts { subscribed: true, in_flight: false, entered_in_generation: true };
+/// assert_eq!(admits_on_event(AllUsers, Active, true, &fresh), Admission::Enters);
+/// assert_eq!(admits_on_event(AllUsers, Active, false, &fresh), Admission::NotReplayed);
+/// assert_eq!(admits_on_event(AllUsers, Paused, true, &fresh), Admission::NotActive);
+/// ```
+pub fn admits_on_event(
+    audience: crate::journey::AudienceMode,
+    state: crate::state::JourneyState,
+    arrived_since_activation: bool,
+    facts: &AdmissionFacts,
+) -> Admission {
+    if state != crate::state::JourneyState::Active {
+        Admission::NotActive
+    } else if !arrived_since_activation {
+        Admission::NotReplayed
+    } else {
+        admits(audience, facts)
+    }
+}
+
+/// Whether an audience member enters at a scheduled run: [`admits`] as a yes/no.
 ///
 /// ```
 /// use journey_core::flow::enters_at_run;
@@ -275,20 +396,12 @@ pub fn enters_at_run(
     in_flight: bool,
     entered_this_generation: bool,
 ) -> bool {
-    use crate::journey::AudienceMode;
-    subscribed
-        && !in_flight
-        && match audience {
-            AudienceMode::NewUsers => !entered_this_generation,
-            AudienceMode::AllUsers => true,
-        }
+    admits(audience, &AdmissionFacts { subscribed, in_flight, entered_in_generation: entered_this_generation }).enters()
 }
 
-/// Whether an event makes a contact enter an event-trigger journey (spec sections 3.6 and
-/// 4.4): the journey is Active, the event happened at or after `active_since` (the last
-/// activation; events that arrived while frozen are not replayed), the contact is
-/// subscribed and not in flight, and under `new_users` it has not entered in the current
-/// generation.
+/// Whether an event makes a contact enter an event-trigger journey: [`admits_on_event`] as a
+/// yes/no, with "arrived since the activation" meaning `event_at >= active_since` (events
+/// count from the activation instant on, inclusive).
 pub fn enters_on_event(
     audience: crate::journey::AudienceMode,
     state: crate::state::JourneyState,
@@ -298,7 +411,6 @@ pub fn enters_on_event(
     in_flight: bool,
     entered_this_generation: bool,
 ) -> bool {
-    state == crate::state::JourneyState::Active
-        && event_at >= active_since
-        && enters_at_run(audience, subscribed, in_flight, entered_this_generation)
+    let facts = AdmissionFacts { subscribed, in_flight, entered_in_generation: entered_this_generation };
+    admits_on_event(audience, state, event_at >= active_since, &facts).enters()
 }

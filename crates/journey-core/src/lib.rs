@@ -72,6 +72,9 @@
 //!   after a send or wait completes it; an unsubscribed contact in flight exits at its next
 //!   step; a membership at a removed node exits ([`flow`]).
 //! - `did_event` conditions look at events since the membership entered ([`flow`]).
+//! - Who enters: unsubscribed never, in flight never, `new_users` only if not entered in the
+//!   current generation ([`flow::admits`]); on an event, only while Active and for events
+//!   that arrived since the activation ([`flow::admits_on_event`]).
 //! - Events count for entry from the activation instant on, inclusive
 //!   ([`flow::enters_on_event`]).
 //! - Attribute tests are case-insensitive and ignore surrounding spaces; `exists` means not

@@ -412,6 +412,40 @@ fn event_entry_rules() {
     assert!(!enters_on_event(AudienceMode::AllUsers, active, since, since, true, true, false)); // in flight
 }
 
+/// The admission rule's full table: every combination of the facts under both modes.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn admission_table() {
+    use journey_core::flow::{admits, admits_on_event, enters_at_run, Admission::*, AdmissionFacts};
+    use AudienceMode::{AllUsers, NewUsers};
+    // (subscribed, in_flight, entered_in_generation) -> (new_users, all_users)
+    let table = [
+        ((false, false, false), (Suppressed, Suppressed)),
+        ((false, false, true), (Suppressed, Suppressed)),
+        ((false, true, false), (Suppressed, Suppressed)),
+        ((false, true, true), (Suppressed, Suppressed)),
+        ((true, false, false), (Enters, Enters)),
+        ((true, false, true), (AlreadyEntered, Enters)),
+        ((true, true, false), (InFlight, InFlight)),
+        ((true, true, true), (InFlight, InFlight)),
+    ];
+    assert_eq!(AdmissionFacts::all().count(), table.len());
+    for ((subscribed, in_flight, entered_in_generation), (new_users, all_users)) in table {
+        let f = AdmissionFacts { subscribed, in_flight, entered_in_generation };
+        assert!(AdmissionFacts::all().any(|g| g == f));
+        assert_eq!(admits(NewUsers, &f), new_users, "{f:?}");
+        assert_eq!(admits(AllUsers, &f), all_users, "{f:?}");
+        assert_eq!(enters_at_run(NewUsers, subscribed, in_flight, entered_in_generation), new_users.enters());
+        for mode in [NewUsers, AllUsers] {
+            assert_eq!(admits_on_event(mode, JourneyState::Active, true, &f), admits(mode, &f));
+            assert_eq!(admits_on_event(mode, JourneyState::Active, false, &f), NotReplayed);
+            for frozen in [JourneyState::Paused, JourneyState::Stopped, JourneyState::Completed, JourneyState::Draft] {
+                assert_eq!(admits_on_event(mode, frozen, true, &f), NotActive);
+            }
+        }
+    }
+}
+
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn instants_in_the_journey_zone_and_the_viewer_zone() {

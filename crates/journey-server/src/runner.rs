@@ -171,7 +171,9 @@ impl Runner {
                 let events = store::pending_events(&mut tx, event_name, rec.event_cursor, self.batch).await?;
                 let Some(last) = events.last().map(|e| e.0) else { break };
                 for (_, contact_id, _) in &events {
-                    if store::enter_on_event(&mut tx, rec.id, &def, rec.generation, *contact_id, now).await? {
+                    // `pending_events` reads only events stored after the cursor: they arrived since
+                    // the activation.
+                    if store::enter_on_event(&mut tx, rec.id, &def, rec.state()?, rec.generation, *contact_id, true, now).await? {
                         report.entered += 1;
                     }
                 }

@@ -17,8 +17,9 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use journey_core::api::{ActivityEntry, JourneyRow, StateCounts};
+use journey_core::flow::{AdmissionFacts, admits, admits_on_event};
 use journey_core::journey::{
-    AudienceMode, Attributes, JourneyDefinition, NodeId, NodeKind, SegmentRule, TriggerSource,
+    Attributes, JourneyDefinition, NodeId, NodeKind, SegmentRule, TriggerSource,
 };
 use journey_core::membership::{ExitReason, Generation, Iteration, MembershipStatus};
 use journey_core::plan::{ActivationCounts, ActivationMode, WaitHandling};
@@ -536,6 +537,11 @@ struct MemberFacts {
 }
 
 impl MemberFacts {
+    /// The admission facts of one segment member.
+    fn admission(&self, id: i64, subscribed: bool) -> AdmissionFacts {
+        AdmissionFacts { subscribed, in_flight: self.live.contains(&id), entered_in_generation: self.entered.contains(&id) }
+    }
+
     async fn load(conn: &mut SqliteConnection, journey_id: i64, generation: i64) -> Result<MemberFacts> {
         let ids = |v: Vec<(i64,)>| v.into_iter().map(|(i,)| i).collect::<HashSet<i64>>();
         let entered = ids(sqlx::query_as("SELECT DISTINCT contact_id FROM memberships WHERE journey_id = ? AND generation = ?")
@@ -632,9 +638,18 @@ pub async fn exit_live(conn: &mut SqliteConnection, journey_id: i64, reason: Exi
     Ok(r.rows_affected())
 }
 
-/// An audience run: enters the trigger's audience members as `iteration` of `generation` at
-/// the entry node, skipping unsubscribed and in-flight contacts, and, under `new_users`, those
-/// who already entered in this generation. Returns how many entered.
+/// Contacts per batch when an audience run reads admission facts and inserts memberships
+/// (4,000 rows x 6 bound values stays under SQLite's 32,766 bound values per statement).
+const ENTRY_BATCH: usize = 4000;
+
+/// An audience run: enters the trigger's audience members that journey-core's
+/// [`journey_core::flow::admits`] admits, as `iteration` of `generation` at the entry node.
+/// Returns how many entered.
+///
+/// The store decides nothing: it reads each member's [`AdmissionFacts`] (data sets: in
+/// batches of [`ENTRY_BATCH`] members by contact id, two index probes each; segments: the
+/// journey's membership sets once) and inserts the memberships `admits` lets in, one
+/// multi-row `INSERT` per batch.
 pub async fn enter_audience(
     conn: &mut SqliteConnection,
     journey_id: i64,
@@ -643,64 +658,105 @@ pub async fn enter_audience(
     iteration: i64,
     at: Timestamp,
 ) -> Result<u64> {
-    // TODO(journey-core): who enters at a run is the audience mode's rule; journey-core states
-    // it in `plan` (never_entered vs subscribed - in_flight) but exposes no per-contact
-    // predicate, so the same rule is expressed here as SQL filters. Requested:
-    // `AudienceMode::admits(subscribed, in_flight, entered_in_generation) -> bool`.
-    let new_users = def.trigger.audience == AudienceMode::NewUsers;
-    let at_ms = to_ms(at);
+    let audience = def.trigger.audience;
     let entry = def.entry.as_str();
+    let mut entered = 0u64;
     match &def.trigger.source {
-        TriggerSource::Event { .. } => Ok(0),
+        TriggerSource::Event { .. } => {}
         TriggerSource::Dataset { dataset_id, .. } => {
-            let r = sqlx::query(
-                "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at)
-                 SELECT ?1, c.id, ?2, ?3, ?4, 'ready', ?5, ?5
-                 FROM dataset_members dm JOIN contacts c ON c.id = dm.contact_id
-                 WHERE dm.dataset_id = ?6 AND c.subscribed = 1
-                   AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.contact_id = c.id
-                                   AND m.status IN ('ready', 'waiting'))
-                   AND (?7 = 0 OR NOT EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1
-                                   AND m.generation = ?2 AND m.contact_id = c.id))",
-            )
-            .bind(journey_id)
-            .bind(generation)
-            .bind(iteration)
-            .bind(entry)
-            .bind(at_ms)
-            .bind(dataset_id.0 as i64)
-            .bind(i64::from(new_users))
-            .execute(conn)
-            .await?;
-            Ok(r.rows_affected())
+            let mut after = i64::MIN;
+            loop {
+                let batch = dataset_admission_facts(&mut *conn, journey_id, generation, dataset_id.0 as i64, after, ENTRY_BATCH).await?;
+                let Some(&(last, _)) = batch.last() else { break };
+                after = last;
+                let ids: Vec<i64> =
+                    batch.iter().filter(|(_, facts)| admits(audience, facts).enters()).map(|(id, _)| *id).collect();
+                entered += insert_memberships(&mut *conn, journey_id, generation, iteration, entry, at, &ids).await?;
+                if batch.len() < ENTRY_BATCH {
+                    break;
+                }
+            }
         }
         TriggerSource::Segment { rule, .. } => {
             let members = segment_members(&mut *conn, rule).await?;
             let facts = MemberFacts::load(&mut *conn, journey_id, generation).await?;
             let ids: Vec<i64> = members
                 .into_iter()
-                .filter(|(id, subscribed)| *subscribed && !facts.live.contains(id) && !(new_users && facts.entered.contains(id)))
+                .filter(|(id, subscribed)| admits(audience, &facts.admission(*id, *subscribed)).enters())
                 .map(|(id, _)| id)
                 .collect();
-            for chunk in ids.chunks(5000) {
-                let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-                    "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at) ",
-                );
-                qb.push_values(chunk, |mut b, id| {
-                    b.push_bind(journey_id)
-                        .push_bind(*id)
-                        .push_bind(generation)
-                        .push_bind(iteration)
-                        .push_bind(entry)
-                        .push("'ready'")
-                        .push_bind(at_ms)
-                        .push_bind(at_ms);
-                });
-                qb.build().execute(&mut *conn).await?;
+            for chunk in ids.chunks(ENTRY_BATCH) {
+                entered += insert_memberships(&mut *conn, journey_id, generation, iteration, entry, at, chunk).await?;
             }
-            Ok(ids.len() as u64)
         }
     }
+    Ok(entered)
+}
+
+/// Up to `limit` members of a data set with contact id `> after`, in contact-id order, with
+/// their admission facts for `journey_id` in `generation`. Selects facts only: no filter, so
+/// every member is judged by journey-core.
+pub async fn dataset_admission_facts(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    generation: i64,
+    dataset_id: i64,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<(i64, AdmissionFacts)>> {
+    let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT c.id, c.subscribed,
+                EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.contact_id = c.id
+                        AND m.status IN ('ready', 'waiting')),
+                EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.generation = ?2
+                        AND m.contact_id = c.id)
+         FROM dataset_members dm JOIN contacts c ON c.id = dm.contact_id
+         WHERE dm.dataset_id = ?3 AND dm.contact_id > ?4
+         ORDER BY dm.contact_id LIMIT ?5",
+    )
+    .bind(journey_id)
+    .bind(generation)
+    .bind(dataset_id)
+    .bind(after)
+    .bind(limit as i64)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, subscribed, live, entered)| {
+            (id, AdmissionFacts { subscribed: subscribed != 0, in_flight: live != 0, entered_in_generation: entered != 0 })
+        })
+        .collect())
+}
+
+/// Inserts ready memberships at `entry` for `ids` (at most a few thousand per call).
+async fn insert_memberships(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    generation: i64,
+    iteration: i64,
+    entry: &str,
+    at: Timestamp,
+    ids: &[i64],
+) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let at_ms = to_ms(at);
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at) ",
+    );
+    qb.push_values(ids, |mut b, id| {
+        b.push_bind(journey_id)
+            .push_bind(*id)
+            .push_bind(generation)
+            .push_bind(iteration)
+            .push_bind(entry)
+            .push("'ready'")
+            .push_bind(at_ms)
+            .push_bind(at_ms);
+    });
+    Ok(qb.build().execute(&mut *conn).await?.rows_affected())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -906,20 +962,28 @@ pub async fn pending_events(conn: &mut SqliteConnection, name: &str, after_id: i
         .await?)
 }
 
-/// Enters one contact on an event (event triggers), unless it is unsubscribed, in flight, or
-/// (new_users) already entered in this generation. Returns whether it entered.
+/// Enters one contact on an event (event triggers) if journey-core's
+/// [`journey_core::flow::admits_on_event`] admits it. Returns whether it entered.
+///
+/// `state` is the journey's state; `arrived_since_activation` is whether the event was stored
+/// after the journey's event cursor (set to the newest event id at activation, so events that
+/// arrived while frozen are not replayed). The store reads the contact's [`AdmissionFacts`]
+/// (two index probes) and decides nothing. Events of one batch are entered one after the
+/// other in the same transaction, so a second event of the same contact sees it in flight.
+#[allow(clippy::too_many_arguments)]
 pub async fn enter_on_event(
     conn: &mut SqliteConnection,
     journey_id: i64,
     def: &JourneyDefinition,
+    state: JourneyState,
     generation: i64,
     contact_id: i64,
+    arrived_since_activation: bool,
     at: Timestamp,
 ) -> Result<bool> {
-    // TODO(journey-core): the audience-mode rule per contact, as in `enter_audience`.
     let row: Option<(i64, i64, i64)> = sqlx::query_as(
         "SELECT c.subscribed,
-                (SELECT COUNT(*) FROM memberships m WHERE m.journey_id = ?1 AND m.contact_id = c.id AND m.status IN ('ready', 'waiting')),
+                EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.contact_id = c.id AND m.status IN ('ready', 'waiting')),
                 (SELECT COUNT(*) FROM memberships m WHERE m.journey_id = ?1 AND m.contact_id = c.id AND m.generation = ?2)
          FROM contacts c WHERE c.id = ?3",
     )
@@ -928,27 +992,17 @@ pub async fn enter_on_event(
     .bind(contact_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((subscribed, live, entered)) = row else { return Ok(false) };
-    if subscribed == 0 || live > 0 || (def.trigger.audience == AudienceMode::NewUsers && entered > 0) {
+    let Some((subscribed, live, entries)) = row else { return Ok(false) };
+    let facts = AdmissionFacts { subscribed: subscribed != 0, in_flight: live != 0, entered_in_generation: entries > 0 };
+    if !admits_on_event(def.trigger.audience, state, arrived_since_activation, &facts).enters() {
         return Ok(false);
     }
     // Event-trigger iterations count this contact's entries in the generation (journey-core's
     // `Iteration` docs).
-    let iteration = Iteration(u32::try_from(entered).unwrap_or(u32::MAX - 1)).next();
-    sqlx::query(
-        "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'ready', ?, ?)",
-    )
-    .bind(journey_id)
-    .bind(contact_id)
-    .bind(generation)
-    .bind(i64::from(iteration.0))
-    .bind(def.entry.as_str())
-    .bind(to_ms(at))
-    .bind(to_ms(at))
-    .execute(conn)
-    .await?;
-    Ok(true)
+    let iteration = Iteration(u32::try_from(entries).unwrap_or(u32::MAX - 1)).next();
+    let entered =
+        insert_memberships(conn, journey_id, generation, i64::from(iteration.0), def.entry.as_str(), at, &[contact_id]).await?;
+    Ok(entered == 1)
 }
 
 // ---------------------------------------------------------------------------------------------
