@@ -69,6 +69,11 @@ impl ApiError {
         }
     }
 
+    /// The server does not know the thing asked for (an unknown or deleted journey).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ApiError::Http { status: 404, .. })
+    }
+
     /// The journey's version moved on since the client read it.
     pub fn is_stale_version(&self) -> bool {
         matches!(self, ApiError::Http { status: 409, code, current_version, .. }

@@ -243,3 +243,145 @@ async fn a_failing_fetch_shows_the_error_and_retry_works() {
     assert_eq!(calls.get(), 2);
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn an_unknown_journey_says_so_without_retry() {
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let resource = LocalResource::new(move || async move {
+            Err::<String, _>(ApiError::Http {
+                status: 404,
+                code: "not_found".into(),
+                message: "No such journey.".into(),
+                current_version: None,
+            })
+        });
+        view! { <Remote resource what="the journey" children=|s: String| view! { <p>{s}</p> }/> }
+    });
+    settle().await;
+
+    assert!(text(&root, "not-found").contains("This journey does not exist or was deleted"));
+    let back = get(&root, "not-found-back");
+    assert_eq!(back.get_attribute("href").as_deref(), Some("/engage/journeys?tab=active"));
+    assert!(find(&root, "error-retry").is_none(), "retrying cannot help an unknown journey");
+    root.remove();
+}
+
+fn body_locked() -> bool {
+    web_sys::window().unwrap().document().unwrap().body().unwrap().class_list().contains("modal-open")
+}
+
+#[wasm_bindgen_test]
+async fn an_open_dialog_locks_page_scroll_until_it_closes() {
+    let root = container();
+    let (open, set_open) = signal(true);
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <Show when=move || open.get()>
+                <ActivateDialog journey_name="Onboarding" initial=None
+                    on_apply=Callback::new(|_| ()) on_cancel=Callback::new(move |_| set_open.set(false))/>
+            </Show>
+        }
+    });
+    settle().await;
+    assert!(body_locked(), "the page behind an open dialog does not scroll");
+    get(&root, "cancel-button").click();
+    settle().await;
+    assert!(find(&root, "activate-dialog").is_none());
+    assert!(!body_locked(), "closing the dialog restores page scroll");
+    // No inline style is ever set (the server's CSP forbids them).
+    let body = web_sys::window().unwrap().document().unwrap().body().unwrap();
+    assert!(!body.has_attribute("style"));
+
+    set_open.set(true);
+    settle().await;
+    assert!(body_locked());
+    drop(handle);
+    settle().await;
+    assert!(!body_locked(), "unmounting an open dialog restores page scroll");
+    root.remove();
+}
+
+/// Replaces `window.fetch` for one test: the snapshot answers `snapshot`, the activation
+/// answers 409 version_conflict. Returns the previous fetch to restore.
+fn fake_fetch(snapshot: &str) -> wasm_bindgen::JsValue {
+    let window = web_sys::window().unwrap();
+    let previous = js_sys::Reflect::get(&window, &"fetch".into()).unwrap();
+    js_sys::Reflect::set(&window, &"__snapshot".into(), &snapshot.into()).unwrap();
+    js_sys::Reflect::set(&window, &"__activations".into(), &0.into()).unwrap();
+    let fake = js_sys::Function::new_with_args(
+        "req",
+        r#"
+        const url = typeof req === 'string' ? req : req.url;
+        const json = { 'Content-Type': 'application/json' };
+        if (url.includes('/snapshot')) {
+            return Promise.resolve(new Response(window.__snapshot, { status: 200, headers: json }));
+        }
+        if (url.includes('/activate')) {
+            window.__activations += 1;
+            return Promise.resolve(new Response(
+                '{"error":{"code":"version_conflict","message":"The journey changed.","current_version":99}}',
+                { status: 409, headers: json }));
+        }
+        return Promise.resolve(new Response('{}', { status: 500, headers: json }));
+        "#,
+    );
+    js_sys::Reflect::set(&window, &"fetch".into(), &fake).unwrap();
+    previous
+}
+
+#[wasm_bindgen_test]
+async fn a_stale_version_answer_is_explained_and_nothing_is_activated() {
+    use journey_console::pages::summary::SummaryPage;
+    use leptos_router::components::{Route, Router, Routes};
+    use leptos_router::path;
+
+    let mut snapshot = journey_core::samples::daily_kolkata_snapshot();
+    // Fresh for the browser's clock, so the summary is ready to send.
+    snapshot.taken_at = journey_console::format::now();
+    let previous = fake_fetch(&serde_json::to_string(&snapshot).unwrap());
+    let window = web_sys::window().unwrap();
+    let history = window.history().unwrap();
+    let back_to = window.location().href().unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/engage/journeys/7/summary?mode=restart"))
+        .unwrap();
+
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <Router>
+                <Routes fallback=|| "no route">
+                    <Route path=path!("/engage/journeys/:id/summary") view=SummaryPage/>
+                </Routes>
+            </Router>
+        }
+    });
+    for _ in 0..10 {
+        gloo_timers::future::TimeoutFuture::new(10).await;
+        if find(&root, "summary").is_some() {
+            break;
+        }
+    }
+    settle().await;
+    let button = get(&root, "activate-journey-button");
+    assert!(!is_disabled(&button), "the summary is ready to send");
+    button.click();
+    for _ in 0..10 {
+        gloo_timers::future::TimeoutFuture::new(10).await;
+        if find(&root, "stale-version-message").is_some() {
+            break;
+        }
+    }
+    settle().await;
+
+    let activations = js_sys::Reflect::get(&window, &"__activations".into()).unwrap().as_f64();
+    assert_eq!(activations, Some(1.0));
+    assert!(text(&root, "stale-version-message").contains("nothing was activated"));
+    assert!(find(&root, "error-panel").is_none(), "a stale version is not an error to retry");
+    assert!(find(&root, "summary").is_some(), "the summary stays, reloaded");
+
+    root.remove();
+    js_sys::Reflect::set(&window, &"fetch".into(), &previous).unwrap();
+    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&back_to)).unwrap();
+}

@@ -15,8 +15,8 @@ fn focusables(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
         for i in 0..list.length() {
             if let Some(el) = list.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
                 // A radio group is one tab stop: only its checked member (or its first) counts.
-                if let Ok(input) = el.clone().dyn_into::<web_sys::HtmlInputElement>() {
-                    if input.type_() == "radio" && !input.checked() {
+                if let Ok(input) = el.clone().dyn_into::<web_sys::HtmlInputElement>()
+                    && input.type_() == "radio" && !input.checked() {
                         let name = input.name();
                         let group_checked = root
                             .query_selector(&format!("input[type=radio][name='{name}']:checked"))
@@ -33,7 +33,6 @@ fn focusables(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
                             continue;
                         }
                     }
-                }
                 out.push(el);
             }
         }
@@ -56,6 +55,37 @@ pub fn focus_selector(selector: &str) {
     }
 }
 
+/// The class on `<body>` that locks page scroll while a dialog is open (see `style/main.css`).
+pub const SCROLL_LOCK_CLASS: &str = "modal-open";
+
+thread_local! {
+    /// Open dialogs: the page stays locked until the last one closes (a new dialog may mount
+    /// before the one it replaces is cleaned up).
+    static OPEN_MODALS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+fn body_class_list() -> Option<web_sys::DomTokenList> {
+    Some(web_sys::window()?.document()?.body()?.class_list())
+}
+
+/// Locks page scroll until the current owner (the dialog) is cleaned up.
+fn lock_page_scroll() {
+    if OPEN_MODALS.with(|n| n.replace(n.get() + 1)) == 0
+        && let Some(list) = body_class_list() {
+            let _ = list.add_1(SCROLL_LOCK_CLASS);
+        }
+    on_cleanup(|| {
+        if OPEN_MODALS.with(|n| {
+            let left = n.get().saturating_sub(1);
+            n.set(left);
+            left
+        }) == 0
+            && let Some(list) = body_class_list() {
+                let _ = list.remove_1(SCROLL_LOCK_CLASS);
+            }
+    });
+}
+
 #[component]
 pub fn Modal(
     /// The id of the element that names the dialog (its heading).
@@ -76,6 +106,7 @@ pub fn Modal(
     children: Children,
 ) -> impl IntoView {
     let panel = NodeRef::<html::Div>::new();
+    lock_page_scroll();
     let return_focus_to = return_focus_to.filter(|s| !s.is_empty());
     let previous = active_element().filter(|el| el.tag_name() != "BODY");
     let previous = send_wrapper::SendWrapper::new(previous);

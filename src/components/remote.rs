@@ -3,7 +3,21 @@
 use crate::api::ApiError;
 use leptos::prelude::*;
 
-/// A readable error with a Retry button.
+/// An unknown or deleted journey: said plainly, with the way back (retrying cannot help).
+#[component]
+pub fn JourneyNotFound() -> impl IntoView {
+    crate::set_title("Journey not found");
+    view! {
+        <div class="card card-body empty" role="alert" data-testid="not-found">
+            <strong>"This journey does not exist or was deleted"</strong>
+            <p>"The link may be out of date. "
+                <a href="/engage/journeys?tab=active" data-testid="not-found-back">"Back to the journeys"</a>
+            </p>
+        </div>
+    }
+}
+
+/// A readable error with a Retry button; an API 404 shows [`JourneyNotFound`] instead.
 #[component]
 pub fn ErrorPanel(
     /// What failed.
@@ -18,7 +32,11 @@ pub fn ErrorPanel(
     #[prop(optional, into)]
     retrying: Signal<bool>,
 ) -> impl IntoView {
-    view! {
+    move || if error.with(ApiError::is_not_found) {
+        view! { <JourneyNotFound/> }.into_any()
+    } else {
+        let what = what.clone();
+        view! {
         <div class="error-panel" role="alert" data-testid="error-panel">
             <div class="error-icon" aria-hidden="true">"!"</div>
             <div class="error-text">
@@ -38,6 +56,7 @@ pub fn ErrorPanel(
                 {move || if retrying.get() { "Retrying…" } else { "Retry" }}
             </button>
         </div>
+        }.into_any()
     }
 }
 

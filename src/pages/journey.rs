@@ -34,15 +34,7 @@ struct JourneyContext {
 }
 
 /// A journey id that is not a number.
-#[component]
-pub fn BadJourneyId() -> impl IntoView {
-    view! {
-        <div class="card card-body empty" data-testid="not-found">
-            <strong>"This journey does not exist"</strong>
-            <A href="/engage/journeys?tab=active">"Back to the journeys"</A>
-        </div>
-    }
-}
+pub use crate::components::remote::JourneyNotFound as BadJourneyId;
 
 #[component]
 pub fn JourneyPage() -> impl IntoView {

@@ -64,14 +64,13 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
         Some(Ok(s)) => {
             set_retrying.set(false);
             set_reloading.set(false);
-            if let Some(old) = current.get_untracked() {
-                if old.version != s.version && stale_notice.get_untracked().is_none() {
+            if let Some(old) = current.get_untracked()
+                && old.version != s.version && stale_notice.get_untracked().is_none() {
                     set_stale_notice.set(Some(format!(
                         "This journey was changed elsewhere since this summary opened (version {} is now {}). The summary below has been recomputed from the journey as it is now: check it before you activate.",
                         old.version, s.version
                     )));
                 }
-            }
             current.set(Some(s));
         }
         Some(Err(_)) => {
