@@ -2,12 +2,20 @@
 //! serde structs (no I/O); instants serialize as RFC 3339 text.
 //!
 //! Error bodies are [`ApiError`]; their `code` is one of the [`codes`].
+//!
+//! Request bodies are strict: every request type, and the definition's types inside them
+//! ([`crate::journey`], [`crate::schedule`]), deny unknown fields, so a misspelt or stray
+//! field is an error naming it (``unknown field `colour`, expected one of ...``), never
+//! silently ignored. The definition is strict wherever it appears (also inside responses and
+//! snapshots): the console and the server are built from this same crate, and the server
+//! stores only definitions it serialised itself. Other response types ignore unknown fields.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::journey::{
-    AudienceMode, Attributes, ContactId, DatasetId, JourneyDefinition, JourneyId, TriggerKind,
+    AudienceMode, Attributes, ContactId, DatasetId, JourneyDefinition, JourneyId, Node, NodeId, Trigger,
+    TriggerKind,
 };
 use crate::membership::Generation;
 use crate::plan::{ActivationCounts, ActivationMode, NextRun, WaitHandling};
@@ -152,6 +160,7 @@ pub struct ActivityEntry {
 /// `POST /api/journeys/{id}/activate`. Send an `Idempotency-Key` header (or the
 /// `idempotency_key` field): the same key returns the first answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ActivateRequest {
     /// Resume or Restart.
     pub mode: ActivationMode,
@@ -180,6 +189,7 @@ pub struct ActivateResponse {
 
 /// `POST /api/journeys/{id}/pause`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PauseRequest {
     /// The version the page showed; a different current version is a 409.
     #[serde(default)]
@@ -188,14 +198,35 @@ pub struct PauseRequest {
 
 /// `POST /api/journeys/{id}/stop`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StopRequest {
     /// The version the page showed; a different current version is a 409.
     #[serde(default)]
     pub expected_version: Option<u64>,
 }
 
-/// `POST /api/journeys`: a new journey (a Draft unless `publish`).
+/// `POST /api/journeys`: a new journey (a Draft unless `publish`). The JSON is the
+/// definition's fields plus `publish`, side by side.
+///
+/// Strict like every request body: serde cannot combine `flatten` with
+/// `deny_unknown_fields`, so it is read through a private mirror of the definition's fields
+/// that denies unknown ones (a field added to [`JourneyDefinition`] fails to compile there
+/// until it is added to the mirror).
+///
+/// ```
+/// use journey_core::api::CreateJourneyRequest;
+/// let body = r#"{"name": "Cart", "time_zone": "UTC", "publish": true,
+///   "trigger": {"source": {"kind": "event", "event_name": "cart"}, "audience": "all_users"},
+///   "entry": "bye", "nodes": [{"id": "bye", "kind": {"type": "exit"}}]}"#;
+/// let req: CreateJourneyRequest = serde_json::from_str(body).unwrap();
+/// assert!(req.publish);
+/// assert_eq!(serde_json::from_str::<CreateJourneyRequest>(&serde_json::to_string(&req).unwrap()).unwrap(), req);
+/// let extra = body.replace(r#""publish": true"#, r#""publish": true, "colour": "blue""#);
+/// let err = serde_json::from_str::<CreateJourneyRequest>(&extra).unwrap_err();
+/// assert!(err.to_string().contains("unknown field `colour`"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "CreateJourneyBody")]
 pub struct CreateJourneyRequest {
     /// The definition.
     #[serde(flatten)]
@@ -203,6 +234,26 @@ pub struct CreateJourneyRequest {
     /// Publish at once (Scheduled or Active).
     #[serde(default)]
     pub publish: bool,
+}
+
+/// The wire form of [`CreateJourneyRequest`]: [`JourneyDefinition`]'s fields and `publish`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateJourneyBody {
+    name: String,
+    time_zone: String,
+    trigger: Trigger,
+    entry: NodeId,
+    nodes: Vec<Node>,
+    #[serde(default)]
+    publish: bool,
+}
+
+impl From<CreateJourneyBody> for CreateJourneyRequest {
+    fn from(b: CreateJourneyBody) -> CreateJourneyRequest {
+        let CreateJourneyBody { name, time_zone, trigger, entry, nodes, publish } = b;
+        CreateJourneyRequest { definition: JourneyDefinition { name, time_zone, trigger, entry, nodes }, publish }
+    }
 }
 
 /// The answer to a creation.
@@ -270,6 +321,7 @@ pub mod codes {
 
 /// A contact to create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewContact {
     /// Email address.
     #[serde(default)]
@@ -291,6 +343,7 @@ fn yes() -> bool {
 
 /// `POST /api/contacts`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateContactsRequest {
     /// The contacts.
     pub contacts: Vec<NewContact>,
@@ -305,6 +358,7 @@ pub struct CreateContactsResponse {
 
 /// `POST /api/contacts/{id}/subscription`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SetSubscriptionRequest {
     /// Subscribed or not.
     pub subscribed: bool,
@@ -312,6 +366,7 @@ pub struct SetSubscriptionRequest {
 
 /// `POST /api/datasets`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateDatasetRequest {
     /// Its name.
     pub name: String,
@@ -326,6 +381,7 @@ pub struct CreateDatasetResponse {
 
 /// `POST /api/datasets/{id}/contacts`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AddToDatasetRequest {
     /// The contacts to add.
     pub contact_ids: Vec<ContactId>,
@@ -333,6 +389,7 @@ pub struct AddToDatasetRequest {
 
 /// `POST /api/events`: an event for a contact (default: now).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EventRequest {
     /// The contact.
     pub contact_id: ContactId,

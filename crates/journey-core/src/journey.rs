@@ -118,6 +118,7 @@ impl fmt::Display for NodeId {
 
 /// A journey as designed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct JourneyDefinition {
     /// The journey's name.
     pub name: String,
@@ -133,6 +134,7 @@ pub struct JourneyDefinition {
 
 /// The entry of a journey: who enters and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Trigger {
     /// Where the contacts come from.
     pub source: TriggerSource,
@@ -168,7 +170,7 @@ impl TriggerKind {
 
 /// Where a trigger's contacts come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TriggerSource {
     /// A named list of contacts, evaluated at every scheduled run.
     Dataset {
@@ -228,6 +230,7 @@ impl AudienceMode {
 
 /// A segment: contacts whose attributes pass every test (no test: every contact).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SegmentRule {
     /// The tests, all of which must pass.
     pub all: Vec<AttributeTest>,
@@ -255,7 +258,7 @@ impl SegmentRule {
 
 /// A test on one attribute. Text is compared case-insensitively, ignoring surrounding spaces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AttributeTest {
     /// The attribute equals the value.
     Equals {
@@ -311,6 +314,7 @@ impl AttributeTest {
 
 /// One step of a journey.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Node {
     /// Its id, unique in the journey.
     pub id: NodeId,
@@ -365,7 +369,7 @@ impl Channel {
 
 /// What a node does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum NodeKind {
     /// Sends one message, then moves on (none: the membership completes).
     Send {
@@ -397,7 +401,18 @@ pub enum NodeKind {
         no: Option<NodeId>,
     },
     /// The contact leaves the journey.
+    #[serde(deserialize_with = "no_fields")]
     Exit,
+}
+
+/// Deserializes a unit variant of an internally tagged enum strictly: serde ignores the other
+/// fields of a unit variant even under `deny_unknown_fields`, so `{"type": "exit", "x": 1}`
+/// would pass. Used as `#[serde(deserialize_with = "no_fields")]` on such variants.
+pub(crate) fn no_fields<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct NoFields {}
+    NoFields::deserialize(deserializer).map(|NoFields {}| ())
 }
 
 /// The longest wait: one year.
@@ -405,7 +420,7 @@ pub const MAX_WAIT_MINUTES: u32 = 366 * 24 * 60;
 
 /// The test of a condition node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// An attribute test.
     Attribute {

@@ -188,9 +188,10 @@ impl<'de> Deserialize<'de> for MonthDay {
 
 /// How often a recurring schedule runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Frequency {
     /// Every day.
+    #[serde(deserialize_with = "crate::journey::no_fields")]
     Daily,
     /// On each of the given weekdays (order and repeats do not matter).
     Weekly {
@@ -214,9 +215,10 @@ pub const MAX_EVERY_HOURS: u32 = 366 * 24;
 
 /// When a recurring schedule stops.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ScheduleEnd {
     /// It never stops.
+    #[serde(deserialize_with = "crate::journey::no_fields")]
     Never,
     /// Its last possible run is on this local date (inclusive).
     On {
@@ -232,7 +234,7 @@ pub enum ScheduleEnd {
 
 /// When a dataset or segment trigger runs, in the journey's time zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Schedule {
     /// One run at a local date-time.
     Once {

@@ -455,3 +455,41 @@ fn instants_in_the_journey_zone_and_the_viewer_zone() {
     let ny = Zone::bundled("America/New_York").unwrap();
     assert_eq!(ny.format_instant("2026-03-08T07:00:00Z".parse().unwrap()), "8 Mar 2026 03:00 EDT");
 }
+
+/// Request bodies and the definition inside them deny unknown fields at every level,
+/// including the unit variants of tagged enums (`daily`, `never`, `exit`).
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn request_bodies_deny_unknown_fields() {
+    use journey_core::api::{ActivateRequest, CreateJourneyRequest, EventRequest};
+    let body = serde_json::json!({
+        "name": "Strict", "time_zone": "UTC", "publish": false,
+        "trigger": { "source": { "kind": "segment", "name": "s", "rule": { "all": [ { "op": "exists", "attribute": "a" } ] } },
+                     "audience": "new_users",
+                     "schedule": { "kind": "recurring", "frequency": { "kind": "daily" }, "time_of_day": "14:00",
+                                   "start_date": "2026-01-01", "end": { "kind": "never" } } },
+        "entry": "c",
+        "nodes": [
+            { "id": "c", "kind": { "type": "condition", "condition": { "kind": "did_event", "event_name": "e" }, "yes": "x", "no": null } },
+            { "id": "x", "kind": { "type": "exit" } },
+        ],
+    });
+    let req: CreateJourneyRequest = serde_json::from_value(body.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&req).unwrap()["entry"], "c", "the JSON shape is flat");
+    let pointers = [
+        "", "/trigger", "/trigger/source", "/trigger/source/rule", "/trigger/source/rule/all/0", "/trigger/schedule",
+        "/trigger/schedule/frequency", "/trigger/schedule/end", "/nodes/0", "/nodes/0/kind", "/nodes/0/kind/condition",
+        "/nodes/1/kind",
+    ];
+    for pointer in pointers {
+        let mut b = body.clone();
+        let Some(serde_json::Value::Object(at)) = b.pointer_mut(pointer) else { panic!("{pointer}") };
+        at.insert("flavour".into(), serde_json::json!(1));
+        let err = serde_json::from_value::<CreateJourneyRequest>(b).unwrap_err().to_string();
+        assert!(err.contains("unknown field `flavour`"), "{pointer}: {err}");
+    }
+    let activate = serde_json::json!({ "mode": "resume", "expected_version": 3, "wait_handling": "keep_deadlines", "force": true });
+    assert!(serde_json::from_value::<ActivateRequest>(activate).unwrap_err().to_string().contains("`force`"));
+    let event = serde_json::json!({ "contact_id": 1, "name": "e", "when": "2026-01-01T00:00:00Z" });
+    assert!(serde_json::from_value::<EventRequest>(event).unwrap_err().to_string().contains("`when`"));
+}

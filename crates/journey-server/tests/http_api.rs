@@ -107,6 +107,25 @@ async fn create_and_publish_errors() {
     let mut nested = def.clone();
     nested["trigger"]["source"]["extra"] = json!(1);
     assert_eq!(h.post("/api/journeys", nested).await.0, 422);
+    // Every level of the definition is strict, and the message names the field.
+    for pointer in ["/trigger", "/trigger/schedule", "/trigger/schedule/frequency", "/trigger/schedule/end", "/nodes/0", "/nodes/0/kind"] {
+        let mut deep = def.clone();
+        let Some(serde_json::Value::Object(at)) = deep.pointer_mut(pointer) else { panic!("{pointer} in {def}") };
+        at.insert("flavour".into(), json!("x"));
+        let (status, body) = h.post("/api/journeys", deep).await;
+        assert_eq!(status, 422, "{pointer}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("unknown field `flavour`"), "{pointer}: {body}");
+    }
+    // The other request bodies too.
+    for (path, body) in [
+        ("/api/contacts", json!({ "contacts": [{ "email": "x@example.com", "nickname": "x" }] })),
+        ("/api/datasets", json!({ "name": "x", "nickname": "x" })),
+        ("/api/events", json!({ "contact_id": 1, "name": "x", "nickname": "x" })),
+    ] {
+        let (status, body) = h.post(path, body).await;
+        assert_eq!(status, 422, "{path}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("nickname"), "{path}: {body}");
+    }
     // 400: malformed JSON; 415: wrong content type; 413: oversized.
     let (status, body) = h.post_raw("/api/journeys", Some("application/json"), b"{\"name\": ".to_vec()).await;
     assert_eq!(status, 400, "{body}");
