@@ -5,8 +5,6 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
-use std::cell::Cell;
-use std::rc::Rc;
 
 /// How long a request may take before the console gives up and offers Retry.
 pub const TIMEOUT_MS: u32 = 15_000;
@@ -98,19 +96,9 @@ struct ErrorBody {
 
 /// Sends a request with a timeout and decodes a JSON body (or the API's error envelope).
 async fn send<T: DeserializeOwned>(req: RequestBuilder, body: Option<String>) -> Result<T, ApiError> {
-    let controller = web_sys::AbortController::new().ok();
-    let timed_out = Rc::new(Cell::new(false));
-    let timer = controller.as_ref().map(|c| {
-        let c = c.clone();
-        let timed_out = timed_out.clone();
-        gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || {
-            timed_out.set(true);
-            c.abort();
-        })
-    });
-    let req = req
-        .header("Accept", "application/json")
-        .abort_signal(controller.as_ref().map(|c| c.signal()).as_ref());
+    // The browser aborts the request after TIMEOUT_MS (no timer of our own to keep or cancel).
+    let signal = web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS);
+    let req = req.header("Accept", "application/json").abort_signal(Some(&signal));
     let result = match body {
         Some(body) => match req.header("Content-Type", "application/json").body(body) {
             Ok(req) => req.send().await,
@@ -118,23 +106,22 @@ async fn send<T: DeserializeOwned>(req: RequestBuilder, body: Option<String>) ->
         },
         None => req.send().await,
     };
-    drop(timer);
     let resp = match result {
         Ok(r) => r,
-        Err(_) if timed_out.get() => return Err(ApiError::Timeout),
+        Err(_) if signal.aborted() => return Err(ApiError::Timeout),
         Err(_) => return Err(ApiError::Network),
     };
-    decode(resp).await
+    let text = resp.text().await.map_err(|_| if signal.aborted() { ApiError::Timeout } else { ApiError::Network })?;
+    decode(&resp, &text)
 }
 
-async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+fn decode<T: DeserializeOwned>(resp: &Response, text: &str) -> Result<T, ApiError> {
     let status = resp.status();
-    let text = resp.text().await.map_err(|_| ApiError::Network)?;
     if resp.ok() {
-        return serde_json::from_str(&text)
+        return serde_json::from_str(text)
             .map_err(|e| ApiError::Unexpected(format!("Could not read the server's answer ({e}).")));
     }
-    let (code, message, current_version) = match serde_json::from_str::<ErrorEnvelope>(&text) {
+    let (code, message, current_version) = match serde_json::from_str::<ErrorEnvelope>(text) {
         Ok(env) => (env.error.code, env.error.message, env.error.current_version),
         Err(_) => (String::new(), String::new(), None),
     };

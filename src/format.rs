@@ -37,9 +37,23 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
     if n == 1 { format!("1 {one}") } else { format!("{} {many}", count(n)) }
 }
 
-/// An instant in a given zone: "Fri 2 Jan 2026, 14:00 IST".
+/// An instant in a given zone: "Fri 2 Jan 2026, 14:00 IST" (what jiff's
+/// `strftime("%a %-d %b %Y, %H:%M %Z")` prints, without linking jiff's strftime engine).
 pub fn in_zone(at: Timestamp, tz: &TimeZone) -> String {
-    at.to_zoned_datetime(tz.clone()).strftime("%a %-d %b %Y, %H:%M %Z").to_string()
+    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let dt = tz.to_datetime(at);
+    let info = tz.to_offset_info(at);
+    format!(
+        "{} {} {} {:04}, {:02}:{:02} {}",
+        WEEKDAYS[dt.weekday().to_monday_zero_offset() as usize],
+        dt.day(),
+        MONTHS[(dt.month() as usize).clamp(1, 12) - 1],
+        dt.year(),
+        dt.hour(),
+        dt.minute(),
+        info.abbreviation()
+    )
 }
 
 /// The current instant, from the browser's clock (jiff's own `now` is unavailable in wasm
@@ -120,5 +134,18 @@ mod tests {
         let tz = TimeZone::fixed(jiff::tz::offset(5));
         let at: Timestamp = "2026-01-02T09:00:00Z".parse().unwrap();
         assert_eq!(in_zone(at, &tz), "Fri 2 Jan 2026, 14:00 +05");
+        // The same text as jiff's strftime, across zones, offsets and days.
+        let mut zones = vec![TimeZone::UTC, TimeZone::fixed(jiff::tz::offset(-9)), tz];
+        zones.push(TimeZone::fixed(jiff::tz::Offset::from_seconds(5 * 3600 + 30 * 60).unwrap()));
+        for name in ["Asia/Kolkata", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"] {
+            zones.push(journey_core::zone::Zone::bundled(name).unwrap().time_zone().clone());
+        }
+        for tz in &zones {
+            for days in [0i64, 1, 2, 3, 4, 5, 6, 40, 200, 365, 3000] {
+                let t = at + jiff::SignedDuration::from_hours(days * 24 + days % 7);
+                let want = t.to_zoned_datetime(tz.clone()).strftime("%a %-d %b %Y, %H:%M %Z").to_string();
+                assert_eq!(in_zone(t, tz), want);
+            }
+        }
     }
 }
