@@ -15,7 +15,6 @@ use journey_core::jiff::Timestamp;
 use journey_core::state::JourneyState;
 use journey_core::plan::{ActivationCounts, ActivationMode, ActivationPlan, NextRun};
 use leptos::prelude::*;
-use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 pub fn activated_url(id: u64) -> String {
@@ -141,7 +140,7 @@ fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
         <div class="page-head">
             <div>
                 <nav class="breadcrumb" aria-label="Breadcrumb">
-                    <A href="/engage/journeys?tab=active">"Journeys"</A>" › "<A href=journey_url(id)>{crumb}</A>
+                    <a href="/engage/journeys?tab=active">"Journeys"</a>" › "<a href=journey_url(id)>{crumb}</a>
                 </nav>
                 <h1 class="page-title">
                     <span class="title-text">{name}</span>
@@ -149,8 +148,8 @@ fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
                 </h1>
             </div>
             <div class="page-actions">
-                <A href=journey_url(id) attr:class="btn btn-secondary" attr:data-testid="view-journey-link">"View journey"</A>
-                <A href="/engage/journeys?tab=active" attr:class="btn btn-primary" attr:data-testid="active-tab-link">"Go to Active journeys"</A>
+                <a href=journey_url(id) class="btn btn-secondary" data-testid="view-journey-link">"View journey"</a>
+                <a href="/engage/journeys?tab=active" class="btn btn-primary" data-testid="active-tab-link">"Go to Active journeys"</a>
             </div>
         </div>
         <section class="card" data-testid="activation-result" aria-labelledby="result-title">
@@ -218,12 +217,12 @@ fn FromActivityLog(id: u64) -> impl IntoView {
             view! {
                 <div class="page-head">
                     <div>
-                        <nav class="breadcrumb" aria-label="Breadcrumb"><A href="/engage/journeys?tab=active">"Journeys"</A></nav>
+                        <nav class="breadcrumb" aria-label="Breadcrumb"><a href="/engage/journeys?tab=active">"Journeys"</a></nav>
                         <h1 class="page-title"><span class="title-text">{j.name.clone()}</span><StateBadge state=j.state/></h1>
                     </div>
                     <div class="page-actions">
-                        <A href=journey_url(id) attr:class="btn btn-secondary">"View journey"</A>
-                        <A href="/engage/journeys?tab=active" attr:class="btn btn-primary">"Go to Active journeys"</A>
+                        <a href=journey_url(id) class="btn btn-secondary">"View journey"</a>
+                        <a href="/engage/journeys?tab=active" class="btn btn-primary">"Go to Active journeys"</a>
                     </div>
                 </div>
                 <section class="card" data-testid="activation-result">

@@ -14,7 +14,7 @@ use journey_core::plan::ActivationMode;
 use journey_core::state::{JourneyAction, JourneyState, transition};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::components::{A, Outlet};
+use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 /// The journey id from the route, if it is a number.
@@ -71,7 +71,7 @@ pub fn JourneyPage() -> impl IntoView {
             }.into_any(),
             Some(Err(error)) => view! {
                 <div class="page-head"><div>
-                    <nav class="breadcrumb" aria-label="Breadcrumb"><A href="/engage/journeys?tab=active">"Journeys"</A></nav>
+                    <nav class="breadcrumb" aria-label="Breadcrumb"><a href="/engage/journeys?tab=active">"Journeys"</a></nav>
                     <h1 class="page-title">"Journey"</h1>
                 </div></div>
                 <ErrorPanel error=Signal::stored(error) what="the journey"
@@ -138,7 +138,7 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
         <div class="page-head">
             <div>
                 <nav class="breadcrumb" aria-label="Breadcrumb">
-                    <A href=list_href>"Journeys"</A>
+                    <a href=list_href>"Journeys"</a>
                     " › "
                     <span>{state.label()}</span>
                 </nav>

@@ -9,7 +9,6 @@ use journey_core::api::{JourneyListResponse, JourneyRow};
 use journey_core::state::JourneyState;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use std::time::Duration;
 
@@ -208,7 +207,7 @@ fn JourneyRowView(row: JourneyRow, frozen_col: bool) -> impl IntoView {
     view! {
         <tr data-testid="journey-row" data-journey-id=row.id.to_string()>
             <td class="col-name">
-                <A href=href attr:class="row-link" attr:data-testid="journey-link">{row.name.clone()}</A>
+                <a href=href class="row-link" data-testid="journey-link">{row.name.clone()}</a>
                 {(!frozen_col).then(|| view! { <span class="cell-sub"><StateBadge state=row.state/></span> })}
             </td>
             <td>

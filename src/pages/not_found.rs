@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -7,7 +6,7 @@ pub fn NotFound() -> impl IntoView {
         <div class="card card-body empty" data-testid="not-found">
             <strong>"This page does not exist"</strong>
             <p>"The link may be mistyped or out of date. "
-                <A href="/engage/journeys?tab=active">"Go to the journeys"</A>
+                <a href="/engage/journeys?tab=active">"Go to the journeys"</a>
             </p>
         </div>
     }

@@ -11,7 +11,7 @@ use journey_core::plan::{ActivationMode, PlanError, WaitHandling, plan_activatio
 use journey_core::snapshot::JourneySnapshot;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 pub fn summary_url(id: u64, mode: ActivationMode, wait: Option<WaitHandling>) -> String {
@@ -139,9 +139,9 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
         <div class="page-head">
             <div>
                 <nav class="breadcrumb" aria-label="Breadcrumb">
-                    <A href="/engage/journeys?tab=active">"Journeys"</A>
+                    <a href="/engage/journeys?tab=active">"Journeys"</a>
                     " › "
-                    <A href=journey_url(id)>{move || { let n = header_name(); if n.is_empty() { "Journey".to_string() } else { n } }}</A>
+                    <a href=journey_url(id)>{move || { let n = header_name(); if n.is_empty() { "Journey".to_string() } else { n } }}</a>
                 </nav>
                 <h1 class="page-title">
                     <span class="title-text">{move || format!("Activate “{}” · {}", header_name(), mode.label())}</span>
