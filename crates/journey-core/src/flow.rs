@@ -274,14 +274,42 @@ pub struct AdmissionFacts {
 }
 
 impl AdmissionFacts {
-    /// Every combination of the facts (8), for table-driven tests.
+    /// Every combination of the facts (8), in the order of [`AdmissionFacts::bits`].
     pub fn all() -> impl Iterator<Item = AdmissionFacts> {
-        (0u8..8).map(|bits| AdmissionFacts {
-            subscribed: bits & 1 != 0,
-            in_flight: bits & 2 != 0,
-            entered_in_generation: bits & 4 != 0,
-        })
+        (0u8..8).map(AdmissionFacts::from_bits)
     }
+
+    /// The facts as a number from 0 to 7: `subscribed` is 1, `in_flight` 2,
+    /// `entered_in_generation` 4.
+    pub fn bits(self) -> u8 {
+        u8::from(self.subscribed) | u8::from(self.in_flight) << 1 | u8::from(self.entered_in_generation) << 2
+    }
+
+    /// The facts of a number from [`AdmissionFacts::bits`] (higher bits ignored).
+    pub fn from_bits(bits: u8) -> AdmissionFacts {
+        AdmissionFacts { subscribed: bits & 1 != 0, in_flight: bits & 2 != 0, entered_in_generation: bits & 4 != 0 }
+    }
+}
+
+/// [`admits`] as a truth table: bit `f.bits()` is set when facts `f` enter under `audience`.
+///
+/// For a store that judges a million contacts inside one statement: it computes each
+/// contact's [`AdmissionFacts::bits`] and keeps those whose bit is set, so the decision is
+/// still this crate's, made once per combination of the facts.
+///
+/// ```
+/// use journey_core::flow::{admission_mask, admits, AdmissionFacts};
+/// use journey_core::journey::AudienceMode::*;
+/// // Only "subscribed, not in flight, not entered" (bits 0b001) under new_users; under
+/// // all_users also "subscribed, entered" (0b101).
+/// assert_eq!(admission_mask(NewUsers), 1 << 0b001);
+/// assert_eq!(admission_mask(AllUsers), 1 << 0b001 | 1 << 0b101);
+/// for f in AdmissionFacts::all() {
+///     assert_eq!(admission_mask(AllUsers) & 1 << f.bits() != 0, admits(AllUsers, &f).enters());
+/// }
+/// ```
+pub fn admission_mask(audience: crate::journey::AudienceMode) -> u8 {
+    AdmissionFacts::all().filter(|f| admits(audience, f).enters()).fold(0, |mask, f| mask | 1 << f.bits())
 }
 
 /// The answer of the admission rule: the contact enters, or the first reason it does not.

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use journey_core::api::{ActivityEntry, JourneyRow, StateCounts};
-use journey_core::flow::{AdmissionFacts, admits, admits_on_event};
+use journey_core::flow::{AdmissionFacts, admission_mask, admits, admits_on_event};
 use journey_core::journey::{
     Attributes, JourneyDefinition, NodeId, NodeKind, SegmentRule, TriggerSource,
 };
@@ -638,18 +638,37 @@ pub async fn exit_live(conn: &mut SqliteConnection, journey_id: i64, reason: Exi
     Ok(r.rows_affected())
 }
 
-/// Contacts per batch when an audience run reads admission facts and inserts memberships
-/// (4,000 rows x 6 bound values stays under SQLite's 32,766 bound values per statement).
+/// Contacts per multi-row `INSERT` (4,000 rows x 6 bound values stays under SQLite's 32,766
+/// bound values per statement).
 const ENTRY_BATCH: usize = 4000;
+
+/// A data set's members (`?3`) with their [`AdmissionFacts::bits`] for journey `?1` in
+/// generation `?2`: subscribed 1, in flight 2, entered in the generation 4. Facts only, no
+/// decision; both [`enter_audience`] and [`dataset_admission_facts`] read through it.
+macro_rules! dataset_facts_sql {
+    () => {
+        "SELECT c.id AS id,
+                (c.subscribed <> 0)
+                | (EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.contact_id = c.id
+                           AND m.status IN ('ready', 'waiting')) << 1)
+                | (EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.generation = ?2
+                           AND m.contact_id = c.id) << 2) AS facts
+         FROM dataset_members dm JOIN contacts c ON c.id = dm.contact_id
+         WHERE dm.dataset_id = ?3"
+    };
+}
 
 /// An audience run: enters the trigger's audience members that journey-core's
 /// [`journey_core::flow::admits`] admits, as `iteration` of `generation` at the entry node.
 /// Returns how many entered.
 ///
-/// The store decides nothing: it reads each member's [`AdmissionFacts`] (data sets: in
-/// batches of [`ENTRY_BATCH`] members by contact id, two index probes each; segments: the
-/// journey's membership sets once) and inserts the memberships `admits` lets in, one
-/// multi-row `INSERT` per batch.
+/// The store decides nothing. Data sets: one `INSERT ... SELECT` computes each member's
+/// facts (`dataset_facts_sql!`, two index probes) and keeps the members whose facts
+/// journey-core admits, through [`journey_core::flow::admission_mask`] (`admits` evaluated
+/// once per combination of the facts), so a million members never leave SQLite. Segments:
+/// the rule is evaluated in Rust anyway, so `admits` is called per member with facts from the
+/// journey's membership sets, and the admitted are inserted [`ENTRY_BATCH`] rows at a time.
+/// `tests/admission.rs` checks every combination of the facts through this function.
 pub async fn enter_audience(
     conn: &mut SqliteConnection,
     journey_id: i64,
@@ -660,22 +679,27 @@ pub async fn enter_audience(
 ) -> Result<u64> {
     let audience = def.trigger.audience;
     let entry = def.entry.as_str();
-    let mut entered = 0u64;
     match &def.trigger.source {
-        TriggerSource::Event { .. } => {}
+        TriggerSource::Event { .. } => Ok(0),
         TriggerSource::Dataset { dataset_id, .. } => {
-            let mut after = i64::MIN;
-            loop {
-                let batch = dataset_admission_facts(&mut *conn, journey_id, generation, dataset_id.0 as i64, after, ENTRY_BATCH).await?;
-                let Some(&(last, _)) = batch.last() else { break };
-                after = last;
-                let ids: Vec<i64> =
-                    batch.iter().filter(|(_, facts)| admits(audience, facts).enters()).map(|(id, _)| *id).collect();
-                entered += insert_memberships(&mut *conn, journey_id, generation, iteration, entry, at, &ids).await?;
-                if batch.len() < ENTRY_BATCH {
-                    break;
-                }
-            }
+            let at_ms = to_ms(at);
+            let sql = concat!(
+                "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at)
+                 SELECT ?1, f.id, ?2, ?4, ?5, 'ready', ?6, ?6 FROM (",
+                dataset_facts_sql!(),
+                ") f WHERE (?7 >> f.facts) & 1 = 1"
+            );
+            let r = sqlx::query(sql)
+                .bind(journey_id)
+                .bind(generation)
+                .bind(dataset_id.0 as i64)
+                .bind(iteration)
+                .bind(entry)
+                .bind(at_ms)
+                .bind(i64::from(admission_mask(audience)))
+                .execute(conn)
+                .await?;
+            Ok(r.rows_affected())
         }
         TriggerSource::Segment { rule, .. } => {
             let members = segment_members(&mut *conn, rule).await?;
@@ -685,48 +709,30 @@ pub async fn enter_audience(
                 .filter(|(id, subscribed)| admits(audience, &facts.admission(*id, *subscribed)).enters())
                 .map(|(id, _)| id)
                 .collect();
+            let mut entered = 0;
             for chunk in ids.chunks(ENTRY_BATCH) {
                 entered += insert_memberships(&mut *conn, journey_id, generation, iteration, entry, at, chunk).await?;
             }
+            Ok(entered)
         }
     }
-    Ok(entered)
 }
 
-/// Up to `limit` members of a data set with contact id `> after`, in contact-id order, with
-/// their admission facts for `journey_id` in `generation`. Selects facts only: no filter, so
-/// every member is judged by journey-core.
+/// Every member of a data set with its admission facts for `journey_id` in `generation`, in
+/// contact-id order (what [`enter_audience`] judges; for tests and scripts).
 pub async fn dataset_admission_facts(
     conn: &mut SqliteConnection,
     journey_id: i64,
     generation: i64,
     dataset_id: i64,
-    after: i64,
-    limit: usize,
 ) -> Result<Vec<(i64, AdmissionFacts)>> {
-    let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT c.id, c.subscribed,
-                EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.contact_id = c.id
-                        AND m.status IN ('ready', 'waiting')),
-                EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.generation = ?2
-                        AND m.contact_id = c.id)
-         FROM dataset_members dm JOIN contacts c ON c.id = dm.contact_id
-         WHERE dm.dataset_id = ?3 AND dm.contact_id > ?4
-         ORDER BY dm.contact_id LIMIT ?5",
-    )
-    .bind(journey_id)
-    .bind(generation)
-    .bind(dataset_id)
-    .bind(after)
-    .bind(limit as i64)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, subscribed, live, entered)| {
-            (id, AdmissionFacts { subscribed: subscribed != 0, in_flight: live != 0, entered_in_generation: entered != 0 })
-        })
-        .collect())
+    let rows: Vec<(i64, i64)> = sqlx::query_as(concat!("SELECT id, facts FROM (", dataset_facts_sql!(), ") ORDER BY id"))
+        .bind(journey_id)
+        .bind(generation)
+        .bind(dataset_id)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, bits)| (id, AdmissionFacts::from_bits(bits as u8))).collect())
 }
 
 /// Inserts ready memberships at `entry` for `ids` (at most a few thousand per call).

@@ -127,7 +127,7 @@ async fn audience_runs_enter_exactly_whom_core_admits() {
 
             // The facts the store reads are the facts the rows say.
             let mut conn = store.read().await.unwrap();
-            let read = store::dataset_admission_facts(&mut conn, journey, GENERATION, 1, i64::MIN, 100).await.unwrap();
+            let read = store::dataset_admission_facts(&mut conn, journey, GENERATION, 1).await.unwrap();
             drop(conn);
             assert_eq!(read, cases, "{label}: facts read");
 
