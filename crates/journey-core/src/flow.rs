@@ -19,7 +19,8 @@
 //!   empty exits it (reason `condition`); an exit node exits it (reason `exit_node`); a node
 //!   that no longer exists exits it (reason `node_missing`).
 //! - Who enters is [`admits`] (an audience run) and [`admits_on_event`] (an event): the
-//!   server reads [`AdmissionFacts`] per contact and inserts the memberships they admit.
+//!   server reads [`AdmissionFacts`] per contact and inserts the memberships they admit
+//!   (for a whole data set in one statement, through the truth table [`admission_mask`]).
 //!
 //! ```
 //! use std::collections::BTreeSet;
