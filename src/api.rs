@@ -94,8 +94,10 @@ struct ErrorBody {
     current_version: Option<u64>,
 }
 
-/// Sends a request with a timeout and decodes a JSON body (or the API's error envelope).
-async fn send<T: DeserializeOwned>(req: RequestBuilder, body: Option<String>) -> Result<T, ApiError> {
+/// Sends a request with a timeout; the body of a 2xx answer, else the API's error envelope
+/// as an [`ApiError`]. Not generic, so the request code exists once in the wasm whatever the
+/// answer's type (only [`parse`] is per type).
+async fn send(req: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
     // The browser aborts the request after TIMEOUT_MS (no timer of our own to keep or cancel).
     let signal = web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS);
     let req = req.header("Accept", "application/json").abort_signal(Some(&signal));
@@ -106,26 +108,23 @@ async fn send<T: DeserializeOwned>(req: RequestBuilder, body: Option<String>) ->
         },
         None => req.send().await,
     };
-    let resp = match result {
-        Ok(r) => r,
-        Err(_) if signal.aborted() => return Err(ApiError::Timeout),
-        Err(_) => return Err(ApiError::Network),
-    };
-    let text = resp.text().await.map_err(|_| if signal.aborted() { ApiError::Timeout } else { ApiError::Network })?;
-    decode(&resp, &text)
-}
-
-fn decode<T: DeserializeOwned>(resp: &Response, text: &str) -> Result<T, ApiError> {
-    let status = resp.status();
+    let lost = |_| if signal.aborted() { ApiError::Timeout } else { ApiError::Network };
+    let resp: Response = result.map_err(lost)?;
+    let text = resp.text().await.map_err(lost)?;
     if resp.ok() {
-        return serde_json::from_str(text)
-            .map_err(|e| ApiError::Unexpected(format!("Could not read the server's answer ({e}).")));
+        return Ok(text);
     }
-    let (code, message, current_version) = match serde_json::from_str::<ErrorEnvelope>(text) {
+    let (code, message, current_version) = match serde_json::from_str::<ErrorEnvelope>(&text) {
         Ok(env) => (env.error.code, env.error.message, env.error.current_version),
         Err(_) => (String::new(), String::new(), None),
     };
-    Err(ApiError::Http { status, code, message, current_version })
+    Err(ApiError::Http { status: resp.status(), code, message, current_version })
+}
+
+/// Decodes a 2xx answer's JSON body.
+fn parse<T: DeserializeOwned>(text: String) -> Result<T, ApiError> {
+    serde_json::from_str(&text)
+        .map_err(|e| ApiError::Unexpected(format!("Could not read the server's answer ({e}).")))
 }
 
 /// Percent-encodes a query value.
@@ -134,7 +133,7 @@ pub fn encode(s: &str) -> String {
 }
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    send(Request::get(path), None).await
+    send(Request::get(path), None).await.and_then(parse)
 }
 
 /// POSTs a JSON body. With an idempotency key, a retry after a timeout or a lost answer is
@@ -144,11 +143,15 @@ pub async fn post<B: serde::Serialize, T: DeserializeOwned>(
     body: &B,
     idempotency_key: Option<&str>,
 ) -> Result<T, ApiError> {
+    let body = serde_json::to_string(body).map_err(|e| ApiError::Unexpected(e.to_string()))?;
+    post_json(path, body, idempotency_key).await.and_then(parse)
+}
+
+async fn post_json(path: &str, body: String, idempotency_key: Option<&str>) -> Result<String, ApiError> {
     let mut req = Request::post(path);
     if let Some(key) = idempotency_key {
         req = req.header("Idempotency-Key", key);
     }
-    let body = serde_json::to_string(body).map_err(|e| ApiError::Unexpected(e.to_string()))?;
     send(req, Some(body)).await
 }
 
