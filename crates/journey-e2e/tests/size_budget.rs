@@ -4,15 +4,15 @@
 
 use journey_e2e::{Result, dist_dir};
 
-/// 500 KB gzipped for everything the browser downloads to run the console.
+/// 460 KB gzipped for everything the browser downloads to run the console.
 ///
-/// The aim was 200 KB; the build measured 473 KB (wasm 459 KB, JS 10 KB, CSS 4 KB) when this
-/// budget was set. Where the wasm's bytes go: Leptos' view and reactive code (tachys,
-/// reactive_graph) about half, serde derives for the API's types and jiff's parsing and
-/// formatting most of the rest; the rules crate alone is 157 KB gzipped. Neither
-/// `--cfg erase_components` (-6%) nor `opt-level = "s"` (+8%) closes the gap. The budget sits
+/// The aim was 200 KB; the build measured 455 KB (wasm 441 KB, JS 9.5 KB, CSS 4.6 KB) when
+/// this budget was set. Where the wasm's bytes go (twiggy, before wasm-opt): Leptos' view and
+/// reactive code (tachys, reactive_graph) about 45%, decoding journey-core's types (internally
+/// tagged enums) about 130 KB, jiff about 100 KB; the rules crate alone is 157 KB gzipped.
+/// `--cfg erase_components` would save about 6%, `opt-level = "s"` costs 8%. The budget sits
 /// just above today's size so that growth is noticed; bringing it down is open work.
-const BUDGET_GZIPPED_BYTES: u64 = 500 * 1024;
+const BUDGET_GZIPPED_BYTES: u64 = 460 * 1024;
 
 #[test]
 fn release_build_fits_the_download_budget() -> Result<()> {
