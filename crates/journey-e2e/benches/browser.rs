@@ -114,6 +114,10 @@ async fn run() -> Result<()> {
 
     summary("navigation start -> journeys list rendered", list_ms);
     summary("APPLY -> summary numbers shown (fetch + plan + render)", apply_ms);
-    summary("plan_activation in wasm (largest demo journey)", plan_ms);
+    // Chromium coarsens performance timers to 0.1 ms; a plan usually takes less than that.
+    summary("plan_activation in wasm (largest demo journey)", plan_ms.clone());
+    if plan_ms.iter().all(|&ms| ms < 0.1) {
+        println!("{:<52} below the browser's 0.1 ms timer resolution in every run", "");
+    }
     Ok(())
 }
