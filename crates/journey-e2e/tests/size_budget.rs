@@ -4,15 +4,16 @@
 
 use journey_e2e::{Result, dist_dir};
 
-/// 460 KB gzipped for everything the browser downloads to run the console.
+/// 435 KB gzipped for everything the browser downloads to run the console.
 ///
-/// The aim was 200 KB; the build measured 455 KB (wasm 441 KB, JS 9.5 KB, CSS 4.6 KB) when
-/// this budget was set. Where the wasm's bytes go (twiggy, before wasm-opt): Leptos' view and
-/// reactive code (tachys, reactive_graph) about 45%, decoding journey-core's types (internally
-/// tagged enums) about 130 KB, jiff about 100 KB; the rules crate alone is 157 KB gzipped.
-/// `--cfg erase_components` would save about 6%, `opt-level = "s"` costs 8%. The budget sits
-/// just above today's size so that growth is noticed; bringing it down is open work.
-const BUDGET_GZIPPED_BYTES: u64 = 460 * 1024;
+/// The aim was 200 KB; the build measured 430 KB (wasm 415 KB, JS 9.5 KB, CSS 4.6 KB) when
+/// this budget was set, with `--cfg erase_components` (.cargo/config.toml, -6%) and the
+/// console's own trimming (-3.6%). Where the wasm's bytes go (twiggy, before wasm-opt):
+/// Leptos' view and reactive code (tachys, reactive_graph) about 45%, decoding journey-core's
+/// types (internally tagged enums) about 130 KB, jiff about 100 KB; the rules crate alone is
+/// 157 KB gzipped. `opt-level = "s"` costs 8%. The budget sits just above today's size so that
+/// growth is noticed; bringing it down is open work.
+const BUDGET_GZIPPED_BYTES: u64 = 435 * 1024;
 
 #[test]
 fn release_build_fits_the_download_budget() -> Result<()> {
