@@ -189,13 +189,13 @@ pub async fn wait_for_text(
     let deadline = Instant::now() + timeout;
     let mut last = None;
     loop {
-        if let Ok(element) = client.find(Locator::Css(css)).await {
-            if let Ok(text) = element.text().await {
-                if pred(&text) {
-                    return Ok(text);
-                }
-                last = Some(text);
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            if pred(&text) {
+                return Ok(text);
             }
+            last = Some(text);
         }
         if Instant::now() > deadline {
             return Err(format!("timed out after {timeout:?} waiting for `{css}` (last text: {last:?})").into());
