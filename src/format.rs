@@ -10,17 +10,9 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use wasm_bindgen::JsValue;
 
-/// `12480` -> `"12,480"`.
+/// `12480` -> `"12,480"` (the rules crate's formatting, so warnings and tables agree).
 pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    journey_core::plan::format_count(n)
 }
 
 /// Signed variant of [`count`].
