@@ -184,13 +184,11 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let json = is_json(req.headers());
-        let has_type = req.headers().contains_key(axum::http::header::CONTENT_TYPE);
         let bytes = read_body(req, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(None));
         }
         if !json {
-            let _ = has_type;
             return Err(unsupported_media_type());
         }
         parse_json(&bytes).map(|v| OptionalJson(Some(v)))
