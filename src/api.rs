@@ -17,12 +17,7 @@ pub enum ApiError {
     /// The server did not answer within [`TIMEOUT_MS`].
     Timeout,
     /// The server answered with an error.
-    Http {
-        status: u16,
-        code: String,
-        message: String,
-        current_version: Option<u64>,
-    },
+    Http { status: u16, code: String, message: String, current_version: Option<u64> },
     /// The server answered something the console does not understand.
     Unexpected(String),
 }
@@ -123,8 +118,7 @@ async fn send(req: RequestBuilder, body: Option<String>) -> Result<String, ApiEr
 
 /// Decodes a 2xx answer's JSON body.
 fn parse<T: DeserializeOwned>(text: String) -> Result<T, ApiError> {
-    serde_json::from_str(&text)
-        .map_err(|e| ApiError::Unexpected(format!("Could not read the server's answer ({e}).")))
+    serde_json::from_str(&text).map_err(|e| ApiError::Unexpected(format!("Could not read the server's answer ({e}).")))
 }
 
 /// Percent-encodes a query value.
@@ -165,9 +159,7 @@ pub fn new_idempotency_key() -> String {
 
 // ---- The journey API ----
 
-use journey_core::api::{
-    ActivateRequest, ActivateResponse, JourneyDetail, JourneyListResponse, PauseRequest, StopRequest,
-};
+use journey_core::api::{ActivateRequest, ActivateResponse, JourneyDetail, JourneyListResponse, PauseRequest, StopRequest};
 use journey_core::plan::{ActivationMode, WaitHandling};
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyState;

@@ -17,11 +17,7 @@ pub fn count(n: u64) -> String {
 
 /// Signed variant of [`count`].
 pub fn signed_count(n: i64) -> String {
-    if n < 0 {
-        format!("-{}", count(n.unsigned_abs()))
-    } else {
-        count(n as u64)
-    }
+    if n < 0 { format!("-{}", count(n.unsigned_abs())) } else { count(n as u64) }
 }
 
 /// `"1 contact"` / `"2,000 contacts"`.

@@ -18,8 +18,11 @@ use leptos_router::path;
 
 use components::shell::Shell;
 use pages::{
-    activated::ActivatedPage, journey::{ActivateRoute, JourneyPage}, journeys::JourneysPage,
-    not_found::NotFound, summary::SummaryPage,
+    activated::ActivatedPage,
+    journey::{ActivateRoute, JourneyPage},
+    journeys::JourneysPage,
+    not_found::NotFound,
+    summary::SummaryPage,
 };
 
 /// Sets the document's title: "{what} · Journeys · Engage".

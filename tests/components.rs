@@ -164,10 +164,7 @@ async fn apply_is_disabled_until_a_choice_and_escape_closes() {
 async fn summary_shows_exactly_what_the_rules_crate_computes() {
     let snapshot = {
         let mut s = journey_core::samples::daily_kolkata_snapshot();
-        s.nodes.push(journey_core::snapshot::NodeCount {
-            node: journey_core::journey::NodeId::new("sms"),
-            count: 12_345,
-        });
+        s.nodes.push(journey_core::snapshot::NodeCount { node: journey_core::journey::NodeId::new("sms"), count: 12_345 });
         s
     };
     // Jan 1 2026, 14:00 in Kolkata: the seed's example instant.
@@ -343,9 +340,7 @@ async fn a_stale_version_answer_is_explained_and_nothing_is_activated() {
     let window = web_sys::window().unwrap();
     let history = window.history().unwrap();
     let back_to = window.location().href().unwrap();
-    history
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/engage/journeys/7/summary?mode=restart"))
-        .unwrap();
+    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/engage/journeys/7/summary?mode=restart")).unwrap();
 
     let root = container();
     let _handle = leptos::mount::mount_to(root.clone(), move || {

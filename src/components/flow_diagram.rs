@@ -2,9 +2,7 @@
 //! and the number of contacts at each node.
 
 use crate::format::count;
-use journey_core::journey::{
-    AttributeTest, Condition, JourneyDefinition, Node, NodeId, NodeKind, TriggerSource,
-};
+use journey_core::journey::{AttributeTest, Condition, JourneyDefinition, Node, NodeId, NodeKind, TriggerSource};
 use journey_core::snapshot::NodeCount;
 use leptos::prelude::*;
 use std::collections::HashSet;
@@ -42,9 +40,7 @@ fn test_words(test: &AttributeTest) -> String {
 /// (kind label, short icon text, css modifier, default label)
 fn describe(node: &Node) -> (&'static str, &'static str, &'static str, String) {
     match &node.kind {
-        NodeKind::Send { channel, template, .. } => {
-            ("Send", "✉", "send", format!("{} · {}", channel.label(), template))
-        }
+        NodeKind::Send { channel, template, .. } => ("Send", "✉", "send", format!("{} · {}", channel.label(), template)),
         NodeKind::Wait { minutes, .. } => ("Wait", "", "wait", format!("Wait {}", duration_words(*minutes))),
         NodeKind::Condition { condition, .. } => {
             let text = match condition {
@@ -87,12 +83,7 @@ fn node_count(counts: &[NodeCount], id: &NodeId) -> u64 {
 
 /// The nodes from `start` on, as list items; a node reached twice is shown once and referred
 /// to afterwards.
-fn chain(
-    def: &JourneyDefinition,
-    counts: &[NodeCount],
-    start: Option<&NodeId>,
-    seen: &mut HashSet<NodeId>,
-) -> Vec<AnyView> {
+fn chain(def: &JourneyDefinition, counts: &[NodeCount], start: Option<&NodeId>, seen: &mut HashSet<NodeId>) -> Vec<AnyView> {
     let mut items = Vec::new();
     let mut current = start.cloned();
     while let Some(id) = current.take() {
@@ -170,12 +161,7 @@ fn chain(
     items
 }
 
-fn branch(
-    def: &JourneyDefinition,
-    counts: &[NodeCount],
-    start: Option<&NodeId>,
-    seen: &mut HashSet<NodeId>,
-) -> Vec<AnyView> {
+fn branch(def: &JourneyDefinition, counts: &[NodeCount], start: Option<&NodeId>, seen: &mut HashSet<NodeId>) -> Vec<AnyView> {
     if start.is_none() {
         return vec![
             view! {
@@ -208,7 +194,8 @@ fn icon_view(modifier: &'static str, glyph: &'static str) -> AnyView {
                 <path d="M8 4.5V8l2.5 1.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/></svg>
         }
         .into_any(),
-        "exit" => view! { <svg viewBox="0 0 16 16"><rect x="4" y="4" width="8" height="8" rx="1" fill="currentColor"/></svg> }.into_any(),
+        "exit" => view! { <svg viewBox="0 0 16 16"><rect x="4" y="4" width="8" height="8" rx="1" fill="currentColor"/></svg> }
+            .into_any(),
         _ => view! { <span>{glyph}</span> }.into_any(),
     }
 }

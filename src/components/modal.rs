@@ -16,23 +16,22 @@ fn focusables(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
             if let Some(el) = list.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
                 // A radio group is one tab stop: only its checked member (or its first) counts.
                 if let Ok(input) = el.clone().dyn_into::<web_sys::HtmlInputElement>()
-                    && input.type_() == "radio" && !input.checked() {
-                        let name = input.name();
-                        let group_checked = root
-                            .query_selector(&format!("input[type=radio][name='{name}']:checked"))
-                            .ok()
-                            .flatten()
-                            .is_some();
-                        let first_of_group = root
-                            .query_selector(&format!("input[type=radio][name='{name}']"))
-                            .ok()
-                            .flatten()
-                            .map(|f| &f == input.unchecked_ref::<web_sys::Element>())
-                            .unwrap_or(false);
-                        if group_checked || !first_of_group {
-                            continue;
-                        }
+                    && input.type_() == "radio"
+                    && !input.checked()
+                {
+                    let name = input.name();
+                    let group_checked =
+                        root.query_selector(&format!("input[type=radio][name='{name}']:checked")).ok().flatten().is_some();
+                    let first_of_group = root
+                        .query_selector(&format!("input[type=radio][name='{name}']"))
+                        .ok()
+                        .flatten()
+                        .map(|f| &f == input.unchecked_ref::<web_sys::Element>())
+                        .unwrap_or(false);
+                    if group_checked || !first_of_group {
+                        continue;
                     }
+                }
                 out.push(el);
             }
         }
@@ -71,18 +70,20 @@ fn body_class_list() -> Option<web_sys::DomTokenList> {
 /// Locks page scroll until the current owner (the dialog) is cleaned up.
 fn lock_page_scroll() {
     if OPEN_MODALS.with(|n| n.replace(n.get() + 1)) == 0
-        && let Some(list) = body_class_list() {
-            let _ = list.add_1(SCROLL_LOCK_CLASS);
-        }
+        && let Some(list) = body_class_list()
+    {
+        let _ = list.add_1(SCROLL_LOCK_CLASS);
+    }
     on_cleanup(|| {
         if OPEN_MODALS.with(|n| {
             let left = n.get().saturating_sub(1);
             n.set(left);
             left
         }) == 0
-            && let Some(list) = body_class_list() {
-                let _ = list.remove_1(SCROLL_LOCK_CLASS);
-            }
+            && let Some(list) = body_class_list()
+        {
+            let _ = list.remove_1(SCROLL_LOCK_CLASS);
+        }
     });
 }
 

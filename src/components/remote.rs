@@ -32,31 +32,34 @@ pub fn ErrorPanel(
     #[prop(optional, into)]
     retrying: Signal<bool>,
 ) -> impl IntoView {
-    move || if error.with(ApiError::is_not_found) {
-        view! { <JourneyNotFound/> }.into_any()
-    } else {
-        let what = what.clone();
-        view! {
-        <div class="error-panel" role="alert" data-testid="error-panel">
-            <div class="error-icon" aria-hidden="true">"!"</div>
-            <div class="error-text">
-                <p class="error-title">
-                    {format!("Could not load {what}. ")}
-                    {move || error.get().title()}
-                </p>
-                <p class="error-detail" data-testid="error-detail">{move || error.get().detail()}</p>
+    move || {
+        if error.with(ApiError::is_not_found) {
+            view! { <JourneyNotFound/> }.into_any()
+        } else {
+            let what = what.clone();
+            view! {
+            <div class="error-panel" role="alert" data-testid="error-panel">
+                <div class="error-icon" aria-hidden="true">"!"</div>
+                <div class="error-text">
+                    <p class="error-title">
+                        {format!("Could not load {what}. ")}
+                        {move || error.get().title()}
+                    </p>
+                    <p class="error-detail" data-testid="error-detail">{move || error.get().detail()}</p>
+                </div>
+                <button
+                    type="button"
+                    class="btn btn-secondary"
+                    data-testid="error-retry"
+                    disabled=move || retrying.get()
+                    on:click=move |_| on_retry.run(())
+                >
+                    {move || if retrying.get() { "Retrying…" } else { "Retry" }}
+                </button>
             </div>
-            <button
-                type="button"
-                class="btn btn-secondary"
-                data-testid="error-retry"
-                disabled=move || retrying.get()
-                on:click=move |_| on_retry.run(())
-            >
-                {move || if retrying.get() { "Retrying…" } else { "Retry" }}
-            </button>
-        </div>
-        }.into_any()
+            }
+            .into_any()
+        }
     }
 }
 

@@ -6,9 +6,7 @@ use crate::api::wait_slug;
 use crate::format::{count, in_viewer_zone, in_zone, viewer_zone};
 use journey_core::jiff::{SignedDuration, Timestamp};
 use journey_core::journey::{JourneyDefinition, NodeId};
-use journey_core::plan::{
-    ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, WaitOption, plan_activation,
-};
+use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, WaitOption, plan_activation};
 use journey_core::snapshot::{JourneySnapshot, NodeCount};
 use leptos::prelude::*;
 
@@ -105,9 +103,7 @@ fn PlanView(
             format!("Immediately, at activation ({})", journey_time(at)),
             Some(format!("{} your time ({viewer})", in_viewer_zone(at))),
         ),
-        NextRun::At { at } => {
-            (journey_time(at), Some(format!("{} your time ({viewer})", in_viewer_zone(at))))
-        }
+        NextRun::At { at } => (journey_time(at), Some(format!("{} your time ({viewer})", in_viewer_zone(at)))),
         NextRun::OnEachEvent => ("On each event that arrives after activation".to_string(), None),
         NextRun::NoFurtherRuns { reason } => (format!("No further runs. {}", reason.message()), None),
     };
@@ -247,18 +243,13 @@ fn PlanView(
 }
 
 #[component]
-fn WaitChoice(
-    option: WaitOption,
-    selected: Signal<WaitHandling>,
-    on_change: Option<Callback<WaitHandling>>,
-) -> impl IntoView {
+fn WaitChoice(option: WaitOption, selected: Signal<WaitHandling>, on_change: Option<Callback<WaitHandling>>) -> impl IntoView {
     let h = option.handling;
     let slug = wait_slug(h);
     let (title, detail) = match h {
-        WaitHandling::KeepDeadlines => (
-            "Keep deadlines",
-            "Contacts whose wait ended while frozen move on now; other waits end as planned.".to_string(),
-        ),
+        WaitHandling::KeepDeadlines => {
+            ("Keep deadlines", "Contacts whose wait ended while frozen move on now; other waits end as planned.".to_string())
+        }
         WaitHandling::ExtendByPause => (
             "Extend waits by the pause",
             format!(

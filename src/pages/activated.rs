@@ -12,8 +12,8 @@ use crate::components::state_badge::StateBadge;
 use crate::format::{count, in_viewer_zone};
 use journey_core::api::{ActivateResponse, JourneyDetail};
 use journey_core::jiff::Timestamp;
-use journey_core::state::JourneyState;
 use journey_core::plan::{ActivationCounts, ActivationMode, ActivationPlan, NextRun};
+use journey_core::state::JourneyState;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -129,8 +129,7 @@ fn rows(mode: ActivationMode, p: &ActivationCounts, s: &ActivationCounts) -> Vec
 #[component]
 fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
     let Some(resp) = stored.server.clone() else { return ().into_any() };
-    let differs = resp.counts != stored.preview
-        || next_run_short(&resp.next_run) != next_run_short(&stored.preview_next_run);
+    let differs = resp.counts != stored.preview || next_run_short(&resp.next_run) != next_run_short(&stored.preview_next_run);
     let verb = match stored.mode {
         ActivationMode::Resume => "resumed",
         ActivationMode::Restart => "restarted",
@@ -248,4 +247,3 @@ fn FromActivityLog(id: u64) -> impl IntoView {
         }/>
     }
 }
-

@@ -44,7 +44,12 @@ pub fn JourneyPage() -> impl IntoView {
         async move {
             match id {
                 Some(id) => api::journey(id).await,
-                None => Err(ApiError::Http { status: 404, code: "not_found".into(), message: "No such journey.".into(), current_version: None }),
+                None => Err(ApiError::Http {
+                    status: 404,
+                    code: "not_found".into(),
+                    message: "No such journey.".into(),
+                    current_version: None,
+                }),
             }
         }
     });
@@ -259,19 +264,33 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
 fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
     let what = match (entry.from, entry.mode) {
         (None, _) => format!("Created as {}", entry.to.label()),
-        (Some(from), Some(mode)) => format!("{} ({} → {})", match mode {
-            ActivationMode::Resume => "Resumed",
-            ActivationMode::Restart => "Restarted",
-        }, from.label(), entry.to.label()),
+        (Some(from), Some(mode)) => format!(
+            "{} ({} → {})",
+            match mode {
+                ActivationMode::Resume => "Resumed",
+                ActivationMode::Restart => "Restarted",
+            },
+            from.label(),
+            entry.to.label()
+        ),
         (Some(from), None) => format!("{} → {}", from.label(), entry.to.label()),
     };
-    let counts = entry.counts.map(|c| {
-        let mut parts = Vec::new();
-        if c.continuing > 0 { parts.push(format!("{} continued", count(c.continuing))); }
-        if let Some(e) = c.entering { parts.push(format!("{} entering", count(e))); }
-        if c.exited_by_restart > 0 { parts.push(format!("{} exited by restart", count(c.exited_by_restart))); }
-        parts.join(" · ")
-    }).filter(|s| !s.is_empty());
+    let counts = entry
+        .counts
+        .map(|c| {
+            let mut parts = Vec::new();
+            if c.continuing > 0 {
+                parts.push(format!("{} continued", count(c.continuing)));
+            }
+            if let Some(e) = c.entering {
+                parts.push(format!("{} entering", count(e)));
+            }
+            if c.exited_by_restart > 0 {
+                parts.push(format!("{} exited by restart", count(c.exited_by_restart)));
+            }
+            parts.join(" · ")
+        })
+        .filter(|s| !s.is_empty());
     view! {
         <li>
             <span>{what}</span>
@@ -294,9 +313,8 @@ pub fn ActivateRoute() -> impl IntoView {
         let Some(Ok(journey)) = detail.get() else { return ().into_any() };
         let id = id.get().unwrap_or(journey.id.0);
         let nav = navigate.clone();
-        let on_cancel = Callback::new(move |_| {
-            nav(&journey_url(id), NavigateOptions { replace: true, scroll: false, ..Default::default() })
-        });
+        let on_cancel =
+            Callback::new(move |_| nav(&journey_url(id), NavigateOptions { replace: true, scroll: false, ..Default::default() }));
         if let Err(e) = transition(journey.state, JourneyAction::Activate) {
             return view! {
                 <Modal labelled_by="not-activatable-title" on_close=on_cancel testid="not-activatable-dialog">
@@ -322,6 +340,7 @@ pub fn ActivateRoute() -> impl IntoView {
         view! {
             <ActivateDialog journey_name=journey.name.clone() initial=initial
                 on_apply on_cancel on_change/>
-        }.into_any()
+        }
+        .into_any()
     }
 }

@@ -25,9 +25,7 @@ pub fn list_url(state: JourneyState, q: &str) -> String {
 pub fn JourneysPage() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
-    let tab = Memo::new(move |_| {
-        query.read().get("tab").and_then(|t| parse_state(&t)).unwrap_or(JourneyState::Active)
-    });
+    let tab = Memo::new(move |_| query.read().get("tab").and_then(|t| parse_state(&t)).unwrap_or(JourneyState::Active));
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
 
     // Each answer carries the (tab, q) it was asked for, so a stale table can be dimmed while
@@ -36,9 +34,7 @@ pub fn JourneysPage() -> impl IntoView {
         let (state, q) = (tab.get(), q.get());
         async move { ((state, q.clone()), api::list_journeys(state, q).await) }
     });
-    let loading = move || {
-        list.get().map(|(key, _)| key != (tab.get(), q.get())).unwrap_or(true)
-    };
+    let loading = move || list.get().map(|(key, _)| key != (tab.get(), q.get())).unwrap_or(true);
     let last_counts = RwSignal::new(None);
     let retrying = RwSignal::new(false);
     Effect::new(move |_| {
@@ -146,12 +142,7 @@ pub fn JourneysPage() -> impl IntoView {
 }
 
 #[component]
-fn JourneyTable(
-    resp: JourneyListResponse,
-    state: JourneyState,
-    q: String,
-    #[prop(into)] stale: Signal<bool>,
-) -> impl IntoView {
+fn JourneyTable(resp: JourneyListResponse, state: JourneyState, q: String, #[prop(into)] stale: Signal<bool>) -> impl IntoView {
     if resp.rows.is_empty() {
         let msg = if q.trim().is_empty() {
             format!("No {} journeys.", state.label().to_lowercase())
@@ -224,4 +215,3 @@ fn JourneyRowView(row: JourneyRow, frozen_col: bool) -> impl IntoView {
         </tr>
     }
 }
-

@@ -27,9 +27,7 @@ pub fn SummaryPage() -> impl IntoView {
     let id = use_journey_id();
     let query = use_query_map();
     let mode = Memo::new(move |_| query.read().get("mode").and_then(|m| parse_mode(&m)));
-    let wait = Memo::new(move |_| {
-        query.read().get("wait").and_then(|w| parse_wait(&w)).unwrap_or_default()
-    });
+    let wait = Memo::new(move |_| query.read().get("wait").and_then(|w| parse_wait(&w)).unwrap_or_default());
 
     move || match (id.get(), mode.get()) {
         (Some(id), Some(m)) => view! { <Summary id mode=m wait/> }.into_any(),
@@ -65,12 +63,14 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
             set_retrying.set(false);
             set_reloading.set(false);
             if let Some(old) = current.get_untracked()
-                && old.version != s.version && stale_notice.get_untracked().is_none() {
-                    set_stale_notice.set(Some(format!(
+                && old.version != s.version
+                && stale_notice.get_untracked().is_none()
+            {
+                set_stale_notice.set(Some(format!(
                         "This journey was changed elsewhere since this summary opened (version {} is now {}). The summary below has been recomputed from the journey as it is now: check it before you activate.",
                         old.version, s.version
                     )));
-                }
+            }
             current.set(Some(s));
         }
         Some(Err(_)) => {
@@ -129,7 +129,8 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
 
     let has_snapshot = Memo::new(move |_| current.with(|c| c.is_some()));
     let plan = Memo::new(move |_| {
-        current.with(|s| s.as_ref().map(|s| plan_activation(s, now.get(), mode, wait.get())))
+        current
+            .with(|s| s.as_ref().map(|s| plan_activation(s, now.get(), mode, wait.get())))
             .unwrap_or(Err(PlanError::StaleSnapshot { valid_until: now.get() }))
     });
     let header_name = move || current.get().map(|s| s.definition.name.clone()).unwrap_or_default();
@@ -234,4 +235,3 @@ fn StaleRefresher(
         }
     });
 }
-

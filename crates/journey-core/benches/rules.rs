@@ -24,30 +24,42 @@ fn main() {
     let ny = Zone::bundled("America/New_York").unwrap();
     let t = ny.to_instant(date(2026, 3, 7).at(12, 0, 0, 0)).unwrap();
     let schedules = [
-        ("daily 02:30 (DST gap)", Schedule::Recurring {
-            frequency: Frequency::Daily,
-            time_of_day: time(2, 30, 0, 0),
-            start_date: date(2025, 1, 1),
-            end: ScheduleEnd::Never,
-        }),
-        ("weekly Mon+Thu 09:00", Schedule::Recurring {
-            frequency: Frequency::Weekly { days: vec![Weekday::Monday, Weekday::Thursday] },
-            time_of_day: time(9, 0, 0, 0),
-            start_date: date(2025, 1, 1),
-            end: ScheduleEnd::Never,
-        }),
-        ("monthly on the 31st 10:00", Schedule::Recurring {
-            frequency: Frequency::Monthly { day: MonthDay::Day(31) },
-            time_of_day: time(10, 0, 0, 0),
-            start_date: date(2025, 1, 1),
-            end: ScheduleEnd::Never,
-        }),
-        ("every 6 hours", Schedule::Recurring {
-            frequency: Frequency::EveryHours { hours: 6 },
-            time_of_day: time(8, 0, 0, 0),
-            start_date: date(2025, 1, 1),
-            end: ScheduleEnd::Never,
-        }),
+        (
+            "daily 02:30 (DST gap)",
+            Schedule::Recurring {
+                frequency: Frequency::Daily,
+                time_of_day: time(2, 30, 0, 0),
+                start_date: date(2025, 1, 1),
+                end: ScheduleEnd::Never,
+            },
+        ),
+        (
+            "weekly Mon+Thu 09:00",
+            Schedule::Recurring {
+                frequency: Frequency::Weekly { days: vec![Weekday::Monday, Weekday::Thursday] },
+                time_of_day: time(9, 0, 0, 0),
+                start_date: date(2025, 1, 1),
+                end: ScheduleEnd::Never,
+            },
+        ),
+        (
+            "monthly on the 31st 10:00",
+            Schedule::Recurring {
+                frequency: Frequency::Monthly { day: MonthDay::Day(31) },
+                time_of_day: time(10, 0, 0, 0),
+                start_date: date(2025, 1, 1),
+                end: ScheduleEnd::Never,
+            },
+        ),
+        (
+            "every 6 hours",
+            Schedule::Recurring {
+                frequency: Frequency::EveryHours { hours: 6 },
+                time_of_day: time(8, 0, 0, 0),
+                start_date: date(2025, 1, 1),
+                end: ScheduleEnd::Never,
+            },
+        ),
     ];
     println!("== next run (America/New_York)");
     for (label, s) in &schedules {
@@ -76,11 +88,8 @@ fn main() {
     println!("== snapshot size (JSON bytes)");
     println!("{:<14} {:>22} {:>26}", "contacts", "5-step (1 wait node)", "50-step (20 wait nodes)");
     for contacts in [1_000u64, 1_000_000, 10_000_000] {
-        let small = samples::simulated_snapshot(
-            samples::onboarding("America/New_York", samples::daily_at_14()),
-            ny.clone(),
-            contacts,
-        );
+        let small =
+            samples::simulated_snapshot(samples::onboarding("America/New_York", samples::daily_at_14()), ny.clone(), contacts);
         let large = samples::simulated_snapshot(samples::long_journey("America/New_York", 50), ny.clone(), contacts);
         println!(
             "{:<14} {:>22} {:>26}",

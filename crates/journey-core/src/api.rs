@@ -14,8 +14,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::journey::{
-    AudienceMode, Attributes, ContactId, DatasetId, JourneyDefinition, JourneyId, Node, NodeId, Trigger,
-    TriggerKind,
+    Attributes, AudienceMode, ContactId, DatasetId, JourneyDefinition, JourneyId, Node, NodeId, Trigger, TriggerKind,
 };
 use crate::membership::Generation;
 use crate::plan::{ActivationCounts, ActivationMode, NextRun, WaitHandling};
@@ -278,12 +277,7 @@ impl ApiError {
     /// An error with a code and a sentence a person can read.
     pub fn new(code: &str, message: impl Into<String>) -> ApiError {
         ApiError {
-            error: ErrorBody {
-                code: code.to_string(),
-                message: message.into(),
-                current_version: None,
-                current_state: None,
-            },
+            error: ErrorBody { code: code.to_string(), message: message.into(), current_version: None, current_state: None },
         }
     }
 }

@@ -65,9 +65,7 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::journey::{
-    Attributes, Channel, Condition, ContactId, JourneyDefinition, JourneyId, NodeId, NodeKind,
-};
+use crate::journey::{Attributes, Channel, Condition, ContactId, JourneyDefinition, JourneyId, NodeId, NodeKind};
 use crate::membership::{ExitReason, Generation, Iteration, MembershipStatus, MessageKey};
 
 /// What the step function needs to know about the contact.
@@ -182,12 +180,7 @@ pub fn wait_deadline(now: Timestamp, minutes: u32) -> Option<Timestamp> {
 /// What to do with the membership at `position`, at `now`.
 ///
 /// Never panics; a position on a node that no longer exists exits with `node_missing`.
-pub fn step(
-    definition: &JourneyDefinition,
-    position: &Position,
-    now: Timestamp,
-    contact: &ContactFacts<'_>,
-) -> Step {
+pub fn step(definition: &JourneyDefinition, position: &Position, now: Timestamp, contact: &ContactFacts<'_>) -> Step {
     match position.status {
         MembershipStatus::Completed | MembershipStatus::Exited { .. } => return Step::Finished,
         MembershipStatus::Waiting { until } if until > now => return Step::Wait { until },
@@ -245,9 +238,7 @@ fn ready_step(
         NodeKind::Condition { condition, yes, no } => {
             let pass = match condition {
                 Condition::Attribute { test } => test.matches(contact.attributes),
-                Condition::DidEvent { event_name } => {
-                    contact.events_since_entry.contains(event_name)
-                }
+                Condition::DidEvent { event_name } => contact.events_since_entry.contains(event_name),
             };
             match if pass { yes } else { no } {
                 Some(n) => Step::Move { to: n.clone() },

@@ -528,9 +528,7 @@ impl JourneyDefinition {
                 }
             }
             (source, None) => {
-                return Err(DefinitionError::MissingSchedule(
-                    source.kind().label().to_lowercase(),
-                ));
+                return Err(DefinitionError::MissingSchedule(source.kind().label().to_lowercase()));
             }
             (source, Some(schedule)) => {
                 match source {
@@ -568,9 +566,7 @@ impl JourneyDefinition {
                         return Err(DefinitionError::InvalidWait(node.id.clone()));
                     }
                 }
-                NodeKind::Condition { condition: Condition::Attribute { test }, .. } => {
-                    check_test(test)?
-                }
+                NodeKind::Condition { condition: Condition::Attribute { test }, .. } => check_test(test)?,
                 NodeKind::Condition { condition: Condition::DidEvent { event_name }, .. } => {
                     check_text("event name", event_name)?
                 }
@@ -578,18 +574,12 @@ impl JourneyDefinition {
             }
         }
         if !index.contains_key(&self.entry) {
-            return Err(DefinitionError::UnknownNode {
-                from: "trigger".into(),
-                to: self.entry.clone(),
-            });
+            return Err(DefinitionError::UnknownNode { from: "trigger".into(), to: self.entry.clone() });
         }
         for node in &self.nodes {
             for next in node.successors() {
                 if !index.contains_key(next) {
-                    return Err(DefinitionError::UnknownNode {
-                        from: node.id.0.clone(),
-                        to: next.clone(),
-                    });
+                    return Err(DefinitionError::UnknownNode { from: node.id.0.clone(), to: next.clone() });
                 }
             }
         }
@@ -684,9 +674,7 @@ fn check_text(what: &str, text: &str) -> Result<(), DefinitionError> {
 fn check_test(test: &AttributeTest) -> Result<(), DefinitionError> {
     check_text("attribute name", test.attribute())?;
     match test {
-        AttributeTest::Equals { value, .. } | AttributeTest::Contains { value, .. } => {
-            check_len("attribute value", value)
-        }
+        AttributeTest::Equals { value, .. } | AttributeTest::Contains { value, .. } => check_len("attribute value", value),
         AttributeTest::Exists { .. } => Ok(()),
     }
 }

@@ -182,11 +182,7 @@ pub struct MessageKey {
 
 impl fmt::Display for MessageKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "j{}/g{}/i{}/c{}/{}",
-            self.journey_id, self.generation, self.iteration, self.contact_id, self.node_id
-        )
+        write!(f, "j{}/g{}/i{}/c{}/{}", self.journey_id, self.generation, self.iteration, self.contact_id, self.node_id)
     }
 }
 

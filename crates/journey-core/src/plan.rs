@@ -189,10 +189,9 @@ impl Warning {
                 "The schedule ended on {}: no further audience runs will happen. Only contacts already in the journey continue.",
                 format_date(end)
             ),
-            Warning::EndDatePassed { end, mode: ActivationMode::Restart } => format!(
-                "The schedule ended on {}: the journey runs once now, and no run follows.",
-                format_date(end)
-            ),
+            Warning::EndDatePassed { end, mode: ActivationMode::Restart } => {
+                format!("The schedule ended on {}: the journey runs once now, and no run follows.", format_date(end))
+            }
             Warning::OverdueBurst { count } => format!(
                 "{} {} whose wait ended while the journey was frozen will move on at once, and those whose next step is a message will be messaged at activation.",
                 format_count(count),
@@ -203,10 +202,9 @@ impl Warning {
                 format_count(count),
                 plural(count, "contact", "contacts")
             ),
-            Warning::NoFurtherRuns { reason, mode: ActivationMode::Resume } => format!(
-                "{} No new contacts will enter; only contacts already in the journey continue.",
-                reason.message()
-            ),
+            Warning::NoFurtherRuns { reason, mode: ActivationMode::Resume } => {
+                format!("{} No new contacts will enter; only contacts already in the journey continue.", reason.message())
+            }
             Warning::NoFurtherRuns { reason, mode: ActivationMode::Restart } => {
                 format!("{} After this run, no run follows.", reason.message())
             }
@@ -218,7 +216,8 @@ impl Warning {
                 plural(u64::from(count), "it is", "they are"),
             ),
             Warning::EventsNotReplayed => {
-                "Events that arrived while the journey was frozen are not replayed; contacts enter on new events only.".to_string()
+                "Events that arrived while the journey was frozen are not replayed; contacts enter on new events only."
+                    .to_string()
             }
         }
     }
@@ -459,14 +458,11 @@ pub fn plan_activation(
                                 plan.following_runs = runs.take(FOLLOWING_RUNS).collect();
                             }
                             None => {
-                                let reason = schedule
-                                    .no_run_reason(zone, t, snapshot.runs_done)
-                                    .unwrap_or(NoRunReason::InvalidSchedule);
+                                let reason =
+                                    schedule.no_run_reason(zone, t, snapshot.runs_done).unwrap_or(NoRunReason::InvalidSchedule);
                                 plan.next_run = NextRun::NoFurtherRuns { reason };
                                 warnings.push(match (reason, schedule.end_date()) {
-                                    (NoRunReason::EndDatePassed, Some(end)) => {
-                                        Warning::EndDatePassed { end, mode }
-                                    }
+                                    (NoRunReason::EndDatePassed, Some(end)) => Warning::EndDatePassed { end, mode },
                                     _ => Warning::NoFurtherRuns { reason, mode },
                                 });
                             }
@@ -480,10 +476,7 @@ pub fn plan_activation(
                                 count += 1;
                             }
                             if count > 0 {
-                                warnings.push(Warning::MissedRuns {
-                                    count,
-                                    capped: count >= MAX_MISSED_RUNS,
-                                });
+                                warnings.push(Warning::MissedRuns { count, capped: count >= MAX_MISSED_RUNS });
                             }
                         }
                     }
@@ -500,9 +493,7 @@ pub fn plan_activation(
                     0
                 } else {
                     match trigger.audience {
-                        AudienceMode::NewUsers => {
-                            audience.never_entered.min(subscribed - in_flight)
-                        }
+                        AudienceMode::NewUsers => audience.never_entered.min(subscribed - in_flight),
                         AudienceMode::AllUsers => subscribed - in_flight,
                     }
                 };
@@ -528,18 +519,12 @@ pub fn plan_activation(
                 if let Some(schedule) = &trigger.schedule {
                     let mut runs = schedule.runs_after(zone, t, 1);
                     plan.next_scheduled_run = runs.next();
-                    plan.following_runs = plan
-                        .next_scheduled_run
-                        .into_iter()
-                        .chain(runs.take(FOLLOWING_RUNS.saturating_sub(1)))
-                        .collect();
+                    plan.following_runs =
+                        plan.next_scheduled_run.into_iter().chain(runs.take(FOLLOWING_RUNS.saturating_sub(1))).collect();
                     if plan.next_scheduled_run.is_none() {
-                        let reason =
-                            schedule.no_run_reason(zone, t, 1).unwrap_or(NoRunReason::InvalidSchedule);
+                        let reason = schedule.no_run_reason(zone, t, 1).unwrap_or(NoRunReason::InvalidSchedule);
                         match (reason, schedule.end_date()) {
-                            (NoRunReason::EndDatePassed, Some(end)) => {
-                                warnings.push(Warning::EndDatePassed { end, mode })
-                            }
+                            (NoRunReason::EndDatePassed, Some(end)) => warnings.push(Warning::EndDatePassed { end, mode }),
                             // A once journey runs once, now: nothing to warn about.
                             (NoRunReason::OnceAlreadyRan, _) => {}
                             _ => warnings.push(Warning::NoFurtherRuns { reason, mode }),
@@ -569,21 +554,14 @@ fn ceil_minutes(d: SignedDuration) -> SignedDuration {
     SignedDuration::from_mins(minutes)
 }
 
-fn per_wait(
-    snapshot: &JourneySnapshot,
-    f: impl Fn(&crate::snapshot::WaitDeadlines) -> u64,
-) -> Vec<NodeCount> {
+fn per_wait(snapshot: &JourneySnapshot, f: impl Fn(&crate::snapshot::WaitDeadlines) -> u64) -> Vec<NodeCount> {
     snapshot
         .definition
         .nodes
         .iter()
         .filter(|n| matches!(n.kind, NodeKind::Wait { .. }))
         .filter_map(|n| {
-            let count = snapshot
-                .waits
-                .iter()
-                .filter(|w| w.node == n.id)
-                .fold(0u64, |a, w| a.saturating_add(f(w)));
+            let count = snapshot.waits.iter().filter(|w| w.node == n.id).fold(0u64, |a, w| a.saturating_add(f(w)));
             (count > 0).then(|| NodeCount { node: n.id.clone(), count })
         })
         .collect()

@@ -25,10 +25,7 @@ pub fn onboarding(time_zone: &str, schedule: Schedule) -> JourneyDefinition {
         },
         entry: NodeId::new("welcome"),
         nodes: vec![
-            Node::new(
-                "welcome",
-                NodeKind::Send { channel: Channel::Email, template: "welcome".into(), next: next("wait") },
-            ),
+            Node::new("welcome", NodeKind::Send { channel: Channel::Email, template: "welcome".into(), next: next("wait") }),
             Node::new("wait", NodeKind::Wait { minutes: 2 * 24 * 60, next: next("opened") }),
             Node::new(
                 "opened",
@@ -58,12 +55,7 @@ pub fn daily_at_14() -> Schedule {
 
 /// A Paused snapshot of `definition` taken at `taken_at`, frozen at `frozen_at`, with no
 /// contacts (fill in the counts you need).
-pub fn paused_snapshot(
-    definition: JourneyDefinition,
-    zone: Zone,
-    taken_at: Timestamp,
-    frozen_at: Timestamp,
-) -> JourneySnapshot {
+pub fn paused_snapshot(definition: JourneyDefinition, zone: Zone, taken_at: Timestamp, frozen_at: Timestamp) -> JourneySnapshot {
     JourneySnapshot {
         journey_id: JourneyId(1),
         version: 3,
@@ -90,17 +82,8 @@ pub fn daily_kolkata_snapshot() -> JourneySnapshot {
     let taken_at = zone.to_instant(date(2026, 1, 1).at(13, 30, 0, 0)).expect("in range");
     let frozen_at = zone.to_instant(date(2025, 12, 31).at(11, 2, 0, 0)).expect("in range");
     let mut s = paused_snapshot(onboarding("Asia/Kolkata", daily_at_14()), zone, taken_at, frozen_at);
-    s.audience = AudienceCounts {
-        subscribed: 1_000,
-        suppressed: 40,
-        never_entered: 600,
-        in_flight: 100,
-        already_received: 400,
-    };
-    s.nodes = vec![
-        NodeCount { node: NodeId::new("wait"), count: 100 },
-        NodeCount { node: NodeId::new("push"), count: 5 },
-    ];
+    s.audience = AudienceCounts { subscribed: 1_000, suppressed: 40, never_entered: 600, in_flight: 100, already_received: 400 };
+    s.nodes = vec![NodeCount { node: NodeId::new("wait"), count: 100 }, NodeCount { node: NodeId::new("push"), count: 5 }];
     s
 }
 
@@ -160,12 +143,7 @@ pub fn simulated_snapshot(definition: JourneyDefinition, zone: Zone, contacts: u
         let count = per_node + std::mem::take(&mut remainder);
         s.nodes.push(NodeCount { node: node.id.clone(), count });
         if matches!(node.kind, NodeKind::Wait { .. }) {
-            let mut b = crate::snapshot::WaitDeadlinesBuilder::new(
-                node.id.clone(),
-                taken_at,
-                Some(frozen_at),
-                s.horizon_minutes,
-            );
+            let mut b = crate::snapshot::WaitDeadlinesBuilder::new(node.id.clone(), taken_at, Some(frozen_at), s.horizon_minutes);
             // A tenth fell due while frozen, the rest over the next three days.
             let overdue = count / 10;
             b.add(frozen_at + jiff::SignedDuration::from_mins(60), overdue);

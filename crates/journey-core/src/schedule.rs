@@ -379,13 +379,7 @@ impl Schedule {
     }
 
     /// The first `n` runs strictly after `after` (fewer if the schedule ends).
-    pub fn next_runs_after(
-        &self,
-        zone: &Zone,
-        after: Timestamp,
-        runs_done: u32,
-        n: usize,
-    ) -> Vec<Timestamp> {
+    pub fn next_runs_after(&self, zone: &Zone, after: Timestamp, runs_done: u32, n: usize) -> Vec<Timestamp> {
         self.runs_after(zone, after, runs_done).take(n).collect()
     }
 
@@ -410,9 +404,7 @@ impl Schedule {
         }
         Some(match self {
             Schedule::Once { .. } => NoRunReason::OnceAlreadyRan,
-            Schedule::Recurring { end: ScheduleEnd::After { runs }, .. } if runs_done >= *runs => {
-                NoRunReason::RunLimitReached
-            }
+            Schedule::Recurring { end: ScheduleEnd::After { runs }, .. } if runs_done >= *runs => NoRunReason::RunLimitReached,
             Schedule::Recurring { end: ScheduleEnd::On { .. }, .. } => NoRunReason::EndDatePassed,
             // Only reachable at the very end of the supported calendar.
             Schedule::Recurring { .. } => NoRunReason::InvalidSchedule,
@@ -479,10 +471,7 @@ impl Schedule {
                         format!("On the last day of every month at {t}")
                     }
                     Frequency::Monthly { day: MonthDay::Day(d) } if (29..=31).contains(d) => {
-                        format!(
-                            "On the {} of every month (the last day in shorter months) at {t}",
-                            ordinal(u32::from(*d))
-                        )
+                        format!("On the {} of every month (the last day in shorter months) at {t}", ordinal(u32::from(*d)))
                     }
                     Frequency::Monthly { day: MonthDay::Day(d) } => {
                         format!("On the {} of every month at {t}", ordinal(u32::from(*d)))
@@ -551,8 +540,7 @@ fn ordinal(n: u32) -> String {
     format!("{n}{suffix}")
 }
 
-const MONTHS: [&str; 12] =
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// A date as "10 Jan 2026".
 ///
@@ -612,8 +600,7 @@ const MAX_SCAN: u32 = 1_000;
 
 impl<'a> Runs<'a> {
     fn new(schedule: &'a Schedule, zone: &'a Zone, after: Timestamp, runs_done: u32) -> Runs<'a> {
-        let mut runs =
-            Runs { schedule, zone, after, remaining: None, cursor: Cursor::Once, done: false };
+        let mut runs = Runs { schedule, zone, after, remaining: None, cursor: Cursor::Once, done: false };
         if schedule.validate().is_err() {
             runs.done = true;
             return runs;
@@ -628,8 +615,7 @@ impl<'a> Runs<'a> {
                 }
                 match frequency {
                     Frequency::EveryHours { hours } => {
-                        let Ok(anchor) = zone.to_instant(start_date.to_datetime(*time_of_day))
-                        else {
+                        let Ok(anchor) = zone.to_instant(start_date.to_datetime(*time_of_day)) else {
                             runs.done = true;
                             return runs;
                         };

@@ -119,11 +119,7 @@ pub struct WaitDeadlines {
 impl WaitDeadlines {
     /// All pending deadlines at this node.
     pub fn total(&self) -> u64 {
-        self.per_minute
-            .iter()
-            .fold(self.due_by_taken_at.saturating_add(self.beyond_horizon), |a, (_, c)| {
-                a.saturating_add(*c)
-            })
+        self.per_minute.iter().fold(self.due_by_taken_at.saturating_add(self.beyond_horizon), |a, (_, c)| a.saturating_add(*c))
     }
 
     /// Deadlines `<= t`, for `t` from the snapshot's `taken_at` to its `valid_until`
@@ -172,12 +168,7 @@ pub struct WaitDeadlinesBuilder {
 impl WaitDeadlinesBuilder {
     /// A builder for `node`'s deadlines in a snapshot taken at `taken_at` (horizon clamped to
     /// 1..=[`MAX_HORIZON_MINUTES`]).
-    pub fn new(
-        node: NodeId,
-        taken_at: Timestamp,
-        frozen_at: Option<Timestamp>,
-        horizon_minutes: u32,
-    ) -> WaitDeadlinesBuilder {
+    pub fn new(node: NodeId, taken_at: Timestamp, frozen_at: Option<Timestamp>, horizon_minutes: u32) -> WaitDeadlinesBuilder {
         WaitDeadlinesBuilder {
             node,
             taken_at,
@@ -325,8 +316,7 @@ impl JourneySnapshot {
                 _ => return Err(SnapshotError::UnknownNode(w.node.clone())),
             }
             let in_order = w.per_minute.windows(2).all(|p| p[0].0 < p[1].0);
-            let in_range =
-                w.per_minute.iter().all(|(m, _)| (1..=self.horizon_minutes).contains(m));
+            let in_range = w.per_minute.iter().all(|(m, _)| (1..=self.horizon_minutes).contains(m));
             if !in_order || !in_range || w.due_by_frozen_at > w.due_by_taken_at {
                 return Err(SnapshotError::BadBuckets(w.node.clone()));
             }

@@ -201,13 +201,7 @@ pub fn publish_action(trigger: &Trigger, zone: &Zone, now: Timestamp) -> Journey
 /// assert!(is_finished(&trigger, &utc, now, 1, 0));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn is_finished(
-    trigger: &Trigger,
-    zone: &Zone,
-    now: Timestamp,
-    runs_done: u32,
-    live_memberships: u64,
-) -> bool {
+pub fn is_finished(trigger: &Trigger, zone: &Zone, now: Timestamp, runs_done: u32, live_memberships: u64) -> bool {
     if live_memberships > 0 {
         return false;
     }

@@ -87,10 +87,8 @@ impl Zone {
     /// # Ok::<(), journey_core::zone::ZoneError>(())
     /// ```
     pub fn from_tzif(name: &str, tzif: &[u8]) -> Result<Zone, ZoneError> {
-        let tz = TimeZone::tzif(name, tzif).map_err(|e| ZoneError::InvalidTzif {
-            name: name.to_string(),
-            reason: e.to_string(),
-        })?;
+        let tz =
+            TimeZone::tzif(name, tzif).map_err(|e| ZoneError::InvalidTzif { name: name.to_string(), reason: e.to_string() })?;
         Ok(Zone { name: Arc::from(name), tzif: Arc::from(tzif), tz })
     }
 
@@ -148,17 +146,12 @@ impl Zone {
     /// # Ok::<(), journey_core::zone::ZoneError>(())
     /// ```
     pub fn to_instant(&self, local: DateTime) -> Result<Timestamp, ZoneError> {
-        let out_of_range =
-            || ZoneError::OutOfRange { zone: self.name.to_string(), datetime: local };
+        let out_of_range = || ZoneError::OutOfRange { zone: self.name.to_string(), datetime: local };
         match self.tz.to_ambiguous_timestamp(local).offset() {
-            AmbiguousOffset::Unambiguous { offset } => {
-                offset.to_timestamp(local).map_err(|_| out_of_range())
-            }
+            AmbiguousOffset::Unambiguous { offset } => offset.to_timestamp(local).map_err(|_| out_of_range()),
             // Overlap: `before` is the offset in force before the transition, which gives the
             // earlier of the two instants.
-            AmbiguousOffset::Fold { before, .. } => {
-                before.to_timestamp(local).map_err(|_| out_of_range())
-            }
+            AmbiguousOffset::Fold { before, .. } => before.to_timestamp(local).map_err(|_| out_of_range()),
             AmbiguousOffset::Gap { before, after } => {
                 // With the offset after the gap the local time names an instant before the
                 // transition; with the offset before it, one after. The transition lies in
@@ -192,11 +185,7 @@ impl Zone {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn format_instant(&self, instant: Timestamp) -> String {
-        format!(
-            "{} {}",
-            crate::schedule::format_datetime(self.to_local(instant)),
-            self.abbreviation(instant)
-        )
+        format!("{} {}", crate::schedule::format_datetime(self.to_local(instant)), self.abbreviation(instant))
     }
 }
 
@@ -209,10 +198,7 @@ impl Eq for Zone {}
 
 impl fmt::Debug for Zone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Zone")
-            .field("name", &&*self.name)
-            .field("tzif_len", &self.tzif.len())
-            .finish()
+        f.debug_struct("Zone").field("name", &&*self.name).field("tzif_len", &self.tzif.len()).finish()
     }
 }
 
@@ -256,8 +242,7 @@ pub fn tzif_bytes(name: &str) -> Option<&'static [u8]> {
 
 /// A tiny standard base64 (RFC 4648, with padding), enough for TZif bytes in JSON.
 pub mod base64 {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
     /// Encodes bytes as standard base64 with padding.
     ///

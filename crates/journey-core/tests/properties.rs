@@ -48,8 +48,7 @@ fn frequency_strategy() -> impl Strategy<Value = Frequency> {
     prop_oneof![
         Just(Frequency::Daily),
         prop::sample::subsequence(Weekday::ALL.to_vec(), 1..=7).prop_map(|days| Frequency::Weekly { days }),
-        prop_oneof![(1u8..=31).prop_map(MonthDay::Day), Just(MonthDay::Last)]
-            .prop_map(|day| Frequency::Monthly { day }),
+        prop_oneof![(1u8..=31).prop_map(MonthDay::Day), Just(MonthDay::Last)].prop_map(|day| Frequency::Monthly { day }),
         (1u32..=72).prop_map(|hours| Frequency::EveryHours { hours }),
     ]
 }
@@ -87,14 +86,23 @@ fn snapshot_strategy() -> impl Strategy<Value = JourneySnapshot> {
         zone_strategy(),
         schedule_strategy(),
         instant_strategy(),
-        0i64..100_000,                                   // frozen for, minutes
+        0i64..100_000,                                                 // frozen for, minutes
         prop::collection::vec((-5_000i64..3_000, 1u64..1_000), 0..40), // deadlines: minutes from taken_at, count
         (0u64..10_000, 0u64..10_000, 0u64..1_000_000, 0u64..1_000),
         (0u64..1_000_000, any::<u64>(), any::<u64>(), any::<u64>()),
         (0u32..100, any::<bool>(), 1u32..=MAX_HORIZON_MINUTES),
     )
         .prop_map(
-            |(zone, schedule, taken_at, frozen_for, deadlines, (extra_wait, push, subscribed, suppressed), (in_flight, never, received, _), (runs_done, event, horizon))| {
+            |(
+                zone,
+                schedule,
+                taken_at,
+                frozen_for,
+                deadlines,
+                (extra_wait, push, subscribed, suppressed),
+                (in_flight, never, received, _),
+                (runs_done, event, horizon),
+            )| {
                 let frozen_at = taken_at - SignedDuration::from_mins(frozen_for);
                 let mut def = samples::onboarding(zone.name(), schedule);
                 if event {
@@ -395,7 +403,12 @@ fn every_api_type_round_trips() {
         }],
         counts,
     });
-    round_trip(&ActivateRequest { mode: ActivationMode::Resume, wait_handling: WaitHandling::ExtendByPause, expected_version: 4, idempotency_key: Some("k".into()) });
+    round_trip(&ActivateRequest {
+        mode: ActivationMode::Resume,
+        wait_handling: WaitHandling::ExtendByPause,
+        expected_version: 4,
+        idempotency_key: Some("k".into()),
+    });
     let minimal: ActivateRequest = serde_json::from_str(r#"{"mode":"restart","expected_version":3}"#).unwrap();
     assert_eq!(minimal.wait_handling, WaitHandling::KeepDeadlines);
     round_trip(&ActivateResponse { journey: detail, counts: plan.counts(), next_run: plan.next_run, plan_at: t });
@@ -407,7 +420,9 @@ fn every_api_type_round_trips() {
     e.error.current_version = Some(5);
     e.error.current_state = Some(JourneyState::Active);
     round_trip(&e);
-    round_trip(&CreateContactsRequest { contacts: vec![NewContact { email: Some("a@b.c".into()), phone: None, attributes: Attributes::new(), subscribed: false }] });
+    round_trip(&CreateContactsRequest {
+        contacts: vec![NewContact { email: Some("a@b.c".into()), phone: None, attributes: Attributes::new(), subscribed: false }],
+    });
     let c: NewContact = serde_json::from_str(r#"{"email":"a@b.c"}"#).unwrap();
     assert!(c.subscribed);
     round_trip(&CreateContactsResponse { ids: vec![ContactId(1)] });
@@ -420,7 +435,15 @@ fn every_api_type_round_trips() {
     round_trip(&JourneyAction::Pause);
     round_trip(&MembershipStatus::Waiting { until: t });
     round_trip(&MembershipStatus::Exited { reason: ExitReason::Restarted });
-    round_trip(&Membership { journey_id: JourneyId(1), contact_id: ContactId(2), generation: Generation(1), iteration: Iteration(3), node: NodeId::new("wait"), status: MembershipStatus::Ready, entered_at: t });
+    round_trip(&Membership {
+        journey_id: JourneyId(1),
+        contact_id: ContactId(2),
+        generation: Generation(1),
+        iteration: Iteration(3),
+        node: NodeId::new("wait"),
+        status: MembershipStatus::Ready,
+        entered_at: t,
+    });
     for w in [
         Warning::EndDatePassed { end: date(2026, 1, 5), mode: ActivationMode::Restart },
         Warning::OverdueBurst { count: 3 },

@@ -99,10 +99,7 @@ fn definitions_are_validated_with_readable_errors() {
         },
         "The journey loops back to step \"wait\"; a journey must not contain a loop.",
     );
-    check(
-        &|d| d.nodes.push(Node::new("orphan", NodeKind::Exit)),
-        "Step \"orphan\" cannot be reached from the trigger.",
-    );
+    check(&|d| d.nodes.push(Node::new("orphan", NodeKind::Exit)), "Step \"orphan\" cannot be reached from the trigger.");
     check(&|d| d.nodes.push(Node::new("wait", NodeKind::Exit)), "Two steps have the same id \"wait\".");
     check(
         &|d| d.nodes[1].kind = NodeKind::Wait { minutes: 0, next: Some(NodeId::new("opened")) },
@@ -209,7 +206,9 @@ fn flow_steps() {
         Step::Move { to: NodeId::new("push") }
     );
     // Last send completes after it.
-    let Step::Send { then, .. } = journey_core::flow::step(&def, &position("push", MembershipStatus::Ready), now, &facts(&attributes, true)) else {
+    let Step::Send { then, .. } =
+        journey_core::flow::step(&def, &position("push", MembershipStatus::Ready), now, &facts(&attributes, true))
+    else {
         panic!()
     };
     assert_eq!(then, None);
@@ -239,10 +238,7 @@ fn flow_steps() {
     let mut bought = BTreeSet::new();
     bought.insert("purchase".to_string());
     let with_event = ContactFacts { attributes: &attributes, subscribed: true, events_since_entry: &bought };
-    assert_eq!(
-        journey_core::flow::step(&def, &at_condition, now, &with_event),
-        Step::Exit { reason: ExitReason::Condition }
-    );
+    assert_eq!(journey_core::flow::step(&def, &at_condition, now, &with_event), Step::Exit { reason: ExitReason::Condition });
     assert_eq!(
         journey_core::flow::step(&def, &at_condition, now, &facts(&attributes, true)),
         Step::Move { to: NodeId::new("sms") }
@@ -345,10 +341,7 @@ fn zones_travel_as_base64_tzif() {
     assert_eq!(from_bytes.to_instant(dt), z.to_instant(dt));
     assert!(serde_json::from_str::<Zone>(r#"{"name":"X","tzif":"!!"}"#).is_err());
     assert!(serde_json::from_str::<Zone>(r#"{"name":"X","tzif":"VFppZjI="}"#).is_err());
-    assert_eq!(
-        Zone::bundled("Mars/Base").unwrap_err().to_string(),
-        "\"Mars/Base\" is not a known IANA time zone."
-    );
+    assert_eq!(Zone::bundled("Mars/Base").unwrap_err().to_string(), "\"Mars/Base\" is not a known IANA time zone.");
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
@@ -416,8 +409,8 @@ fn event_entry_rules() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn admission_table() {
-    use journey_core::flow::{admits, admits_on_event, enters_at_run, Admission::*, AdmissionFacts};
     use AudienceMode::{AllUsers, NewUsers};
+    use journey_core::flow::{Admission::*, AdmissionFacts, admits, admits_on_event, enters_at_run};
     // (subscribed, in_flight, entered_in_generation) -> (new_users, all_users)
     let table = [
         ((false, false, false), (Suppressed, Suppressed)),
@@ -477,8 +470,17 @@ fn request_bodies_deny_unknown_fields() {
     let req: CreateJourneyRequest = serde_json::from_value(body.clone()).unwrap();
     assert_eq!(serde_json::to_value(&req).unwrap()["entry"], "c", "the JSON shape is flat");
     let pointers = [
-        "", "/trigger", "/trigger/source", "/trigger/source/rule", "/trigger/source/rule/all/0", "/trigger/schedule",
-        "/trigger/schedule/frequency", "/trigger/schedule/end", "/nodes/0", "/nodes/0/kind", "/nodes/0/kind/condition",
+        "",
+        "/trigger",
+        "/trigger/source",
+        "/trigger/source/rule",
+        "/trigger/source/rule/all/0",
+        "/trigger/schedule",
+        "/trigger/schedule/frequency",
+        "/trigger/schedule/end",
+        "/nodes/0",
+        "/nodes/0/kind",
+        "/nodes/0/kind/condition",
         "/nodes/1/kind",
     ];
     for pointer in pointers {
@@ -488,7 +490,8 @@ fn request_bodies_deny_unknown_fields() {
         let err = serde_json::from_value::<CreateJourneyRequest>(b).unwrap_err().to_string();
         assert!(err.contains("unknown field `flavour`"), "{pointer}: {err}");
     }
-    let activate = serde_json::json!({ "mode": "resume", "expected_version": 3, "wait_handling": "keep_deadlines", "force": true });
+    let activate =
+        serde_json::json!({ "mode": "resume", "expected_version": 3, "wait_handling": "keep_deadlines", "force": true });
     assert!(serde_json::from_value::<ActivateRequest>(activate).unwrap_err().to_string().contains("`force`"));
     let event = serde_json::json!({ "contact_id": 1, "name": "e", "when": "2026-01-01T00:00:00Z" });
     assert!(serde_json::from_value::<EventRequest>(event).unwrap_err().to_string().contains("`when`"));

@@ -63,10 +63,7 @@ fn spec8_daily_kolkata_resume_at_run_time() {
     let t = at(&z, date(2026, 1, 1).at(14, 0, 0, 0));
     let plan = resume(&snapshot(&z, daily(time(14, 0, 0, 0)), t, 10), t);
     assert_eq!(plan.next_run, NextRun::At { at: at(&z, date(2026, 1, 2).at(14, 0, 0, 0)) });
-    assert_eq!(
-        locals(&z, &plan.following_runs[..2]),
-        [date(2026, 1, 3).at(14, 0, 0, 0), date(2026, 1, 4).at(14, 0, 0, 0)]
-    );
+    assert_eq!(locals(&z, &plan.following_runs[..2]), [date(2026, 1, 3).at(14, 0, 0, 0), date(2026, 1, 4).at(14, 0, 0, 0)]);
     assert!(plan.following_runs.len() >= 5);
 }
 
@@ -124,12 +121,7 @@ fn spec8_weekly_berlin() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn spec8_monthly_31_utc() {
     let z = zone("UTC");
-    let s = recurring(
-        Frequency::Monthly { day: MonthDay::Day(31) },
-        time(10, 0, 0, 0),
-        date(2025, 1, 1),
-        ScheduleEnd::Never,
-    );
+    let s = recurring(Frequency::Monthly { day: MonthDay::Day(31) }, time(10, 0, 0, 0), date(2025, 1, 1), ScheduleEnd::Never);
     let t = at(&z, date(2026, 2, 1).at(0, 0, 0, 0));
     let plan = resume(&snapshot(&z, s, t, 10), t);
     assert_eq!(z.to_local(plan.next_run.instant().unwrap()), date(2026, 2, 28).at(10, 0, 0, 0));
@@ -151,10 +143,9 @@ fn spec8_once_past_resume_and_restart() {
     assert!(plan.following_runs.is_empty());
     assert_eq!(plan.next_scheduled_run, None);
     assert_eq!(plan.entering, Some(0));
-    assert!(plan.warnings.contains(&Warning::NoFurtherRuns {
-        reason: NoRunReason::OnceAlreadyRan,
-        mode: ActivationMode::Resume
-    }));
+    assert!(
+        plan.warnings.contains(&Warning::NoFurtherRuns { reason: NoRunReason::OnceAlreadyRan, mode: ActivationMode::Resume })
+    );
 
     let plan = restart(&s, t);
     assert_eq!(plan.next_run, NextRun::Immediately { at: t });
@@ -260,21 +251,13 @@ fn weekly_across_week_and_year_boundaries() {
         ]
     );
     // Sunday only, from a Monday.
-    let sunday = recurring(
-        Frequency::Weekly { days: vec![Weekday::Sunday] },
-        time(18, 0, 0, 0),
-        date(2026, 1, 1),
-        ScheduleEnd::Never,
-    );
+    let sunday =
+        recurring(Frequency::Weekly { days: vec![Weekday::Sunday] }, time(18, 0, 0, 0), date(2026, 1, 1), ScheduleEnd::Never);
     let t = at(&z, date(2026, 12, 28).at(0, 0, 0, 0));
     assert_eq!(z.to_local(sunday.next_run_after(&z, t, 0).unwrap()), date(2027, 1, 3).at(18, 0, 0, 0));
     // Every day of the week is described as every day.
-    let all = recurring(
-        Frequency::Weekly { days: Weekday::ALL.to_vec() },
-        time(7, 0, 0, 0),
-        date(2026, 1, 1),
-        ScheduleEnd::Never,
-    );
+    let all =
+        recurring(Frequency::Weekly { days: Weekday::ALL.to_vec() }, time(7, 0, 0, 0), date(2026, 1, 1), ScheduleEnd::Never);
     assert_eq!(all.describe(), "Every day at 07:00");
     let three = recurring(
         Frequency::Weekly { days: vec![Weekday::Friday, Weekday::Wednesday, Weekday::Monday] },
@@ -289,9 +272,7 @@ fn weekly_across_week_and_year_boundaries() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn monthly_29_30_31_and_last_in_leap_and_common_years() {
     let z = zone("UTC");
-    let monthly = |day| {
-        recurring(Frequency::Monthly { day }, time(10, 0, 0, 0), date(2026, 1, 1), ScheduleEnd::Never)
-    };
+    let monthly = |day| recurring(Frequency::Monthly { day }, time(10, 0, 0, 0), date(2026, 1, 1), ScheduleEnd::Never);
     let dates = |day, from: Date, n| -> Vec<Date> {
         let t = at(&z, from.at(0, 0, 0, 0));
         locals(&z, &monthly(day).next_runs_after(&z, t, 0, n)).iter().map(|d| d.date()).collect()
@@ -303,10 +284,7 @@ fn monthly_29_30_31_and_last_in_leap_and_common_years() {
         dates(MonthDay::Day(31), date(2027, 1, 1), 5),
         [date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31), date(2027, 4, 30), date(2027, 5, 31)]
     );
-    assert_eq!(
-        dates(MonthDay::Last, date(2027, 1, 31), 3),
-        [date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31)]
-    );
+    assert_eq!(dates(MonthDay::Last, date(2027, 1, 31), 3), [date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31)]);
     // Leap year 2028.
     assert_eq!(dates(MonthDay::Day(29), date(2028, 2, 1), 2), [date(2028, 2, 29), date(2028, 3, 29)]);
     assert_eq!(dates(MonthDay::Day(30), date(2028, 2, 1), 1), [date(2028, 2, 29)]);
@@ -402,10 +380,7 @@ fn end_after_n_runs_counts_runs_done_across_a_pause() {
     let one = recurring(Frequency::Daily, time(9, 0, 0, 0), date(2026, 1, 1), ScheduleEnd::After { runs: 1 });
     let plan = restart(&snapshot(&z, one, t, 1), t);
     assert!(plan.following_runs.is_empty());
-    assert_eq!(
-        plan.warnings,
-        [Warning::NoFurtherRuns { reason: NoRunReason::RunLimitReached, mode: ActivationMode::Restart }]
-    );
+    assert_eq!(plan.warnings, [Warning::NoFurtherRuns { reason: NoRunReason::RunLimitReached, mode: ActivationMode::Restart }]);
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
@@ -467,10 +442,7 @@ fn resume_counts_keep_and_extend() {
             WaitOption { handling: WaitHandling::ExtendByPause, overdue: 10, deadline_shift: Some(frozen) },
         ]
     );
-    assert_eq!(
-        plan.warnings,
-        [Warning::MissedRuns { count: 2, capped: false }, Warning::OverdueBurst { count: 60 }]
-    );
+    assert_eq!(plan.warnings, [Warning::MissedRuns { count: 2, capped: false }, Warning::OverdueBurst { count: 60 }]);
     // A minute earlier, the 13:45 bucket is not yet due... it is (13:45 <= 13:59); at 13:44 not.
     let early = at(&z, date(2026, 1, 1).at(13, 44, 59, 0));
     assert_eq!(resume(&s, early).overdue, 30);
@@ -483,8 +455,8 @@ fn resume_counts_keep_and_extend() {
     assert_eq!(plan.deadline_shift, Some(frozen));
     assert_eq!(plan.warnings.last(), Some(&Warning::OverdueBurst { count: 10 }));
     // The shift is rounded up to the whole minute.
-    let plan = plan_activation(&s, t + SignedDuration::from_secs(1), ActivationMode::Resume, WaitHandling::ExtendByPause)
-        .unwrap();
+    let plan =
+        plan_activation(&s, t + SignedDuration::from_secs(1), ActivationMode::Resume, WaitHandling::ExtendByPause).unwrap();
     assert_eq!(plan.deadline_shift, Some(frozen + SignedDuration::from_mins(1)));
 
     // All users: every subscribed member not in flight.

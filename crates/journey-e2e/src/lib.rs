@@ -131,8 +131,7 @@ impl TestServer {
     /// The same, with a demo workspace of `contacts` contacts.
     pub async fn with_demo_contacts(contacts: u32) -> Result<Self> {
         let data = tempfile::tempdir()?;
-        let config = journey_server::Config::for_tests(data.path().join("journeys.db"), dist_dir()?)
-            .with_demo_contacts(contacts);
+        let config = journey_server::Config::for_tests(data.path().join("journeys.db"), dist_dir()?).with_demo_contacts(contacts);
         let server = journey_server::spawn(config).await?;
         Ok(Self { server, _data: data })
     }
@@ -180,12 +179,7 @@ impl TestServer {
 
 /// Waits until an element matching `css` exists (and, if given, its text satisfies `pred`),
 /// polling; returns its text. Fails with the selector and the last text seen.
-pub async fn wait_for_text(
-    client: &Client,
-    css: &str,
-    timeout: Duration,
-    pred: impl Fn(&str) -> bool,
-) -> Result<String> {
+pub async fn wait_for_text(client: &Client, css: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> Result<String> {
     let deadline = Instant::now() + timeout;
     let mut last = None;
     loop {
@@ -235,9 +229,7 @@ pub async fn screenshot(client: &Client, name: &str) -> Result<PathBuf> {
 
 /// True when the page is no wider than the window (no horizontal scrolling).
 pub async fn fits_the_window(client: &Client) -> Result<bool> {
-    let fits = client
-        .execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![])
-        .await?;
+    let fits = client.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await?;
     Ok(fits.as_bool() == Some(true))
 }
 

@@ -151,10 +151,7 @@ async fn a_double_click_on_activate_journey_makes_one_activation() -> Result<()>
         wait_for(&browser, "[data-testid=activate-journey-button]").await?;
         // Two clicks in the same task: the second lands before the first request returns.
         browser
-            .execute(
-                "const b = document.querySelector('[data-testid=activate-journey-button]'); b.click(); b.click();",
-                vec![],
-            )
+            .execute("const b = document.querySelector('[data-testid=activate-journey-button]'); b.click(); b.click();", vec![])
             .await?;
         wait_for(&browser, "[data-testid=activation-result]").await?;
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -41,14 +41,26 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
     let now_ms = now.as_millisecond();
     let ids: Vec<i64> = (1..=contacts as i64).collect();
     for chunk in ids.chunks(5000) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO contacts (id, email, attributes, subscribed, created_at) ");
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO contacts (id, email, attributes, subscribed, created_at) ");
         qb.push_values(chunk, |mut b, id| {
-            b.push_bind(*id).push_bind(format!("c{id}@example.com")).push("'{}'").push_bind(i64::from(id % 25 != 0)).push_bind(now_ms);
+            b.push_bind(*id)
+                .push_bind(format!("c{id}@example.com"))
+                .push("'{}'")
+                .push_bind(i64::from(id % 25 != 0))
+                .push_bind(now_ms);
         });
         qb.build().execute(&mut *tx).await.unwrap();
     }
-    sqlx::query("INSERT INTO datasets (id, name, created_at) VALUES (1, 'Everyone', ?)").bind(now_ms).execute(&mut *tx).await.unwrap();
-    sqlx::query("INSERT INTO dataset_members (dataset_id, contact_id) SELECT 1, id FROM contacts").execute(&mut *tx).await.unwrap();
+    sqlx::query("INSERT INTO datasets (id, name, created_at) VALUES (1, 'Everyone', ?)")
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO dataset_members (dataset_id, contact_id) SELECT 1, id FROM contacts")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let def = json!({
         "name": "Bench", "time_zone": "Asia/Kolkata", "publish": true,
@@ -62,7 +74,8 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
         ],
     });
     let http = reqwest::Client::new();
-    let created: Value = http.post(format!("{}/api/journeys", server.url())).json(&def).send().await.unwrap().json().await.unwrap();
+    let created: Value =
+        http.post(format!("{}/api/journeys", server.url())).json(&def).send().await.unwrap().json().await.unwrap();
     let id = created["id"].as_i64().unwrap();
     // 60% of the contacts in flight at the wait, deadlines spread over three days around now;
     // each got the welcome message. Then the journey is paused.
@@ -149,7 +162,12 @@ async fn bench(contacts: usize) {
                 .json()
                 .await
                 .unwrap();
-            println!("activate {mode}: {:.0} ms, counts {}; peak RSS {:.0} MB", t.elapsed().as_secs_f64() * 1000.0, res["counts"], peak_rss_mb());
+            println!(
+                "activate {mode}: {:.0} ms, counts {}; peak RSS {:.0} MB",
+                t.elapsed().as_secs_f64() * 1000.0,
+                res["counts"],
+                peak_rss_mb()
+            );
         }
     };
     activate("resume").await;

@@ -90,7 +90,13 @@ pub async fn validate_definition(conn: &mut SqliteConnection, def: &JourneyDefin
 }
 
 /// Creates a Draft (and publishes it if asked). Returns its id.
-pub async fn create(store: &Store, def: JourneyDefinition, publish_now: bool, now: Timestamp, actor: &str) -> Result<i64, ApiError> {
+pub async fn create(
+    store: &Store,
+    def: JourneyDefinition,
+    publish_now: bool,
+    now: Timestamp,
+    actor: &str,
+) -> Result<i64, ApiError> {
     let mut tx = store.write().await?;
     let mut def = def;
     def.time_zone = def.time_zone.trim().to_string();
@@ -155,7 +161,14 @@ async fn publish_in(conn: &mut SqliteConnection, mut rec: JourneyRecord, now: Ti
 }
 
 /// Active -> Paused, or Active/Paused -> Stopped.
-pub async fn freeze(store: &Store, id: u64, action: JourneyAction, expected: Option<u64>, now: Timestamp, actor: &str) -> Result<(), ApiError> {
+pub async fn freeze(
+    store: &Store,
+    id: u64,
+    action: JourneyAction,
+    expected: Option<u64>,
+    now: Timestamp,
+    actor: &str,
+) -> Result<(), ApiError> {
     let mut tx = store.write().await?;
     let mut rec = load(&mut tx, id).await?;
     let state = rec.state()?;
@@ -228,7 +241,9 @@ pub async fn activate(
     let mut counts = ActivationCounts { suppressed: plan.suppressed, re_receiving: plan.re_receiving, ..Default::default() };
     match req.mode {
         ActivationMode::Resume => {
-            if let (WaitHandling::ExtendByPause, Some(shift), Some(frozen_at)) = (req.wait_handling, plan.deadline_shift, snapshot.frozen_at) {
+            if let (WaitHandling::ExtendByPause, Some(shift), Some(frozen_at)) =
+                (req.wait_handling, plan.deadline_shift, snapshot.frozen_at)
+            {
                 store::shift_deadlines(&mut tx, rec.id, frozen_at, shift, t).await?;
             }
             counts.continuing = store::live_count(&mut tx, rec.id).await?;
@@ -261,8 +276,19 @@ pub async fn activate(
     rec.activated_at = Some(to_ms(t));
     store::update_journey_state(&mut tx, &rec, JourneyState::Active, t).await?;
     let action = if req.mode == ActivationMode::Resume { "resume" } else { "restart" };
-    store::log_activity(&mut tx, rec.id, t, actor, action, Some(state), JourneyState::Active, Some(req.mode), Some(req.wait_handling), Some(&counts))
-        .await?;
+    store::log_activity(
+        &mut tx,
+        rec.id,
+        t,
+        actor,
+        action,
+        Some(state),
+        JourneyState::Active,
+        Some(req.mode),
+        Some(req.wait_handling),
+        Some(&counts),
+    )
+    .await?;
     let rec = load(&mut tx, id).await?;
     let response = ActivateResponse { journey: detail(&mut tx, &rec).await?, counts, next_run: plan.next_run, plan_at: t };
     let body = serde_json::to_value(&response).map_err(ApiError::internal)?;

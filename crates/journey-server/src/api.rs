@@ -55,7 +55,10 @@ pub struct ListQuery {
 }
 
 /// `GET /api/journeys?state=&q=`
-pub async fn list(State(state): State<AppState>, ApiQuery(query): ApiQuery<ListQuery>) -> Result<Json<JourneyListResponse>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<JourneyListResponse>, ApiError> {
     if query.q.as_ref().is_some_and(|q| q.len() > MAX_TEXT) {
         return Err(ApiError::invalid(format!("The search text is too long (at most {MAX_TEXT} characters).")));
     }
@@ -74,7 +77,10 @@ pub async fn create(
     let id = actions::create(&state.store, req.definition, req.publish, state.clock.now(), &actor(&headers)).await?;
     let mut conn = state.store.read().await?;
     let rec = actions::load(&mut conn, id as u64).await?;
-    Ok((StatusCode::CREATED, Json(CreateJourneyResponse { id: JourneyId(id as u64), state: rec.state()?, version: rec.version() })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreateJourneyResponse { id: JourneyId(id as u64), state: rec.state()?, version: rec.version() }),
+    ))
 }
 
 /// `GET /api/journeys/{id}`
@@ -241,7 +247,9 @@ pub async fn create_contacts(
             return Err(ApiError::invalid("Every contact needs an email or a phone number."));
         }
         if c.attributes.len() > 100 || c.attributes.iter().any(|(k, v)| k.len() > MAX_TEXT || v.len() > MAX_TEXT) {
-            return Err(ApiError::invalid(format!("A contact may have at most 100 attributes of at most {MAX_TEXT} characters.")));
+            return Err(ApiError::invalid(format!(
+                "A contact may have at most 100 attributes of at most {MAX_TEXT} characters."
+            )));
         }
         if let Some(e) = &c.email
             && !seen.insert(e.clone())
@@ -316,7 +324,10 @@ pub async fn add_to_dataset(
         return Err(not_found());
     }
     if let Some(missing) = store::missing_contacts(&mut tx, &ids).await? {
-        return Err(ApiError::invalid(format!("There is no contact {}.", if missing < 0 { u64::MAX.to_string() } else { missing.to_string() })));
+        return Err(ApiError::invalid(format!(
+            "There is no contact {}.",
+            if missing < 0 { u64::MAX.to_string() } else { missing.to_string() }
+        )));
     }
     let added = store::add_to_dataset(&mut tx, key, &ids).await?;
     tx.commit().await.map_err(ApiError::from)?;

@@ -8,7 +8,11 @@ use crate::clock::Clock;
 
 /// How to run the server. `journey-server --help` lists the flags.
 #[derive(clap::Parser, Clone, Debug)]
-#[command(name = "journey-server", version, about = "Journey-activation console: the API, the SQLite store and the journey runner")]
+#[command(
+    name = "journey-server",
+    version,
+    about = "Journey-activation console: the API, the SQLite store and the journey runner"
+)]
 pub struct Config {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "JOURNEY_ADDR", default_value = "127.0.0.1:8080")]

@@ -7,8 +7,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
 use journey_core::state::JourneyState;
+use serde::de::DeserializeOwned;
 
 /// An API failure: a status, a stable machine-readable code, a sentence, and optional details
 /// (e.g. `current_version` on a stale activation).
@@ -137,7 +137,11 @@ impl From<QueryRejection> for ApiError {
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", format!("The address is not valid: {}", tail(&rejection.body_text())))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("The address is not valid: {}", tail(&rejection.body_text())),
+        )
     }
 }
 

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use journey_core::flow::{ContactFacts, Position, Step, step};
-use journey_core::journey::{ContactId, Condition, JourneyId, NodeId, NodeKind, TriggerSource};
+use journey_core::journey::{Condition, ContactId, JourneyId, NodeId, NodeKind, TriggerSource};
 use journey_core::membership::{Generation, Iteration, MembershipStatus};
 use journey_core::state::{JourneyAction, JourneyState, transition};
 use serde::Serialize;
@@ -145,8 +145,7 @@ impl Runner {
             report.audience_runs += 1;
             rec.runs_in_generation = i64::from(iteration.0);
             rec.last_run_at = Some(to_ms(now));
-            rec.next_run_at =
-                def.trigger.schedule.as_ref().and_then(|s| s.next_run_after(&zone, now, iteration.0)).map(to_ms);
+            rec.next_run_at = def.trigger.schedule.as_ref().and_then(|s| s.next_run_after(&zone, now, iteration.0)).map(to_ms);
             store::update_journey_state(&mut tx, &rec, state, now).await?;
             tx.commit().await?;
         }
@@ -178,7 +177,11 @@ impl Runner {
                     }
                 }
                 rec.event_cursor = last;
-                sqlx::query("UPDATE journeys SET event_cursor = ? WHERE id = ?").bind(last).bind(rec.id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE journeys SET event_cursor = ? WHERE id = ?")
+                    .bind(last)
+                    .bind(rec.id)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
             }
         }
@@ -220,7 +223,8 @@ impl Runner {
             return Ok((report, false));
         }
         let def = rec.definition()?;
-        let needs_events = def.nodes.iter().any(|n| matches!(n.kind, NodeKind::Condition { condition: Condition::DidEvent { .. }, .. }));
+        let needs_events =
+            def.nodes.iter().any(|n| matches!(n.kind, NodeKind::Condition { condition: Condition::DidEvent { .. }, .. }));
         let due = store::due_memberships(&mut tx, rec.id, now, self.batch).await?;
         let repeat = due.iter().any(|m| !seen.insert(m.id));
         if repeat {
@@ -230,7 +234,8 @@ impl Runner {
         let max_steps = def.nodes.len() + 2;
         for m in &due {
             let attributes = m.attributes();
-            let events = if needs_events { store::events_since(&mut tx, m.contact_id, m.entered_at).await? } else { Default::default() };
+            let events =
+                if needs_events { store::events_since(&mut tx, m.contact_id, m.entered_at).await? } else { Default::default() };
             let facts = ContactFacts { attributes: &attributes, subscribed: m.subscribed != 0, events_since_entry: &events };
             let mut pos = Position {
                 journey_id: JourneyId(rec.id as u64),

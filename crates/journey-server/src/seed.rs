@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use journey_core::journey::{
-    AttributeTest, AudienceMode, Channel, Condition, DatasetId, JourneyDefinition, Node, NodeId, NodeKind, SegmentRule,
-    Trigger, TriggerSource,
+    AttributeTest, AudienceMode, Channel, Condition, DatasetId, JourneyDefinition, Node, NodeId, NodeKind, SegmentRule, Trigger,
+    TriggerSource,
 };
 use journey_core::schedule::{Frequency, MonthDay, Schedule, ScheduleEnd, Weekday};
 use journey_core::state::JourneyAction;
@@ -31,16 +31,26 @@ use crate::sink::Sink;
 use crate::store::{self, Store, StoreError};
 
 const FIRST: [&str; 24] = [
-    "Aarav", "Maria", "Lukas", "Sofia", "Chen", "Amara", "Noah", "Priya", "Mateo", "Emma", "Kenji", "Fatima", "Liam",
-    "Ana", "Oliver", "Zara", "Diego", "Mia", "Arjun", "Lea", "Omar", "Hannah", "Rafael", "Yuki",
+    "Aarav", "Maria", "Lukas", "Sofia", "Chen", "Amara", "Noah", "Priya", "Mateo", "Emma", "Kenji", "Fatima", "Liam", "Ana",
+    "Oliver", "Zara", "Diego", "Mia", "Arjun", "Lea", "Omar", "Hannah", "Rafael", "Yuki",
 ];
 const LAST: [&str; 20] = [
-    "Sharma", "Lopez", "Müller", "Rossi", "Wang", "Okafor", "Smith", "Patel", "Silva", "Schmidt", "Tanaka", "Khan",
-    "Brown", "Costa", "Jones", "Ali", "García", "Novak", "Iyer", "Dubois",
+    "Sharma", "Lopez", "Müller", "Rossi", "Wang", "Okafor", "Smith", "Patel", "Silva", "Schmidt", "Tanaka", "Khan", "Brown",
+    "Costa", "Jones", "Ali", "García", "Novak", "Iyer", "Dubois",
 ];
 const CITIES: [&str; 12] = [
-    "Mumbai", "New Delhi", "Berlin", "São Paulo", "New York", "London", "Sydney", "Bangalore", "Munich", "Toronto",
-    "Lisbon", "Chicago",
+    "Mumbai",
+    "New Delhi",
+    "Berlin",
+    "São Paulo",
+    "New York",
+    "London",
+    "Sydney",
+    "Bangalore",
+    "Munich",
+    "Toronto",
+    "Lisbon",
+    "Chicago",
 ];
 const PLANS: [(&str, u32); 4] = [("free", 55), ("starter", 25), ("pro", 15), ("enterprise", 5)];
 
@@ -67,7 +77,11 @@ fn next(id: &str) -> Option<NodeId> {
 }
 
 fn send(id: &str, label: &str, channel: Channel, template: &str, then: Option<NodeId>) -> Node {
-    Node { id: NodeId::new(id), label: Some(label.into()), kind: NodeKind::Send { channel, template: template.into(), next: then } }
+    Node {
+        id: NodeId::new(id),
+        label: Some(label.into()),
+        kind: NodeKind::Send { channel, template: template.into(), next: then },
+    }
 }
 
 fn wait(id: &str, label: &str, minutes: u32, then: Option<NodeId>) -> Node {
@@ -86,7 +100,14 @@ fn recurring(frequency: Frequency, h: i8, m: i8, start: jiff::civil::Date, end: 
     Some(Schedule::Recurring { frequency, time_of_day: jiff::civil::time(h, m, 0, 0), start_date: start, end })
 }
 
-fn def(name: &str, zone: &str, source: TriggerSource, audience: AudienceMode, schedule: Option<Schedule>, nodes: Vec<Node>) -> JourneyDefinition {
+fn def(
+    name: &str,
+    zone: &str,
+    source: TriggerSource,
+    audience: AudienceMode,
+    schedule: Option<Schedule>,
+    nodes: Vec<Node>,
+) -> JourneyDefinition {
     let entry = nodes[0].id.clone();
     JourneyDefinition { name: name.into(), time_zone: zone.into(), trigger: Trigger { source, audience, schedule }, entry, nodes }
 }
@@ -120,7 +141,18 @@ pub async fn seed(store: &Store, now: Timestamp, contacts: u32) -> Result<(), St
         let first = FIRST[rng.below(FIRST.len() as u64) as usize];
         let last = LAST[rng.below(LAST.len() as u64) as usize];
         let mut roll = rng.below(100) as u32;
-        let plan = PLANS.iter().find(|(_, p)| if roll < *p { true } else { roll -= p; false }).map(|p| p.0).unwrap_or("free");
+        let plan = PLANS
+            .iter()
+            .find(|(_, p)| {
+                if roll < *p {
+                    true
+                } else {
+                    roll -= p;
+                    false
+                }
+            })
+            .map(|p| p.0)
+            .unwrap_or("free");
         let city = CITIES[rng.below(CITIES.len() as u64) as usize];
         let language = ["en", "de", "pt", "hi", "es"][rng.below(5) as usize];
         let opened = if rng.chance(45) { "yes" } else { "no" };
@@ -134,7 +166,8 @@ pub async fn seed(store: &Store, now: Timestamp, contacts: u32) -> Result<(), St
         rows.push((email, phone, attrs.to_string(), !rng.chance(4)));
     }
     for chunk in rows.chunks(2000) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO contacts (email, phone, attributes, subscribed, created_at) ");
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO contacts (email, phone, attributes, subscribed, created_at) ");
         qb.push_values(chunk, |mut b, (email, phone, attrs, subscribed)| {
             b.push_bind(email).push_bind(phone).push_bind(attrs).push_bind(i64::from(*subscribed)).push_bind(created);
         });
@@ -172,7 +205,11 @@ pub async fn seed(store: &Store, now: Timestamp, contacts: u32) -> Result<(), St
 
     let journeys: Vec<JourneyDefinition> = vec![
         // 0: the seed's example, paused: daily 14:00 IST, new users.
-        def("Onboarding series", "Asia/Kolkata", dataset(signups, "Signups"), AudienceMode::NewUsers,
+        def(
+            "Onboarding series",
+            "Asia/Kolkata",
+            dataset(signups, "Signups"),
+            AudienceMode::NewUsers,
             recurring(Frequency::Daily, 14, 0, date(start), ScheduleEnd::Never),
             vec![
                 send("welcome", "Welcome email", Channel::Email, "welcome-v3", next("wait-2d")),
@@ -182,71 +219,161 @@ pub async fn seed(store: &Store, now: Timestamp, contacts: u32) -> Result<(), St
                 send("nudge-sms", "Reminder SMS", Channel::Sms, "reminder-1", next("wait-3d")),
                 wait("wait-3d", "Wait 3 days", 3 * 24 * 60, next("survey")),
                 send("survey", "How is it going?", Channel::Email, "survey-nps", None),
-            ]),
+            ],
+        ),
         // 1: event, all users, stopped.
-        def("Cart abandonment", "America/New_York", TriggerSource::Event { event_name: "cart_abandoned".into() }, AudienceMode::AllUsers, None,
+        def(
+            "Cart abandonment",
+            "America/New_York",
+            TriggerSource::Event { event_name: "cart_abandoned".into() },
+            AudienceMode::AllUsers,
+            None,
             vec![
                 wait("wait-1h", "Wait 1 hour", 60, next("cart-email")),
                 send("cart-email", "You left something behind", Channel::Email, "cart-reminder", next("wait-1d")),
                 wait("wait-1d", "Wait 1 day", 24 * 60, next("bought")),
-                condition("bought", "Purchased since?", Condition::DidEvent { event_name: "order_placed".into() }, next("done"), next("cart-whatsapp")),
+                condition(
+                    "bought",
+                    "Purchased since?",
+                    Condition::DidEvent { event_name: "order_placed".into() },
+                    next("done"),
+                    next("cart-whatsapp"),
+                ),
                 send("cart-whatsapp", "10% off, today only", Channel::Whatsapp, "cart-discount", None),
                 Node { id: NodeId::new("done"), label: Some("Purchased".into()), kind: NodeKind::Exit },
-            ]),
+            ],
+        ),
         // 2: segment, all users, weekly, active.
-        def("Weekly product digest", "Europe/Berlin",
-            TriggerSource::Segment { segment_id: Some(journey_core::journey::SegmentId(1)), name: "Enterprise plan".into(),
-                rule: SegmentRule { all: vec![AttributeTest::Equals { attribute: "plan".into(), value: "enterprise".into() }] } },
+        def(
+            "Weekly product digest",
+            "Europe/Berlin",
+            TriggerSource::Segment {
+                segment_id: Some(journey_core::journey::SegmentId(1)),
+                name: "Enterprise plan".into(),
+                rule: SegmentRule { all: vec![AttributeTest::Equals { attribute: "plan".into(), value: "enterprise".into() }] },
+            },
             AudienceMode::AllUsers,
-            recurring(Frequency::Weekly { days: vec![Weekday::Monday, Weekday::Thursday] }, 9, 0, date(start), ScheduleEnd::Never),
-            vec![send("digest", "Weekly digest", Channel::Email, "digest", next("wait-2d")),
-                 wait("wait-2d", "Wait 2 days", 2 * 24 * 60, next("opened")),
-                 condition("opened", "Opened?", attr_is("opened", "yes"), None, next("digest-push")),
-                 send("digest-push", "Digest highlights", Channel::Push, "digest-push", None)]),
+            recurring(
+                Frequency::Weekly { days: vec![Weekday::Monday, Weekday::Thursday] },
+                9,
+                0,
+                date(start),
+                ScheduleEnd::Never,
+            ),
+            vec![
+                send("digest", "Weekly digest", Channel::Email, "digest", next("wait-2d")),
+                wait("wait-2d", "Wait 2 days", 2 * 24 * 60, next("opened")),
+                condition("opened", "Opened?", attr_is("opened", "yes"), None, next("digest-push")),
+                send("digest-push", "Digest highlights", Channel::Push, "digest-push", None),
+            ],
+        ),
         // 3: monthly on the last day, active.
-        def("Monthly billing reminder", "UTC", dataset(vip, "VIP customers"), AudienceMode::AllUsers,
-            recurring(Frequency::Monthly { day: MonthDay::Day(date(day(5)).day().clamp(1, 28) as u8) }, 10, 0, date(start), ScheduleEnd::Never),
-            vec![send("invoice", "Invoice ready", Channel::Email, "invoice", next("wait-5d")),
-                 wait("wait-5d", "Wait 5 days", 5 * 24 * 60, next("paid")),
-                 condition("paid", "Paid?", attr_is("paid", "yes"), None, next("dunning")),
-                 send("dunning", "Payment reminder", Channel::Sms, "dunning-1", None)]),
+        def(
+            "Monthly billing reminder",
+            "UTC",
+            dataset(vip, "VIP customers"),
+            AudienceMode::AllUsers,
+            recurring(
+                Frequency::Monthly { day: MonthDay::Day(date(day(5)).day().clamp(1, 28) as u8) },
+                10,
+                0,
+                date(start),
+                ScheduleEnd::Never,
+            ),
+            vec![
+                send("invoice", "Invoice ready", Channel::Email, "invoice", next("wait-5d")),
+                wait("wait-5d", "Wait 5 days", 5 * 24 * 60, next("paid")),
+                condition("paid", "Paid?", attr_is("paid", "yes"), None, next("dunning")),
+                send("dunning", "Payment reminder", Channel::Sms, "dunning-1", None),
+            ],
+        ),
         // 4: once, completed.
-        def("Black Friday flash sale", "America/New_York", dataset(newsletter, "Newsletter subscribers"), AudienceMode::NewUsers,
+        def(
+            "Black Friday flash sale",
+            "America/New_York",
+            dataset(newsletter, "Newsletter subscribers"),
+            AudienceMode::NewUsers,
             Some(Schedule::Once { at: in_zone("America/New_York", day(2) + SignedDuration::from_hours(3)) }),
-            vec![send("sale", "Flash sale", Channel::Email, "bf-sale", next("wait-1d")),
-                 wait("wait-1d", "Wait 1 day", 24 * 60, next("last-chance")),
-                 send("last-chance", "Last chance", Channel::Push, "bf-last", None)]),
+            vec![
+                send("sale", "Flash sale", Channel::Email, "bf-sale", next("wait-1d")),
+                wait("wait-1d", "Wait 1 day", 24 * 60, next("last-chance")),
+                send("last-chance", "Last chance", Channel::Push, "bf-last", None),
+            ],
+        ),
         // 5: every 6 hours, paused (waits run out during the pause).
-        def("Trial conversion nudges", "America/Sao_Paulo", dataset(trials, "Trial users"), AudienceMode::NewUsers,
+        def(
+            "Trial conversion nudges",
+            "America/Sao_Paulo",
+            dataset(trials, "Trial users"),
+            AudienceMode::NewUsers,
             recurring(Frequency::EveryHours { hours: 6 }, 8, 0, date(start), ScheduleEnd::After { runs: 200 }),
-            vec![send("day0", "Trial tips", Channel::Email, "trial-0", next("wait-1d")),
-                 wait("wait-1d", "Wait 1 day", 24 * 60, next("day1")),
-                 send("day1", "Feature spotlight", Channel::Push, "trial-1", next("wait-2d")),
-                 wait("wait-2d", "Wait 2 days", 2 * 24 * 60, next("day3")),
-                 send("day3", "Upgrade offer", Channel::Whatsapp, "trial-offer", None)]),
+            vec![
+                send("day0", "Trial tips", Channel::Email, "trial-0", next("wait-1d")),
+                wait("wait-1d", "Wait 1 day", 24 * 60, next("day1")),
+                send("day1", "Feature spotlight", Channel::Push, "trial-1", next("wait-2d")),
+                wait("wait-2d", "Wait 2 days", 2 * 24 * 60, next("day3")),
+                send("day3", "Upgrade offer", Channel::Whatsapp, "trial-offer", None),
+            ],
+        ),
         // 6: once in the future, scheduled.
-        def("Spring webinar invite", "Europe/London", dataset(webinar, "Spring webinar registrants"), AudienceMode::NewUsers,
-            Some(Schedule::Once { at: in_zone("Europe/London", now + SignedDuration::from_hours(24 * 9)).with().minute(0).second(0).subsec_nanosecond(0).build().unwrap_or_default() }),
-            vec![send("invite", "You're invited", Channel::Email, "webinar-invite", next("wait-1d")),
-                 wait("wait-1d", "Wait 1 day", 24 * 60, next("reminder")),
-                 send("reminder", "Starting soon", Channel::Sms, "webinar-reminder", None)]),
+        def(
+            "Spring webinar invite",
+            "Europe/London",
+            dataset(webinar, "Spring webinar registrants"),
+            AudienceMode::NewUsers,
+            Some(Schedule::Once {
+                at: in_zone("Europe/London", now + SignedDuration::from_hours(24 * 9))
+                    .with()
+                    .minute(0)
+                    .second(0)
+                    .subsec_nanosecond(0)
+                    .build()
+                    .unwrap_or_default(),
+            }),
+            vec![
+                send("invite", "You're invited", Channel::Email, "webinar-invite", next("wait-1d")),
+                wait("wait-1d", "Wait 1 day", 24 * 60, next("reminder")),
+                send("reminder", "Starting soon", Channel::Sms, "webinar-reminder", None),
+            ],
+        ),
         // 7: segment, draft.
-        def("Win-back: Lisbon", "Europe/Lisbon",
-            TriggerSource::Segment { segment_id: Some(journey_core::journey::SegmentId(2)), name: "Lisbon customers".into(),
-                rule: SegmentRule { all: vec![AttributeTest::Equals { attribute: "city".into(), value: "Lisbon".into() }] } },
+        def(
+            "Win-back: Lisbon",
+            "Europe/Lisbon",
+            TriggerSource::Segment {
+                segment_id: Some(journey_core::journey::SegmentId(2)),
+                name: "Lisbon customers".into(),
+                rule: SegmentRule { all: vec![AttributeTest::Equals { attribute: "city".into(), value: "Lisbon".into() }] },
+            },
             AudienceMode::NewUsers,
             recurring(Frequency::Monthly { day: MonthDay::Last }, 10, 0, date(now), ScheduleEnd::After { runs: 6 }),
-            vec![send("miss-you", "We miss you", Channel::Email, "winback", None)]),
+            vec![send("miss-you", "We miss you", Channel::Email, "winback", None)],
+        ),
         // 8: ended by date, stopped: restarting runs once and says no run follows.
-        def("Re-engagement sprint", "Australia/Sydney", dataset(lapsed, "Lapsed customers"), AudienceMode::NewUsers,
+        def(
+            "Re-engagement sprint",
+            "Australia/Sydney",
+            dataset(lapsed, "Lapsed customers"),
+            AudienceMode::NewUsers,
             recurring(Frequency::Daily, 9, 30, date(day(1)), ScheduleEnd::On { date: date(day(6)) }),
-            vec![send("come-back", "Come back", Channel::Email, "reengage", next("wait-4d")),
-                 wait("wait-4d", "Wait 4 days", 4 * 24 * 60, next("final")),
-                 send("final", "Final offer", Channel::Push, "reengage-final", None)]),
+            vec![
+                send("come-back", "Come back", Channel::Email, "reengage", next("wait-4d")),
+                wait("wait-4d", "Wait 4 days", 4 * 24 * 60, next("final")),
+                send("final", "Final offer", Channel::Push, "reengage-final", None),
+            ],
+        ),
         // 9: event, new users, active.
-        def("Welcome SMS", "Asia/Kolkata", TriggerSource::Event { event_name: "signed_up".into() }, AudienceMode::NewUsers, None,
-            vec![wait("wait-10m", "Wait 10 minutes", 10, next("sms")),
-                 send("sms", "Welcome SMS", Channel::Sms, "welcome-sms", None)]),
+        def(
+            "Welcome SMS",
+            "Asia/Kolkata",
+            TriggerSource::Event { event_name: "signed_up".into() },
+            AudienceMode::NewUsers,
+            None,
+            vec![
+                wait("wait-10m", "Wait 10 minutes", 10, next("sms")),
+                send("sms", "Welcome SMS", Channel::Sms, "welcome-sms", None),
+            ],
+        ),
     ];
     let mut ids_by_index = Vec::new();
     for (i, d) in journeys.into_iter().enumerate() {
@@ -292,9 +419,15 @@ pub async fn seed(store: &Store, now: Timestamp, contacts: u32) -> Result<(), St
         while let Some((_, act)) = acts.next_if(|(at, _)| *at <= t) {
             let fail = |e: crate::error::ApiError| StoreError::Corrupt(format!("demo replay: {e}"));
             match act {
-                Act::Publish(i) => crate::actions::publish(store, ids_by_index[i], None, t, "maria.lopez@acme.example").await.map_err(fail)?,
-                Act::Pause(i, who) => crate::actions::freeze(store, ids_by_index[i], JourneyAction::Pause, None, t, who).await.map_err(fail)?,
-                Act::Stop(i, who) => crate::actions::freeze(store, ids_by_index[i], JourneyAction::Stop, None, t, who).await.map_err(fail)?,
+                Act::Publish(i) => {
+                    crate::actions::publish(store, ids_by_index[i], None, t, "maria.lopez@acme.example").await.map_err(fail)?
+                }
+                Act::Pause(i, who) => {
+                    crate::actions::freeze(store, ids_by_index[i], JourneyAction::Pause, None, t, who).await.map_err(fail)?
+                }
+                Act::Stop(i, who) => {
+                    crate::actions::freeze(store, ids_by_index[i], JourneyAction::Stop, None, t, who).await.map_err(fail)?
+                }
                 Act::AddSignups(d) => {
                     let from = (d as usize * per_day).min(signups_pool.len());
                     let to = ((d as usize + 1) * per_day).min(signups_pool.len());
@@ -305,7 +438,8 @@ pub async fn seed(store: &Store, now: Timestamp, contacts: u32) -> Result<(), St
                     let (a, b) = ((d as usize * per).min(trial_pool.len()), ((d as usize + 1) * per).min(trial_pool.len()));
                     store::add_to_dataset(&mut tx, trials, &trial_pool[a..b]).await?;
                     for c in signups_pool[from..to].iter().step_by(3) {
-                        store::insert_event(&mut tx, *c, "signed_up", t + SignedDuration::from_mins(rng.below(600) as i64)).await?;
+                        store::insert_event(&mut tx, *c, "signed_up", t + SignedDuration::from_mins(rng.below(600) as i64))
+                            .await?;
                     }
                     tx.commit().await?;
                 }

@@ -48,13 +48,8 @@ impl Sink {
             }
             Sink::Silent => Ok(()),
             Sink::Webhook { url, client } => {
-                let res = client
-                    .post(url)
-                    .header("Idempotency-Key", &m.message_key)
-                    .json(m)
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let res =
+                    client.post(url).header("Idempotency-Key", &m.message_key).json(m).send().await.map_err(|e| e.to_string())?;
                 if res.status().is_success() { Ok(()) } else { Err(format!("webhook answered {}", res.status())) }
             }
         }

@@ -18,14 +18,10 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use journey_core::api::{ActivityEntry, JourneyRow, StateCounts};
 use journey_core::flow::{AdmissionFacts, admission_mask, admits, admits_on_event};
-use journey_core::journey::{
-    Attributes, JourneyDefinition, NodeId, NodeKind, SegmentRule, TriggerSource,
-};
+use journey_core::journey::{Attributes, JourneyDefinition, NodeId, NodeKind, SegmentRule, TriggerSource};
 use journey_core::membership::{ExitReason, Generation, Iteration, MembershipStatus};
 use journey_core::plan::{ActivationCounts, ActivationMode, WaitHandling};
-use journey_core::snapshot::{
-    AudienceCounts, DEFAULT_HORIZON_MINUTES, JourneySnapshot, NodeCount, WaitDeadlinesBuilder,
-};
+use journey_core::snapshot::{AudienceCounts, DEFAULT_HORIZON_MINUTES, JourneySnapshot, NodeCount, WaitDeadlinesBuilder};
 use journey_core::state::JourneyState;
 use journey_core::zone::Zone;
 use serde::Serialize;
@@ -194,12 +190,7 @@ pub async fn journey(conn: &mut SqliteConnection, id: i64) -> Result<Option<Jour
 }
 
 /// Inserts a journey (Draft) and its creation in the activity log.
-pub async fn insert_journey(
-    conn: &mut SqliteConnection,
-    def: &JourneyDefinition,
-    now: Timestamp,
-    actor: &str,
-) -> Result<i64> {
+pub async fn insert_journey(conn: &mut SqliteConnection, def: &JourneyDefinition, now: Timestamp, actor: &str) -> Result<i64> {
     let now_ms = to_ms(now);
     let definition = serde_json::to_string(def).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let id: i64 = sqlx::query_scalar(
@@ -300,7 +291,8 @@ pub async fn list_journeys(
             counts.add(s);
         }
     }
-    let pattern = q.map(|q| format!("%{}%", q.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let pattern =
+        q.map(|q| format!("%{}%", q.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let records: Vec<JourneyRecord> = sqlx::query_as(
         "SELECT * FROM journeys
          WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR LOWER(name) LIKE ?2 ESCAPE '\\')
@@ -472,7 +464,11 @@ pub async fn snapshot(conn: &mut SqliteConnection, rec: &JourneyRecord, taken_at
 }
 
 /// The trigger's audience counted now.
-pub async fn audience_counts(conn: &mut SqliteConnection, rec: &JourneyRecord, def: &JourneyDefinition) -> Result<AudienceCounts> {
+pub async fn audience_counts(
+    conn: &mut SqliteConnection,
+    rec: &JourneyRecord,
+    def: &JourneyDefinition,
+) -> Result<AudienceCounts> {
     match &def.trigger.source {
         TriggerSource::Event { .. } => Ok(AudienceCounts::default()),
         TriggerSource::Dataset { dataset_id, .. } => {
@@ -549,10 +545,11 @@ impl MemberFacts {
             .bind(generation)
             .fetch_all(&mut *conn)
             .await?);
-        let live = ids(sqlx::query_as("SELECT contact_id FROM memberships WHERE journey_id = ? AND status IN ('ready', 'waiting')")
-            .bind(journey_id)
-            .fetch_all(&mut *conn)
-            .await?);
+        let live =
+            ids(sqlx::query_as("SELECT contact_id FROM memberships WHERE journey_id = ? AND status IN ('ready', 'waiting')")
+                .bind(journey_id)
+                .fetch_all(&mut *conn)
+                .await?);
         let received = ids(sqlx::query_as("SELECT DISTINCT contact_id FROM message_log WHERE journey_id = ?")
             .bind(journey_id)
             .fetch_all(&mut *conn)
@@ -598,18 +595,23 @@ pub struct Executed {
 
 /// Pending deadlines `<= t` (the overdue contacts under keep_deadlines).
 pub async fn count_due(conn: &mut SqliteConnection, journey_id: i64, t: Timestamp) -> Result<u64> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships WHERE journey_id = ? AND status = 'waiting' AND wait_until <= ?",
-    )
-    .bind(journey_id)
-    .bind(to_ms(t))
-    .fetch_one(conn)
-    .await?;
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE journey_id = ? AND status = 'waiting' AND wait_until <= ?")
+            .bind(journey_id)
+            .bind(to_ms(t))
+            .fetch_one(conn)
+            .await?;
     Ok(n as u64)
 }
 
 /// Shifts every pending deadline after `after` by `shift`; returns how many moved.
-pub async fn shift_deadlines(conn: &mut SqliteConnection, journey_id: i64, after: Timestamp, shift: SignedDuration, now: Timestamp) -> Result<u64> {
+pub async fn shift_deadlines(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    after: Timestamp,
+    shift: SignedDuration,
+    now: Timestamp,
+) -> Result<u64> {
     let ms = shift.as_millis() as i64;
     let r = sqlx::query(
         "UPDATE memberships SET wait_until = wait_until + ?, updated_at = ?
@@ -803,7 +805,12 @@ impl DueMembership {
 /// waiting ones whose deadline is `<= now`. Both are index range scans on
 /// `memberships_by_status`; a membership the runner moves leaves both ranges, so repeated
 /// calls walk the backlog without rescanning it.
-pub async fn due_memberships(conn: &mut SqliteConnection, journey_id: i64, now: Timestamp, limit: i64) -> Result<Vec<DueMembership>> {
+pub async fn due_memberships(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    now: Timestamp,
+    limit: i64,
+) -> Result<Vec<DueMembership>> {
     let mut rows: Vec<DueMembership> = sqlx::query_as(
         "SELECT m.id, m.contact_id, m.generation, m.iteration, m.node, m.status, m.wait_until, m.entered_at,
                 c.attributes, c.subscribed, c.email, c.phone
@@ -1014,7 +1021,11 @@ pub async fn enter_on_event(
 // ---------------------------------------------------------------------------------------------
 // Contacts, data sets, events, idempotency
 
-pub async fn insert_contacts(conn: &mut SqliteConnection, contacts: &[journey_core::api::NewContact], now: Timestamp) -> Result<Vec<i64>> {
+pub async fn insert_contacts(
+    conn: &mut SqliteConnection,
+    contacts: &[journey_core::api::NewContact],
+    now: Timestamp,
+) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(contacts.len());
     for c in contacts {
         let attrs = serde_json::to_string(&c.attributes).unwrap_or_else(|_| "{}".into());
@@ -1035,7 +1046,8 @@ pub async fn insert_contacts(conn: &mut SqliteConnection, contacts: &[journey_co
 
 pub async fn email_exists(conn: &mut SqliteConnection, emails: &[&str]) -> Result<Option<String>> {
     for e in emails {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE email = ?").bind(*e).fetch_optional(&mut *conn).await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM contacts WHERE email = ?").bind(*e).fetch_optional(&mut *conn).await?;
         if found.is_some() {
             return Ok(Some(e.to_string()));
         }
@@ -1057,7 +1069,8 @@ pub async fn missing_contacts(conn: &mut SqliteConnection, ids: &[i64]) -> Resul
 }
 
 pub async fn set_subscription(conn: &mut SqliteConnection, id: i64, subscribed: bool) -> Result<bool> {
-    let r = sqlx::query("UPDATE contacts SET subscribed = ? WHERE id = ?").bind(i64::from(subscribed)).bind(id).execute(conn).await?;
+    let r =
+        sqlx::query("UPDATE contacts SET subscribed = ? WHERE id = ?").bind(i64::from(subscribed)).bind(id).execute(conn).await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -1145,7 +1158,12 @@ pub struct LoggedMessage {
     pub delivered_at: Option<i64>,
 }
 
-pub async fn messages(conn: &mut SqliteConnection, journey_id: i64, after_id: i64, limit: i64) -> Result<Vec<(i64, LoggedMessage)>> {
+pub async fn messages(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<(i64, LoggedMessage)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,

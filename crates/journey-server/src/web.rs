@@ -113,11 +113,7 @@ or build it with `trunk build --release` and start the server with `--dist dist`
 pub async fn serve_console(State(state): State<AppState>, req: Request) -> Response {
     let console = &state.console;
     let Some((html, csp)) = console.index() else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            NOT_BUILT,
-        )
+        return (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], NOT_BUILT)
             .into_response();
     };
     let path = req.uri().path();

@@ -33,8 +33,15 @@ async fn demo_workspace_is_complete() {
     let zones: BTreeSet<&str> = rows.iter().map(|r| r["time_zone"].as_str().unwrap()).collect();
     assert!(zones.len() >= 3);
     for r in rows {
-        println!("{:<28} {:<10} {:<8} {:<10} {:<40} {:>6}", r["name"].as_str().unwrap(), r["state"].as_str().unwrap(),
-            r["trigger_kind"].as_str().unwrap(), r["audience"].as_str().unwrap(), r["schedule_text"].as_str().unwrap(), r["contacts_in_journey"]);
+        println!(
+            "{:<28} {:<10} {:<8} {:<10} {:<40} {:>6}",
+            r["name"].as_str().unwrap(),
+            r["state"].as_str().unwrap(),
+            r["trigger_kind"].as_str().unwrap(),
+            r["audience"].as_str().unwrap(),
+            r["schedule_text"].as_str().unwrap(),
+            r["contacts_in_journey"]
+        );
     }
     let mut schedule_kinds = BTreeSet::new();
     let mut overdue_total = 0;
@@ -59,7 +66,10 @@ async fn demo_workspace_is_complete() {
     }
     assert_eq!(schedule_kinds.len(), 5, "{schedule_kinds:?}");
     assert!(overdue_total > 0, "some waits ran out during a pause");
-    let unsubscribed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE subscribed = 0").fetch_one(h.server.store().pool()).await.unwrap();
+    let unsubscribed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE subscribed = 0")
+        .fetch_one(h.server.store().pool())
+        .await
+        .unwrap();
     assert!(unsubscribed > 0);
     let messages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM message_log").fetch_one(h.server.store().pool()).await.unwrap();
     println!("{messages} messages in the log, {unsubscribed} unsubscribed");

@@ -9,7 +9,8 @@ const T0: &str = "2026-01-01T08:00:00Z";
 
 async fn paused_journey(h: &Harness) -> (u64, u64) {
     let (ds, _) = h.dataset("api", 10, &[9]).await;
-    let id = h.create(two_sends("Onboarding series", ds, "Asia/Kolkata", daily("14:00", "2025-12-01"), "new_users", 60), true).await;
+    let id =
+        h.create(two_sends("Onboarding series", ds, "Asia/Kolkata", daily("14:00", "2025-12-01"), "new_users", 60), true).await;
     assert_eq!(h.state(id).await, "scheduled");
     // First run at 14:00 IST = 08:30Z.
     h.clock.set(ts("2026-01-01T08:30:00Z"));
@@ -56,7 +57,12 @@ async fn health_list_detail_snapshot() {
     let parsed: journey_core::snapshot::JourneySnapshot = serde_json::from_value(snap).unwrap();
     parsed.check().unwrap();
 
-    for path in ["/api/journeys/999", "/api/journeys/999/snapshot", "/api/journeys/999/preview?mode=resume", "/api/journeys/18446744073709551615"] {
+    for path in [
+        "/api/journeys/999",
+        "/api/journeys/999/snapshot",
+        "/api/journeys/999/preview?mode=resume",
+        "/api/journeys/18446744073709551615",
+    ] {
         let (status, body) = h.get(path).await;
         assert_eq!(status, 404, "{path}: {body}");
         assert_eq!(body["error"]["code"], "not_found");
@@ -108,7 +114,9 @@ async fn create_and_publish_errors() {
     nested["trigger"]["source"]["extra"] = json!(1);
     assert_eq!(h.post("/api/journeys", nested).await.0, 422);
     // Every level of the definition is strict, and the message names the field.
-    for pointer in ["/trigger", "/trigger/schedule", "/trigger/schedule/frequency", "/trigger/schedule/end", "/nodes/0", "/nodes/0/kind"] {
+    for pointer in
+        ["/trigger", "/trigger/schedule", "/trigger/schedule/frequency", "/trigger/schedule/end", "/nodes/0", "/nodes/0/kind"]
+    {
         let mut deep = def.clone();
         let Some(serde_json::Value::Object(at)) = deep.pointer_mut(pointer) else { panic!("{pointer} in {def}") };
         at.insert("flavour".into(), json!("x"));
@@ -239,13 +247,17 @@ async fn pause_stop_preview_activate_statuses() {
 #[tokio::test]
 async fn contacts_datasets_events() {
     let h = Harness::start(T0).await;
-    let (status, body) = h.post("/api/contacts", json!({ "contacts": [{ "email": "a@example.com" }, { "phone": "+4912345" }] })).await;
+    let (status, body) =
+        h.post("/api/contacts", json!({ "contacts": [{ "email": "a@example.com" }, { "phone": "+4912345" }] })).await;
     assert_eq!(status, 201, "{body}");
     let ids = body["ids"].clone();
     assert_eq!(h.post("/api/contacts", json!({ "contacts": [{ "email": "a@example.com" }] })).await.0, 409);
     assert_eq!(h.post("/api/contacts", json!({ "contacts": [{ "attributes": {} }] })).await.0, 422);
     assert_eq!(h.post("/api/contacts", json!({ "contacts": [{ "email": "b@example.com", "age": 3 }] })).await.0, 422);
-    assert_eq!(h.post("/api/contacts", json!({ "contacts": [{ "email": "b@example.com", "attributes": { "n": 1 } }] })).await.0, 422);
+    assert_eq!(
+        h.post("/api/contacts", json!({ "contacts": [{ "email": "b@example.com", "attributes": { "n": 1 } }] })).await.0,
+        422
+    );
     let id0 = ids[0].as_u64().unwrap();
     assert_eq!(h.post(&format!("/api/contacts/{id0}/subscription"), json!({ "subscribed": false })).await.0, 200);
     assert_eq!(h.post("/api/contacts/999/subscription", json!({ "subscribed": false })).await.0, 404);

@@ -56,7 +56,11 @@ async fn every_route_is_documented_and_answered() {
     // Each documented operation is routed (not the API's unknown-path 404 or a 405).
     for (method, path) in ROUTES {
         let url = h.url(&path.replace("{id}", "1"));
-        let req = if *method == "get" { h.http.get(url) } else { h.http.post(url).header("content-type", "application/json").body("{}") };
+        let req = if *method == "get" {
+            h.http.get(url)
+        } else {
+            h.http.post(url).header("content-type", "application/json").body("{}")
+        };
         let res = req.send().await.unwrap();
         let status = res.status().as_u16();
         let body: Value = res.json().await.unwrap();
@@ -82,7 +86,12 @@ async fn schemathesis_finds_no_server_error() {
     .await;
     let url = h.url("/api/openapi.json");
     let out = tokio::process::Command::new(&program)
-        .args(["run", &url, "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
+        .args([
+            "run",
+            &url,
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+        ])
         .args(["--max-examples", "50", "--phases", "examples,coverage,fuzzing,stateful"])
         .env("NO_COLOR", "1")
         .output()

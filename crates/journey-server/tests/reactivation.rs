@@ -66,7 +66,8 @@ async fn kolkata(h: &Harness, audience: &str) -> (u64, Vec<u64>, Vec<u64>) {
     h.run_now().await;
     h.run_until(ts("2025-12-30T12:00:00Z"), HALF_HOUR).await;
     h.ok_post(&format!("/api/journeys/{id}/pause"), json!({})).await;
-    let b = h.ok_post("/api/contacts", json!({ "contacts": [{ "email": "b1@example.com" }, { "email": "b2@example.com" }] })).await;
+    let b =
+        h.ok_post("/api/contacts", json!({ "contacts": [{ "email": "b1@example.com" }, { "email": "b2@example.com" }] })).await;
     let b: Vec<u64> = b["ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
     h.ok_post(&format!("/api/datasets/{ds}/contacts"), json!({ "contact_ids": b })).await;
     // Frozen: nothing happens, not even at the missed Dec 31 run or the deadlines.

@@ -58,14 +58,20 @@ async fn killed_mid_batch_and_restarted() {
     let contacts: Vec<Value> = (0..CONTACTS).map(|i| json!({ "email": format!("c{i}@example.com") })).collect();
     let ids = post(&http, format!("{url}/api/contacts"), json!({ "contacts": contacts })).await["ids"].clone();
     let nodes: Vec<Value> = (0..SENDS)
-        .map(|i| json!({ "id": format!("s{i}"), "kind": { "type": "send", "channel": "email", "template": format!("t{i}"),
-                         "next": if i + 1 < SENDS { json!(format!("s{}", i + 1)) } else { Value::Null } } }))
+        .map(|i| {
+            json!({ "id": format!("s{i}"), "kind": { "type": "send", "channel": "email", "template": format!("t{i}"),
+                         "next": if i + 1 < SENDS { json!(format!("s{}", i + 1)) } else { Value::Null } } })
+        })
         .collect();
-    let journey = post(&http, format!("{url}/api/journeys"), json!({
-        "name": "Crash test", "time_zone": "UTC", "publish": true,
-        "trigger": { "source": { "kind": "event", "event_name": "go" }, "audience": "new_users", "schedule": null },
-        "entry": "s0", "nodes": nodes,
-    }))
+    let journey = post(
+        &http,
+        format!("{url}/api/journeys"),
+        json!({
+            "name": "Crash test", "time_zone": "UTC", "publish": true,
+            "trigger": { "source": { "kind": "event", "event_name": "go" }, "audience": "new_users", "schedule": null },
+            "entry": "s0", "nodes": nodes,
+        }),
+    )
     .await;
     assert_eq!(journey["state"], "active");
     let store = Store::open(&db, false).await.unwrap();
@@ -112,7 +118,8 @@ async fn killed_mid_batch_and_restarted() {
         assert!(Instant::now() < deadline, "did not finish: {logged}/{total} logged, {live} live, {undelivered} undelivered");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let per_contact: Vec<(i64,)> = sqlx::query_as("SELECT COUNT(*) FROM message_log GROUP BY contact_id").fetch_all(store.pool()).await.unwrap();
+    let per_contact: Vec<(i64,)> =
+        sqlx::query_as("SELECT COUNT(*) FROM message_log GROUP BY contact_id").fetch_all(store.pool()).await.unwrap();
     assert_eq!(per_contact.len(), CONTACTS);
     assert!(per_contact.iter().all(|(n,)| *n == SENDS as i64), "every contact got each message once");
     child.kill().unwrap();

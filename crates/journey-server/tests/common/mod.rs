@@ -162,7 +162,11 @@ impl NowTs for TestClock {
 async fn decode(res: reqwest::Response) -> (u16, Value) {
     let status = res.status().as_u16();
     let bytes = res.bytes().await.expect("body");
-    let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into())) };
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
     (status, body)
 }
 
