@@ -16,6 +16,7 @@
 //! | [`snapshot`] | the bounded aggregate the API serves for the preview |
 //! | [`plan`] | Resume/Restart plans: next runs, counts, warnings |
 //! | [`api`] | the JSON API's request and response bodies |
+//! | [`spelling`] | the one text spelling of each plain enum (API, database, URLs) |
 //!
 //! ## Time zones: no database in the browser
 //!
@@ -98,6 +99,7 @@ pub mod plan;
 pub mod samples;
 pub mod schedule;
 pub mod snapshot;
+pub mod spelling;
 pub mod state;
 pub mod zone;
 
