@@ -1,5 +1,7 @@
-//! The JSON API's handlers: thin, each reads its input, calls `actions`/`store`, and answers
-//! with journey-core's `api` types.
+//! The JSON API's handlers: thin. Each reads its input (the extractors in `error.rs` answer
+//! what cannot be read), checks what only the request knows (sizes, headers), calls one
+//! function of `actions`, and answers with journey-core's `api` types. Failures become JSON
+//! through `ApiError`'s one status mapping.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,22 +11,24 @@ use jiff::Timestamp;
 use journey_core::api::{
     ActivateRequest, AddToDatasetRequest, CreateContactsRequest, CreateContactsResponse, CreateDatasetRequest,
     CreateDatasetResponse, CreateJourneyRequest, CreateJourneyResponse, EventRequest, JourneyDetail, JourneyListResponse,
-    PauseRequest, SetSubscriptionRequest, StopRequest, codes,
+    PauseRequest, SetSubscriptionRequest, StopRequest,
 };
 use journey_core::journey::{ContactId, DatasetId, JourneyId, MAX_TEXT};
-use journey_core::plan::{ActivationMode, ActivationPlan, PlanError, WaitHandling, plan_activation};
+use journey_core::plan::{ActivationMode, ActivationPlan, WaitHandling};
 use journey_core::snapshot::JourneySnapshot;
-use journey_core::state::{JourneyAction, JourneyState};
+use journey_core::state::JourneyState;
 use serde::{Deserialize, Serialize};
 
-use crate::actions;
-use crate::app::AppState;
+use crate::actions::activation::{self, Activation};
+use crate::actions::{audience, lifecycle, views};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, OptionalJson};
-use crate::store;
+use crate::state::AppState;
+use crate::store::LoggedMessage;
 
 /// The most contacts one `POST /api/contacts` or data-set addition takes.
 pub const MAX_BATCH: usize = 10_000;
 
+/// Who the activity log names: the `X-Actor` header (at most 100 characters), else "console".
 fn actor(headers: &HeaderMap) -> String {
     headers
         .get("x-actor")
@@ -37,13 +41,12 @@ fn actor(headers: &HeaderMap) -> String {
 
 /// `GET /api/health`
 pub async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let mut conn = state.store.read().await?;
-    store::ping(&mut conn).await?;
+    state.store.ping().await?;
     Ok(Json(serde_json::json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "now": state.clock.now(),
-        "console_built": state.console_built(),
+        "console_built": state.console.is_built(),
     })))
 }
 
@@ -62,10 +65,8 @@ pub async fn list(
     if query.q.as_ref().is_some_and(|q| q.len() > MAX_TEXT) {
         return Err(ApiError::invalid(format!("The search text is too long (at most {MAX_TEXT} characters).")));
     }
-    let mut conn = state.store.read().await?;
     let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let (rows, counts) = store::list_journeys(&mut conn, query.state, q).await?;
-    Ok(Json(JourneyListResponse { rows, counts }))
+    Ok(Json(views::list(&state.store, query.state, q).await?))
 }
 
 /// `POST /api/journeys`
@@ -74,27 +75,19 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateJourneyRequest>,
 ) -> Result<(StatusCode, Json<CreateJourneyResponse>), ApiError> {
-    let id = actions::create(&state.store, req.definition, req.publish, state.clock.now(), &actor(&headers)).await?;
-    let mut conn = state.store.read().await?;
-    let rec = actions::load(&mut conn, id as u64).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreateJourneyResponse { id: JourneyId(id as u64), state: rec.state()?, version: rec.version() }),
-    ))
+    let rec = lifecycle::create(&state.store, req.definition, req.publish, state.clock.now(), &actor(&headers)).await?;
+    let created = CreateJourneyResponse { id: JourneyId(rec.id as u64), state: rec.state()?, version: rec.version() };
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// `GET /api/journeys/{id}`
 pub async fn detail(State(state): State<AppState>, ApiPath(id): ApiPath<u64>) -> Result<Json<JourneyDetail>, ApiError> {
-    let mut tx = state.store.read_tx().await?;
-    let rec = actions::load(&mut tx, id).await?;
-    Ok(Json(actions::detail(&mut tx, &rec).await?))
+    Ok(Json(views::detail(&state.store, id).await?))
 }
 
 /// `GET /api/journeys/{id}/snapshot`
 pub async fn snapshot(State(state): State<AppState>, ApiPath(id): ApiPath<u64>) -> Result<Json<JourneySnapshot>, ApiError> {
-    let mut tx = state.store.read_tx().await?;
-    let rec = actions::load(&mut tx, id).await?;
-    Ok(Json(store::snapshot(&mut tx, &rec, state.clock.now()).await?))
+    Ok(Json(views::snapshot(&state.store, id, state.clock.now()).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,22 +106,14 @@ pub async fn preview(
     ApiPath(id): ApiPath<u64>,
     ApiQuery(query): ApiQuery<PreviewQuery>,
 ) -> Result<Json<ActivationPlan>, ApiError> {
-    let mut tx = state.store.read_tx().await?;
-    let rec = actions::load(&mut tx, id).await?;
     let now = state.clock.now();
     let at = query.at.unwrap_or(now);
-    let snapshot = store::snapshot(&mut tx, &rec, now).await?;
-    match plan_activation(&snapshot, at, query.mode, query.wait_handling) {
-        Ok(plan) => Ok(Json(plan)),
-        Err(PlanError::NotActivatable(_)) => Err(actions::not_allowed(&rec, snapshot.state, JourneyAction::Activate)),
-        Err(PlanError::StaleSnapshot { valid_until }) => Err(ApiError::invalid(format!(
-            "A preview can be computed from now ({now}) up to {valid_until}; `at` is later than that."
-        ))),
-        Err(e) => Err(ApiError::internal(e)),
-    }
+    Ok(Json(activation::preview(&state.store, id, query.mode, query.wait_handling, at, now).await?))
 }
 
+/// `POST /api/journeys/{id}/publish`'s optional body.
 #[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct PublishRequest {
     #[serde(default)]
     expected_version: Option<u64>,
@@ -142,8 +127,7 @@ pub async fn publish(
     OptionalJson(body): OptionalJson<PublishRequest>,
 ) -> Result<Json<JourneyDetail>, ApiError> {
     let expected = body.and_then(|b| b.expected_version);
-    actions::publish(&state.store, id, expected, state.clock.now(), &actor(&headers)).await?;
-    detail(State(state), ApiPath(id)).await
+    Ok(Json(lifecycle::publish(&state.store, id, expected, state.clock.now(), &actor(&headers)).await?))
 }
 
 /// `POST /api/journeys/{id}/pause`
@@ -154,8 +138,7 @@ pub async fn pause(
     OptionalJson(body): OptionalJson<PauseRequest>,
 ) -> Result<Json<JourneyDetail>, ApiError> {
     let expected = body.and_then(|b| b.expected_version);
-    actions::freeze(&state.store, id, JourneyAction::Pause, expected, state.clock.now(), &actor(&headers)).await?;
-    detail(State(state), ApiPath(id)).await
+    Ok(Json(lifecycle::pause(&state.store, id, expected, state.clock.now(), &actor(&headers)).await?))
 }
 
 /// `POST /api/journeys/{id}/stop`
@@ -166,8 +149,7 @@ pub async fn stop(
     OptionalJson(body): OptionalJson<StopRequest>,
 ) -> Result<Json<JourneyDetail>, ApiError> {
     let expected = body.and_then(|b| b.expected_version);
-    actions::freeze(&state.store, id, JourneyAction::Stop, expected, state.clock.now(), &actor(&headers)).await?;
-    detail(State(state), ApiPath(id)).await
+    Ok(Json(lifecycle::stop(&state.store, id, expected, state.clock.now(), &actor(&headers)).await?))
 }
 
 /// `POST /api/journeys/{id}/activate` with an `Idempotency-Key` header (or body field).
@@ -186,8 +168,11 @@ pub async fn activate(
     if key.as_ref().is_some_and(|k| k.len() > 200) {
         return Err(ApiError::invalid("The idempotency key is too long (at most 200 characters)."));
     }
-    let answer = actions::activate(&state.store, id, &req, key.as_deref(), state.clock.now(), &actor(&headers)).await?;
-    Ok((answer.status, Json(answer.body)).into_response())
+    let answer = activation::activate(&state.store, id, &req, key.as_deref(), state.clock.now(), &actor(&headers)).await?;
+    Ok(match answer {
+        Activation::Done(response) => Json(response).into_response(),
+        Activation::Replayed(body) => Json(body).into_response(),
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -202,7 +187,7 @@ pub struct MessagesQuery {
 /// One page of a journey's message log.
 #[derive(Debug, Serialize)]
 pub struct MessagesResponse {
-    pub messages: Vec<store::LoggedMessage>,
+    pub messages: Vec<LoggedMessage>,
     /// Pass as `after` for the next page (none: this was the last).
     pub next_after: Option<i64>,
 }
@@ -217,11 +202,8 @@ pub async fn messages(
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::invalid("`limit` must be from 1 to 10000."));
     }
-    let mut conn = state.store.read().await?;
-    let rec = actions::load(&mut conn, id).await?;
-    let rows = store::messages(&mut conn, rec.id, query.after.unwrap_or(0), limit).await?;
-    let next_after = if rows.len() as i64 == limit { rows.last().map(|r| r.0) } else { None };
-    Ok(Json(MessagesResponse { messages: rows.into_iter().map(|r| r.1).collect(), next_after }))
+    let (messages, next_after) = views::messages(&state.store, id, query.after.unwrap_or(0), limit).await?;
+    Ok(Json(MessagesResponse { messages, next_after }))
 }
 
 fn check_contact_text(what: &str, v: Option<&str>) -> Result<(), ApiError> {
@@ -257,18 +239,8 @@ pub async fn create_contacts(
             return Err(ApiError::invalid(format!("The email {e} appears twice in the request.")));
         }
     }
-    let mut tx = state.store.write().await?;
-    let emails: Vec<&str> = req.contacts.iter().filter_map(|c| c.email.as_deref()).collect();
-    if let Some(e) = store::email_exists(&mut tx, &emails).await? {
-        return Err(ApiError::conflict("conflict", format!("A contact with the email {e} already exists.")));
-    }
-    let ids = store::insert_contacts(&mut tx, &req.contacts, state.clock.now()).await?;
-    tx.commit().await.map_err(ApiError::from)?;
+    let ids = audience::create_contacts(&state.store, &req.contacts, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(CreateContactsResponse { ids: ids.into_iter().map(|i| ContactId(i as u64)).collect() })))
-}
-
-fn contact_not_found(id: u64) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, format!("There is no contact {id}."))
 }
 
 /// `POST /api/contacts/{id}/subscription`
@@ -277,12 +249,7 @@ pub async fn set_subscription(
     ApiPath(id): ApiPath<u64>,
     ApiJson(req): ApiJson<SetSubscriptionRequest>,
 ) -> Result<Json<SetSubscriptionRequest>, ApiError> {
-    let key = i64::try_from(id).map_err(|_| contact_not_found(id))?;
-    let mut tx = state.store.write().await?;
-    if !store::set_subscription(&mut tx, key, req.subscribed).await? {
-        return Err(contact_not_found(id));
-    }
-    tx.commit().await.map_err(ApiError::from)?;
+    audience::set_subscription(&state.store, id, req.subscribed).await?;
     Ok(Json(req))
 }
 
@@ -295,9 +262,7 @@ pub async fn create_dataset(
     if name.is_empty() || name.len() > MAX_TEXT {
         return Err(ApiError::invalid(format!("A data set needs a name of 1 to {MAX_TEXT} characters.")));
     }
-    let mut tx = state.store.write().await?;
-    let id = store::insert_dataset(&mut tx, name, state.clock.now()).await?;
-    tx.commit().await.map_err(ApiError::from)?;
+    let id = audience::create_dataset(&state.store, name, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(CreateDatasetResponse { id: DatasetId(id as u64) })))
 }
 
@@ -313,24 +278,11 @@ pub async fn add_to_dataset(
     ApiPath(id): ApiPath<u64>,
     ApiJson(req): ApiJson<AddToDatasetRequest>,
 ) -> Result<Json<AddedResponse>, ApiError> {
-    let not_found = || ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, format!("There is no data set {id}."));
-    let key = i64::try_from(id).map_err(|_| not_found())?;
     if req.contact_ids.len() > MAX_BATCH {
         return Err(ApiError::invalid(format!("At most {MAX_BATCH} contacts per request.")));
     }
-    let ids: Vec<i64> = req.contact_ids.iter().map(|c| i64::try_from(c.0).unwrap_or(-1)).collect();
-    let mut tx = state.store.write().await?;
-    if !store::dataset_exists(&mut tx, key).await? {
-        return Err(not_found());
-    }
-    if let Some(missing) = store::missing_contacts(&mut tx, &ids).await? {
-        return Err(ApiError::invalid(format!(
-            "There is no contact {}.",
-            if missing < 0 { u64::MAX.to_string() } else { missing.to_string() }
-        )));
-    }
-    let added = store::add_to_dataset(&mut tx, key, &ids).await?;
-    tx.commit().await.map_err(ApiError::from)?;
+    let contacts: Vec<u64> = req.contact_ids.iter().map(|c| c.0).collect();
+    let added = audience::add_to_dataset(&state.store, id, &contacts).await?;
     Ok(Json(AddedResponse { added }))
 }
 
@@ -352,13 +304,7 @@ pub async fn event(
         return Err(ApiError::invalid(format!("An event needs a name of 1 to {MAX_TEXT} characters.")));
     }
     let at = req.at.unwrap_or_else(|| state.clock.now());
-    let contact = i64::try_from(req.contact_id.0).map_err(|_| contact_not_found(req.contact_id.0))?;
-    let mut tx = state.store.write().await?;
-    if !store::contact_exists(&mut tx, contact).await? {
-        return Err(ApiError::invalid(format!("There is no contact {}.", req.contact_id.0)));
-    }
-    let id = store::insert_event(&mut tx, contact, name, at).await?;
-    tx.commit().await.map_err(ApiError::from)?;
+    let id = audience::record_event(&state.store, req.contact_id.0, name, at).await?;
     Ok((StatusCode::ACCEPTED, Json(EventResponse { id, at })))
 }
 

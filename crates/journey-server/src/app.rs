@@ -1,6 +1,5 @@
-//! The application: its state and its router, assembled in one place.
-
-use std::sync::Arc;
+//! The router, assembled in one place: every `/api` route with its handler, then the console,
+//! and the headers every response carries.
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -8,30 +7,10 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::clock::Clock;
-use crate::runner::Runner;
-use crate::store::Store;
-use crate::web::{BASE_CSP, Console};
+use crate::config::BODY_LIMIT;
+use crate::state::AppState;
+use crate::web::BASE_CSP;
 use crate::{api, openapi, web};
-
-/// The largest request body: 1 MiB (larger ones get a JSON 413).
-pub const BODY_LIMIT: usize = 1024 * 1024;
-
-/// What every handler can reach.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    pub store: Store,
-    pub clock: Arc<dyn Clock>,
-    pub console: Console,
-    pub runner: Arc<Runner>,
-}
-
-impl AppState {
-    /// Whether `--dist` holds a built console.
-    pub fn console_built(&self) -> bool {
-        self.console.is_built()
-    }
-}
 
 /// The router: `/api/...` (JSON everywhere, including unknown paths), then the console.
 pub fn router(state: AppState) -> Router {

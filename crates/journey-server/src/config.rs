@@ -6,6 +6,9 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 
+/// The largest request body: 1 MiB (larger ones get a JSON 413).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
 /// How to run the server. `journey-server --help` lists the flags.
 #[derive(clap::Parser, Clone, Debug)]
 #[command(

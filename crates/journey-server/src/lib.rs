@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod runner;
 pub mod seed;
 pub mod sink;
+pub mod state;
 pub mod store;
 pub mod web;
 
@@ -36,8 +37,8 @@ pub use clock::{Clock, SystemClock, TestClock};
 pub use config::Config;
 pub use runner::RunReport;
 
-use crate::app::AppState;
 use crate::runner::Runner;
+use crate::state::AppState;
 use crate::store::Store;
 
 /// Why the server could not start.

@@ -25,14 +25,17 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use journey_core::flow::{ContactFacts, Position, Step, step};
-use journey_core::journey::{Condition, ContactId, JourneyId, NodeId, NodeKind, TriggerSource};
+use journey_core::journey::{Condition, ContactId, JourneyId, NodeId, NodeKind, TriggerKind, TriggerSource};
 use journey_core::membership::{Generation, Iteration, MembershipStatus};
 use journey_core::state::{JourneyAction, JourneyState, transition};
 use serde::Serialize;
 
-use crate::clock::{Clock, to_ms};
+use crate::clock::{Clock, from_ms};
 use crate::sink::Sink;
-use crate::store::{self, NewMessage, Store, StoreError};
+use crate::store::{self, JourneyChange, JourneyRecord, NewMessage, Store, StoreError};
+
+/// A write transaction of the runner.
+type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -113,40 +116,39 @@ impl Runner {
         Ok(report)
     }
 
+    /// Opens a write transaction and re-reads the journey in it: `None` (nothing to do) unless
+    /// the journey is still in one of `states`. Every step of a pass starts here, so a journey
+    /// paused or stopped between the pass's read and its write does nothing at all.
+    async fn begin_in(&self, journey_id: i64, states: &[JourneyState]) -> Result<Option<(Tx, JourneyRecord)>, StoreError> {
+        let mut tx = self.store.write().await?;
+        match store::journey(&mut tx, journey_id).await? {
+            Some(rec) if states.contains(&rec.state()?) => Ok(Some((tx, rec))),
+            _ => Ok(None),
+        }
+    }
+
     async fn audience_runs(&self, now: Timestamp) -> Result<RunReport, StoreError> {
         let mut report = RunReport::default();
-        let candidates: Vec<(i64,)> = sqlx::query_as(
-            "SELECT id FROM journeys WHERE state IN ('scheduled', 'active') AND next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY id",
-        )
-        .bind(to_ms(now))
-        .fetch_all(self.store.pool())
-        .await?;
-        for (id,) in candidates {
-            let mut tx = self.store.write().await?;
-            let Some(mut rec) = store::journey(&mut tx, id).await? else { continue };
-            let Some(due) = rec.next_run_at.filter(|t| *t <= to_ms(now)) else { continue };
-            let mut state = rec.state()?;
-            if state == JourneyState::Scheduled {
-                let Ok(to) = transition(state, JourneyAction::Start) else { continue };
-                rec.generation = rec.generation.max(i64::from(Generation::FIRST.0));
-                rec.runs_in_generation = 0;
-                rec.activated_at = Some(due);
-                store::log_activity(&mut tx, rec.id, now, SYSTEM, "start", Some(state), to, None, None, None).await?;
-                state = to;
-                report.started += 1;
-            }
-            if state != JourneyState::Active {
+        let due = store::journeys_due_for_run(&mut *self.store.read().await?, now).await?;
+        for id in due {
+            let Some((mut tx, mut rec)) = self.begin_in(id, &[JourneyState::Scheduled, JourneyState::Active]).await? else {
                 continue;
+            };
+            let Some(due) = rec.next_run_at.map(from_ms).filter(|t| *t <= now) else { continue };
+            if rec.state()? == JourneyState::Scheduled {
+                if transition(JourneyState::Scheduled, JourneyAction::Start).is_err() {
+                    continue;
+                }
+                rec = store::change_journey(&mut tx, &rec, JourneyChange::Started { due }, now, SYSTEM).await?;
+                report.started += 1;
             }
             let def = rec.definition()?;
             let zone = rec.zone()?;
             let iteration = Iteration(rec.runs_done()).next();
             report.entered += store::enter_audience(&mut tx, rec.id, &def, rec.generation, i64::from(iteration.0), now).await?;
             report.audience_runs += 1;
-            rec.runs_in_generation = i64::from(iteration.0);
-            rec.last_run_at = Some(to_ms(now));
-            rec.next_run_at = def.trigger.schedule.as_ref().and_then(|s| s.next_run_after(&zone, now, iteration.0)).map(to_ms);
-            store::update_journey_state(&mut tx, &rec, state, now).await?;
+            let next_run = def.trigger.schedule.as_ref().and_then(|s| s.next_run_after(&zone, now, iteration.0));
+            store::change_journey(&mut tx, &rec, JourneyChange::AudienceRun { iteration, next_run }, now, SYSTEM).await?;
             tx.commit().await?;
         }
         Ok(report)
@@ -154,17 +156,9 @@ impl Runner {
 
     async fn events(&self, now: Timestamp) -> Result<RunReport, StoreError> {
         let mut report = RunReport::default();
-        let journeys = {
-            let mut conn = self.store.read().await?;
-            store::journeys_in(&mut conn, JourneyState::Active).await?
-        };
-        for j in journeys.into_iter().filter(|j| j.trigger_kind == "event") {
-            loop {
-                let mut tx = self.store.write().await?;
-                let Some(mut rec) = store::journey(&mut tx, j.id).await? else { break };
-                if rec.state()? != JourneyState::Active {
-                    break;
-                }
+        let journeys = store::journeys_in(&mut *self.store.read().await?, JourneyState::Active).await?;
+        for j in journeys.into_iter().filter(|j| j.trigger_kind == TriggerKind::Event.as_str()) {
+            while let Some((mut tx, rec)) = self.begin_in(j.id, &[JourneyState::Active]).await? {
                 let def = rec.definition()?;
                 let TriggerSource::Event { event_name } = &def.trigger.source else { break };
                 let events = store::pending_events(&mut tx, event_name, rec.event_cursor, self.batch).await?;
@@ -172,16 +166,13 @@ impl Runner {
                 for (_, contact_id, _) in &events {
                     // `pending_events` reads only events stored after the cursor: they arrived since
                     // the activation.
-                    if store::enter_on_event(&mut tx, rec.id, &def, rec.state()?, rec.generation, *contact_id, true, now).await? {
+                    if store::enter_on_event(&mut tx, rec.id, &def, JourneyState::Active, rec.generation, *contact_id, true, now)
+                        .await?
+                    {
                         report.entered += 1;
                     }
                 }
-                rec.event_cursor = last;
-                sqlx::query("UPDATE journeys SET event_cursor = ? WHERE id = ?")
-                    .bind(last)
-                    .bind(rec.id)
-                    .execute(&mut *tx)
-                    .await?;
+                store::set_event_cursor(&mut tx, rec.id, last).await?;
                 tx.commit().await?;
             }
         }
@@ -190,10 +181,7 @@ impl Runner {
 
     async fn memberships(&self, now: Timestamp) -> Result<RunReport, StoreError> {
         let mut report = RunReport::default();
-        let journeys = {
-            let mut conn = self.store.read().await?;
-            store::journeys_in(&mut conn, JourneyState::Active).await?
-        };
+        let journeys = store::journeys_in(&mut *self.store.read().await?, JourneyState::Active).await?;
         for j in journeys {
             let mut seen = std::collections::HashSet::new();
             loop {
@@ -217,11 +205,7 @@ impl Runner {
         seen: &mut std::collections::HashSet<i64>,
     ) -> Result<(RunReport, bool), StoreError> {
         let mut report = RunReport::default();
-        let mut tx = self.store.write().await?;
-        let Some(rec) = store::journey(&mut tx, journey_id).await? else { return Ok((report, false)) };
-        if rec.state()? != JourneyState::Active {
-            return Ok((report, false));
-        }
+        let Some((mut tx, rec)) = self.begin_in(journey_id, &[JourneyState::Active]).await? else { return Ok((report, false)) };
         let def = rec.definition()?;
         let needs_events =
             def.nodes.iter().any(|n| matches!(n.kind, NodeKind::Condition { condition: Condition::DidEvent { .. }, .. }));
@@ -248,7 +232,7 @@ impl Runner {
             for _ in 0..max_steps {
                 match step(&def, &pos, now, &facts) {
                     Step::Send { key, channel, template, then } => {
-                        let channel_text = store::enum_text(&channel);
+                        let channel_text = channel.as_str();
                         let recipient = match channel {
                             journey_core::journey::Channel::Email => m.email.as_deref(),
                             _ => m.phone.as_deref().or(m.email.as_deref()),
@@ -260,7 +244,7 @@ impl Runner {
                             contact_id: m.contact_id,
                             node_id: key.node_id.as_str(),
                             key: key.to_string(),
-                            channel: &channel_text,
+                            channel: channel_text,
                             template: &template,
                             recipient,
                         };
@@ -306,22 +290,16 @@ impl Runner {
 
     async fn complete(&self, now: Timestamp) -> Result<RunReport, StoreError> {
         let mut report = RunReport::default();
-        let candidates: Vec<(i64,)> = sqlx::query_as(
-            "SELECT j.id FROM journeys j WHERE j.state = 'active' AND j.trigger_kind <> 'event' AND j.next_run_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = j.id AND m.status IN ('ready', 'waiting'))",
-        )
-        .fetch_all(self.store.pool())
-        .await?;
-        for (id,) in candidates {
-            let mut tx = self.store.write().await?;
-            let Some(rec) = store::journey(&mut tx, id).await? else { continue };
-            let state = rec.state()?;
+        let candidates = store::journeys_without_work(&mut *self.store.read().await?).await?;
+        for id in candidates {
+            let Some((mut tx, rec)) = self.begin_in(id, &[JourneyState::Active]).await? else { continue };
             if rec.next_run_at.is_some() || store::live_count(&mut tx, id).await? > 0 {
                 continue;
             }
-            let Ok(to) = transition(state, JourneyAction::Complete) else { continue };
-            store::update_journey_state(&mut tx, &rec, to, now).await?;
-            store::log_activity(&mut tx, id, now, SYSTEM, "complete", Some(state), to, None, None, None).await?;
+            if transition(JourneyState::Active, JourneyAction::Complete).is_err() {
+                continue;
+            }
+            store::change_journey(&mut tx, &rec, JourneyChange::Completed, now, SYSTEM).await?;
             tx.commit().await?;
             report.completed += 1;
         }
@@ -331,10 +309,7 @@ impl Runner {
     async fn deliver(&self, now: Timestamp) -> Result<RunReport, StoreError> {
         let mut report = RunReport::default();
         loop {
-            let batch = {
-                let mut conn = self.store.read().await?;
-                store::undelivered(&mut conn, 1000).await?
-            };
+            let batch = store::undelivered(&mut *self.store.read().await?, 1000).await?;
             if batch.is_empty() {
                 break;
             }

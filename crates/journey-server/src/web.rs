@@ -25,8 +25,6 @@ use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-use crate::app::AppState;
-
 /// The policy on every response (`index.html` adds its inline scripts' hashes to `script-src`).
 pub const BASE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
 img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -110,8 +108,7 @@ const NOT_BUILT: &str = "The console has not been built: run the README's run co
 or build it with `trunk build --release` and start the server with `--dist dist`.";
 
 /// The fallback for every path outside `/api`.
-pub async fn serve_console(State(state): State<AppState>, req: Request) -> Response {
-    let console = &state.console;
+pub async fn serve_console(State(console): State<Console>, req: Request) -> Response {
     let Some((html, csp)) = console.index() else {
         return (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], NOT_BUILT)
             .into_response();

@@ -1,0 +1,48 @@
+//! Demo data: a workspace that looks like a real one.
+//!
+//! The seed does not invent positions: it creates contacts, data sets and ten journeys at
+//! `now - 14 days`, then **replays two weeks** with the real runner on a simulated clock
+//! (30-minute steps), publishing, pausing and stopping journeys at chosen moments, adding
+//! sign-ups day by day, sending events and unsubscribing a few contacts. Every membership,
+//! wait deadline and message in the result was produced by journey-core's rules, exactly as
+//! the live server would have produced it.
+//!
+//! The result: journeys in all six states, every trigger kind (data set, segment, event), both
+//! audience modes, every schedule kind (once, daily, weekly, monthly on the last day, every N
+//! hours, a daily one whose end date has passed), seven time zones, contacts at every node,
+//! waits that ran out while their journey was paused, and unsubscribed contacts.
+//!
+//! | file | makes |
+//! | --- | --- |
+//! | `people` | the contacts (deterministic names, cities, plans), data sets and segments |
+//! | `journeys` | the ten journey definitions |
+//! | `replay` | the two weeks: what people do when, and the runner between |
+
+mod journeys;
+mod people;
+mod replay;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::actions::lifecycle;
+use crate::store::{Store, StoreError};
+
+/// Who created the demo journeys.
+const AUTHOR: &str = "maria.lopez@acme.example";
+
+/// Seeds the demo workspace into an empty database, with `contacts` contacts, as of `now`.
+pub async fn seed(store: &Store, now: Timestamp, contacts: u32) -> Result<(), StoreError> {
+    let now = journey_core::flow::floor_to_minute(now);
+    let start = now - SignedDuration::from_hours(14 * 24);
+    let mut rng = people::Rng::new();
+    let people = people::populate(store, &mut rng, start, contacts.max(100) as usize).await?;
+    let mut journey_ids = Vec::new();
+    for (i, def) in journeys::demo_journeys(&people.datasets, start, now).into_iter().enumerate() {
+        let created_at = start - SignedDuration::from_hours(24 * (3 + i as i64));
+        let rec = lifecycle::create(store, def, false, created_at, AUTHOR)
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("demo journey {i}: {e}")))?;
+        journey_ids.push(rec.id as u64);
+    }
+    replay::replay(store, &mut rng, &people, &journey_ids, start, now).await
+}

@@ -1,0 +1,26 @@
+//! `AppState`: what every handler can reach.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+
+use crate::clock::Clock;
+use crate::runner::Runner;
+use crate::store::Store;
+use crate::web::Console;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub console: Console,
+    pub runner: Arc<Runner>,
+}
+
+/// The console's handler needs only its files.
+impl FromRef<AppState> for Console {
+    fn from_ref(state: &AppState) -> Console {
+        state.console.clone()
+    }
+}

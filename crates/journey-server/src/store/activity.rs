@@ -1,0 +1,75 @@
+//! The activity log: who did what to a journey, and when.
+
+use super::{Result, parse_stored};
+use crate::clock::{from_ms, to_ms};
+use jiff::Timestamp;
+use journey_core::api::ActivityEntry;
+use journey_core::plan::{ActivationCounts, ActivationMode, WaitHandling};
+use journey_core::state::JourneyState;
+use sqlx::SqliteConnection;
+
+/// One line of the activity log: who did what, from which state to which.
+#[derive(Debug, Clone, Copy)]
+pub struct Activity<'a> {
+    pub journey_id: i64,
+    pub at: Timestamp,
+    pub actor: &'a str,
+    pub action: &'static str,
+    pub from: Option<JourneyState>,
+    pub to: JourneyState,
+    /// An activation's mode, wait handling and executed counts.
+    pub activation: Option<(ActivationMode, WaitHandling, &'a ActivationCounts)>,
+}
+
+/// Appends one line to the activity log.
+pub async fn log_activity(conn: &mut SqliteConnection, a: &Activity<'_>) -> Result<()> {
+    let details = a.activation.map(|(_, _, counts)| serde_json::to_string(counts).unwrap_or_default());
+    sqlx::query(
+        "INSERT INTO activity_log (journey_id, at, actor, action, from_state, to_state, mode, wait_handling, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(a.journey_id)
+    .bind(to_ms(a.at))
+    .bind(a.actor)
+    .bind(a.action)
+    .bind(a.from.map(JourneyState::as_str))
+    .bind(a.to.as_str())
+    .bind(a.activation.map(|(mode, _, _)| mode.as_str()))
+    .bind(a.activation.map(|(_, wait, _)| wait.as_str()))
+    .bind(details)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn activity(conn: &mut SqliteConnection, journey_id: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        at: i64,
+        actor: String,
+        from_state: Option<String>,
+        to_state: Option<String>,
+        mode: Option<String>,
+        details: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT at, actor, from_state, to_state, mode, details FROM
+           (SELECT * FROM activity_log WHERE journey_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+    )
+    .bind(journey_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(ActivityEntry {
+                at: from_ms(r.at),
+                actor: r.actor,
+                from: r.from_state.as_deref().map(parse_stored).transpose()?,
+                to: parse_stored(r.to_state.as_deref().unwrap_or("draft"))?,
+                mode: r.mode.as_deref().map(parse_stored).transpose()?,
+                counts: r.details.as_deref().and_then(|d| serde_json::from_str(d).ok()),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,94 @@
+//! Contacts and data sets.
+
+use super::Result;
+use crate::clock::to_ms;
+use jiff::Timestamp;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+pub async fn insert_contacts(
+    conn: &mut SqliteConnection,
+    contacts: &[journey_core::api::NewContact],
+    now: Timestamp,
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(contacts.len());
+    for c in contacts {
+        let attrs = serde_json::to_string(&c.attributes).unwrap_or_else(|_| "{}".into());
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO contacts (email, phone, attributes, subscribed, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(c.email.as_deref())
+        .bind(c.phone.as_deref())
+        .bind(attrs)
+        .bind(i64::from(c.subscribed))
+        .bind(to_ms(now))
+        .fetch_one(&mut *conn)
+        .await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+pub async fn email_exists(conn: &mut SqliteConnection, emails: &[&str]) -> Result<Option<String>> {
+    for e in emails {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM contacts WHERE email = ?").bind(*e).fetch_optional(&mut *conn).await?;
+        if found.is_some() {
+            return Ok(Some(e.to_string()));
+        }
+    }
+    Ok(None)
+}
+
+pub async fn contact_exists(conn: &mut SqliteConnection, id: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM contacts WHERE id = ?").bind(id).fetch_optional(conn).await?.is_some())
+}
+
+pub async fn missing_contacts(conn: &mut SqliteConnection, ids: &[i64]) -> Result<Option<i64>> {
+    for id in ids {
+        if !contact_exists(&mut *conn, *id).await? {
+            return Ok(Some(*id));
+        }
+    }
+    Ok(None)
+}
+
+pub async fn set_subscription(conn: &mut SqliteConnection, id: i64, subscribed: bool) -> Result<bool> {
+    let r =
+        sqlx::query("UPDATE contacts SET subscribed = ? WHERE id = ?").bind(i64::from(subscribed)).bind(id).execute(conn).await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn insert_dataset(conn: &mut SqliteConnection, name: &str, now: Timestamp) -> Result<i64> {
+    Ok(sqlx::query_scalar("INSERT INTO datasets (name, created_at) VALUES (?, ?) RETURNING id")
+        .bind(name)
+        .bind(to_ms(now))
+        .fetch_one(conn)
+        .await?)
+}
+
+pub async fn dataset_exists(conn: &mut SqliteConnection, id: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM datasets WHERE id = ?").bind(id).fetch_optional(conn).await?.is_some())
+}
+
+pub async fn add_to_dataset(conn: &mut SqliteConnection, dataset_id: i64, ids: &[i64]) -> Result<u64> {
+    let mut added = 0;
+    for chunk in ids.chunks(5000) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO dataset_members (dataset_id, contact_id) ");
+        qb.push_values(chunk, |mut b, id| {
+            b.push_bind(dataset_id).push_bind(*id);
+        });
+        qb.push(" ON CONFLICT DO NOTHING");
+        added += qb.build().execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(added)
+}
+
+/// Stores a named segment rule (JSON of journey-core's `SegmentRule`).
+pub async fn insert_segment(conn: &mut SqliteConnection, name: &str, rule: &str, now: Timestamp) -> Result<i64> {
+    Ok(sqlx::query_scalar("INSERT INTO segments (name, rule, created_at) VALUES (?, ?, ?) RETURNING id")
+        .bind(name)
+        .bind(rule)
+        .bind(to_ms(now))
+        .fetch_one(conn)
+        .await?)
+}

@@ -1,0 +1,344 @@
+//! Journeys: the row, reading it, creating it, changing its state, the list and the counts per node.
+
+use super::{Activity, Result, StoreError, log_activity, opt_ts, parse_stored};
+use crate::clock::to_ms;
+use jiff::Timestamp;
+use journey_core::api::{JourneyRow, StateCounts};
+use journey_core::journey::{JourneyDefinition, NodeId};
+use journey_core::membership::{Generation, Iteration};
+use journey_core::plan::{ActivationCounts, ActivationMode, WaitHandling};
+use journey_core::snapshot::NodeCount;
+use journey_core::state::JourneyState;
+use journey_core::zone::Zone;
+use sqlx::SqliteConnection;
+use std::collections::HashMap;
+
+/// A journey as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JourneyRecord {
+    pub id: i64,
+    pub name: String,
+    pub state: String,
+    pub definition: String,
+    pub trigger_kind: String,
+    pub audience: String,
+    pub time_zone: String,
+    pub version: i64,
+    pub generation: i64,
+    pub runs_in_generation: i64,
+    pub event_cursor: i64,
+    pub next_run_at: Option<i64>,
+    pub last_run_at: Option<i64>,
+    pub frozen_at: Option<i64>,
+    pub paused_at: Option<i64>,
+    pub stopped_at: Option<i64>,
+    pub activated_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl JourneyRecord {
+    pub fn state(&self) -> Result<JourneyState> {
+        parse_stored(&self.state)
+    }
+    pub fn definition(&self) -> Result<JourneyDefinition> {
+        serde_json::from_str(&self.definition).map_err(|e| StoreError::Corrupt(format!("journey {}: {e}", self.id)))
+    }
+    pub fn generation(&self) -> Generation {
+        Generation(u32::try_from(self.generation).unwrap_or(0))
+    }
+    pub fn runs_done(&self) -> u32 {
+        u32::try_from(self.runs_in_generation).unwrap_or(u32::MAX)
+    }
+    pub fn version(&self) -> u64 {
+        u64::try_from(self.version).unwrap_or(0)
+    }
+    pub fn zone(&self) -> Result<Zone> {
+        Zone::bundled(&self.time_zone).map_err(|e| StoreError::Corrupt(format!("journey {} zone: {e}", self.id)))
+    }
+}
+
+pub async fn journey(conn: &mut SqliteConnection, id: i64) -> Result<Option<JourneyRecord>> {
+    Ok(sqlx::query_as::<_, JourneyRecord>("SELECT * FROM journeys WHERE id = ?").bind(id).fetch_optional(conn).await?)
+}
+
+/// Inserts a journey (Draft) and its creation in the activity log.
+pub async fn insert_journey(conn: &mut SqliteConnection, def: &JourneyDefinition, now: Timestamp, actor: &str) -> Result<i64> {
+    let now_ms = to_ms(now);
+    let definition = serde_json::to_string(def).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO journeys (name, state, definition, trigger_kind, audience, time_zone, created_at, updated_at)
+         VALUES (?, 'draft', ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&def.name)
+    .bind(definition)
+    .bind(def.trigger.source.kind().as_str())
+    .bind(def.trigger.audience.as_str())
+    .bind(&def.time_zone)
+    .bind(now_ms)
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await?;
+    let created =
+        Activity { journey_id: id, at: now, actor, action: "create", from: None, to: JourneyState::Draft, activation: None };
+    log_activity(conn, &created).await?;
+    Ok(id)
+}
+
+/// The list's rows (optionally one state, optionally names containing `q`) and the count of
+/// every state (over all journeys, so the tabs always show their totals).
+pub async fn list_journeys(
+    conn: &mut SqliteConnection,
+    state: Option<JourneyState>,
+    q: Option<&str>,
+) -> Result<(Vec<JourneyRow>, StateCounts)> {
+    let mut counts = StateCounts::default();
+    let by_state: Vec<(String, i64)> =
+        sqlx::query_as("SELECT state, COUNT(*) FROM journeys GROUP BY state").fetch_all(&mut *conn).await?;
+    for (s, n) in by_state {
+        let s: JourneyState = parse_stored(&s)?;
+        for _ in 0..n {
+            counts.add(s);
+        }
+    }
+    let pattern =
+        q.map(|q| format!("%{}%", q.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let records: Vec<JourneyRecord> = sqlx::query_as(
+        "SELECT * FROM journeys
+         WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR LOWER(name) LIKE ?2 ESCAPE '\\')
+         ORDER BY updated_at DESC, id DESC",
+    )
+    .bind(state.map(JourneyState::as_str))
+    .bind(pattern)
+    .fetch_all(&mut *conn)
+    .await?;
+    let live: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
+        "SELECT journey_id, COUNT(*) FROM memberships WHERE status IN ('ready', 'waiting') GROUP BY journey_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let mut rows = Vec::with_capacity(records.len());
+    for r in records {
+        let def = r.definition()?;
+        rows.push(JourneyRow {
+            id: journey_core::journey::JourneyId(r.id as u64),
+            name: r.name.clone(),
+            state: r.state()?,
+            trigger_kind: def.trigger.source.kind(),
+            audience: def.trigger.audience,
+            schedule_text: def.schedule_text(),
+            time_zone: def.time_zone.clone(),
+            contacts_in_journey: live.get(&r.id).copied().unwrap_or(0) as u64,
+            last_run_at: opt_ts(r.last_run_at),
+            paused_at: opt_ts(r.paused_at),
+            stopped_at: opt_ts(r.stopped_at),
+        });
+    }
+    Ok((rows, counts))
+}
+
+/// Live memberships per node, in the definition's order.
+pub async fn node_counts(conn: &mut SqliteConnection, journey_id: i64, def: &JourneyDefinition) -> Result<Vec<NodeCount>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT node, COUNT(*) FROM memberships WHERE journey_id = ? AND status IN ('ready', 'waiting') GROUP BY node",
+    )
+    .bind(journey_id)
+    .fetch_all(conn)
+    .await?;
+    let map: HashMap<String, i64> = rows.into_iter().collect();
+    let mut out: Vec<NodeCount> = def
+        .nodes
+        .iter()
+        .filter_map(|n| map.get(n.id.as_str()).map(|c| NodeCount { node: n.id.clone(), count: *c as u64 }))
+        .collect();
+    // Nodes no longer in the definition still count.
+    for (node, c) in &map {
+        if def.node(&NodeId::new(node.clone())).is_none() {
+            out.push(NodeCount { node: NodeId::new(node.clone()), count: *c as u64 });
+        }
+    }
+    Ok(out)
+}
+
+/// A change to a journey: what an action or the runner does to the row. [`change_journey`]
+/// applies it; nothing else writes a journey's state, generation, runs or instants.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JourneyChange<'a> {
+    /// Draft -> `to` (journey-core's `transition` chose Scheduled or Active). An Active
+    /// journey starts generation 1 and reads events stored after `event_cursor`.
+    Published { to: JourneyState, first_run: Option<Timestamp>, event_cursor: i64 },
+    /// Active -> Paused. The frozen period starts now.
+    Paused,
+    /// Active or Paused -> Stopped. A journey paused first stays frozen since its pause.
+    Stopped,
+    /// Paused or Stopped -> Active, executing journey-core's plan (Resume or Restart).
+    Activated {
+        mode: ActivationMode,
+        wait_handling: WaitHandling,
+        generation: Generation,
+        runs_done: u32,
+        next_run: Option<Timestamp>,
+        /// Restart's immediate run.
+        last_run: Option<Timestamp>,
+        /// Event triggers: the newest event id at activation (frozen-period events are not replayed).
+        event_cursor: Option<i64>,
+        counts: &'a ActivationCounts,
+    },
+    /// Scheduled -> Active at its first run, due at `due`.
+    Started { due: Timestamp },
+    /// An audience run of an Active journey: run `iteration` of the generation happened now.
+    AudienceRun { iteration: Iteration, next_run: Option<Timestamp> },
+    /// Active -> Completed: no run left, nobody in flight.
+    Completed,
+}
+
+impl JourneyChange<'_> {
+    /// The state after the change, from `from`.
+    fn to(&self, from: JourneyState) -> JourneyState {
+        match self {
+            JourneyChange::Published { to, .. } => *to,
+            JourneyChange::Paused => JourneyState::Paused,
+            JourneyChange::Stopped => JourneyState::Stopped,
+            JourneyChange::Activated { .. } | JourneyChange::Started { .. } => JourneyState::Active,
+            JourneyChange::AudienceRun { .. } => from,
+            JourneyChange::Completed => JourneyState::Completed,
+        }
+    }
+
+    /// The activity log's verb; `None` for changes that are not a state change.
+    fn verb(&self) -> Option<&'static str> {
+        Some(match self {
+            JourneyChange::Published { .. } => "publish",
+            JourneyChange::Paused => "pause",
+            JourneyChange::Stopped => "stop",
+            JourneyChange::Activated { mode: ActivationMode::Resume, .. } => "resume",
+            JourneyChange::Activated { mode: ActivationMode::Restart, .. } => "restart",
+            JourneyChange::Started { .. } => "start",
+            JourneyChange::AudienceRun { .. } => return None,
+            JourneyChange::Completed => "complete",
+        })
+    }
+}
+
+impl JourneyRecord {
+    /// The row after `change` at `at` (the version is bumped; nothing is written).
+    pub fn changed(&self, change: &JourneyChange<'_>, at: Timestamp) -> Result<JourneyRecord> {
+        let at_ms = to_ms(at);
+        let mut next = self.clone();
+        next.state = change.to(self.state()?).as_str().to_string();
+        next.version += 1;
+        next.updated_at = at_ms;
+        match change {
+            JourneyChange::Published { to, first_run, event_cursor } => {
+                next.next_run_at = first_run.map(to_ms);
+                if *to == JourneyState::Active {
+                    next.generation = i64::from(Generation::FIRST.0);
+                    next.runs_in_generation = 0;
+                    next.event_cursor = *event_cursor;
+                    next.activated_at = Some(at_ms);
+                }
+            }
+            JourneyChange::Paused => {
+                next.frozen_at = Some(self.frozen_at.unwrap_or(at_ms));
+                next.paused_at = Some(at_ms);
+            }
+            JourneyChange::Stopped => {
+                next.frozen_at = Some(self.frozen_at.unwrap_or(at_ms));
+                next.stopped_at = Some(at_ms);
+            }
+            JourneyChange::Activated { generation, runs_done, next_run, last_run, event_cursor, .. } => {
+                next.generation = i64::from(generation.0);
+                next.runs_in_generation = i64::from(*runs_done);
+                next.next_run_at = next_run.map(to_ms);
+                next.last_run_at = last_run.map(to_ms).or(self.last_run_at);
+                next.event_cursor = event_cursor.unwrap_or(self.event_cursor);
+                next.frozen_at = None;
+                next.paused_at = None;
+                next.stopped_at = None;
+                next.activated_at = Some(at_ms);
+            }
+            JourneyChange::Started { due } => {
+                next.generation = self.generation.max(i64::from(Generation::FIRST.0));
+                next.runs_in_generation = 0;
+                next.activated_at = Some(to_ms(*due));
+            }
+            JourneyChange::AudienceRun { iteration, next_run } => {
+                next.runs_in_generation = i64::from(iteration.0);
+                next.last_run_at = Some(at_ms);
+                next.next_run_at = next_run.map(to_ms);
+            }
+            JourneyChange::Completed => {}
+        }
+        Ok(next)
+    }
+}
+
+/// Applies `change` to the journey `rec` at `at`, bumps its version, and records a state change
+/// in the activity log under `actor`. Returns the journey as it now is. `rec` must have been
+/// read in the same write transaction.
+pub async fn change_journey(
+    conn: &mut SqliteConnection,
+    rec: &JourneyRecord,
+    change: JourneyChange<'_>,
+    at: Timestamp,
+    actor: &str,
+) -> Result<JourneyRecord> {
+    let next = rec.changed(&change, at)?;
+    sqlx::query(
+        "UPDATE journeys SET state = ?, version = ?, generation = ?, runs_in_generation = ?,
+           event_cursor = ?, next_run_at = ?, last_run_at = ?, frozen_at = ?, paused_at = ?, stopped_at = ?,
+           activated_at = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&next.state)
+    .bind(next.version)
+    .bind(next.generation)
+    .bind(next.runs_in_generation)
+    .bind(next.event_cursor)
+    .bind(next.next_run_at)
+    .bind(next.last_run_at)
+    .bind(next.frozen_at)
+    .bind(next.paused_at)
+    .bind(next.stopped_at)
+    .bind(next.activated_at)
+    .bind(next.updated_at)
+    .bind(next.id)
+    .execute(&mut *conn)
+    .await?;
+    if let Some(action) = change.verb() {
+        let activation = match &change {
+            JourneyChange::Activated { mode, wait_handling, counts, .. } => Some((*mode, *wait_handling, *counts)),
+            _ => None,
+        };
+        let activity =
+            Activity { journey_id: rec.id, at, actor, action, from: Some(rec.state()?), to: next.state()?, activation };
+        log_activity(conn, &activity).await?;
+    }
+    Ok(next)
+}
+
+/// Journeys in a state.
+pub async fn journeys_in(conn: &mut SqliteConnection, state: JourneyState) -> Result<Vec<JourneyRecord>> {
+    Ok(sqlx::query_as("SELECT * FROM journeys WHERE state = ? ORDER BY id").bind(state.as_str()).fetch_all(conn).await?)
+}
+
+/// Scheduled and Active journeys whose next audience run is due at `now`.
+pub async fn journeys_due_for_run(conn: &mut SqliteConnection, now: Timestamp) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM journeys WHERE state IN ('scheduled', 'active') AND next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY id",
+    )
+    .bind(to_ms(now))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Active journeys with a schedule, no run left and nobody in flight: candidates to complete.
+pub async fn journeys_without_work(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT j.id FROM journeys j WHERE j.state = 'active' AND j.trigger_kind <> 'event' AND j.next_run_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = j.id AND m.status IN ('ready', 'waiting'))",
+    )
+    .fetch_all(conn)
+    .await?)
+}

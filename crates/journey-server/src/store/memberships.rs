@@ -1,0 +1,159 @@
+//! Memberships: the ones due for a step, their new positions, and what an activation does to
+//! them (shift deadlines, exit on Restart).
+
+use super::Result;
+use crate::clock::{from_ms, to_ms};
+use jiff::{SignedDuration, Timestamp};
+use journey_core::journey::Attributes;
+use journey_core::membership::{ExitReason, MembershipStatus};
+use sqlx::SqliteConnection;
+
+/// Pending deadlines `<= t` (the overdue contacts under keep_deadlines).
+pub async fn count_due(conn: &mut SqliteConnection, journey_id: i64, t: Timestamp) -> Result<u64> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE journey_id = ? AND status = 'waiting' AND wait_until <= ?")
+            .bind(journey_id)
+            .bind(to_ms(t))
+            .fetch_one(conn)
+            .await?;
+    Ok(n as u64)
+}
+
+/// Shifts every pending deadline after `after` by `shift`; returns how many moved.
+pub async fn shift_deadlines(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    after: Timestamp,
+    shift: SignedDuration,
+    now: Timestamp,
+) -> Result<u64> {
+    let ms = shift.as_millis() as i64;
+    let r = sqlx::query(
+        "UPDATE memberships SET wait_until = wait_until + ?, updated_at = ?
+         WHERE journey_id = ? AND status = 'waiting' AND wait_until > ?",
+    )
+    .bind(ms)
+    .bind(to_ms(now))
+    .bind(journey_id)
+    .bind(to_ms(after))
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Exits every live membership (a Restart); returns how many.
+pub async fn exit_live(conn: &mut SqliteConnection, journey_id: i64, reason: ExitReason, now: Timestamp) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE memberships SET status = 'exited', exit_reason = ?, wait_until = NULL, updated_at = ?
+         WHERE journey_id = ? AND status IN ('ready', 'waiting')",
+    )
+    .bind(reason.as_str())
+    .bind(to_ms(now))
+    .bind(journey_id)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// A live membership with what the step function needs about its contact.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DueMembership {
+    pub id: i64,
+    pub contact_id: i64,
+    pub generation: i64,
+    pub iteration: i64,
+    pub node: String,
+    pub status: String,
+    pub wait_until: Option<i64>,
+    pub entered_at: i64,
+    pub attributes: String,
+    pub subscribed: i64,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl DueMembership {
+    pub fn status(&self) -> MembershipStatus {
+        match (self.status.as_str(), self.wait_until) {
+            ("waiting", Some(until)) => MembershipStatus::Waiting { until: from_ms(until) },
+            ("completed", _) => MembershipStatus::Completed,
+            ("exited", _) => MembershipStatus::Exited { reason: ExitReason::Condition },
+            _ => MembershipStatus::Ready,
+        }
+    }
+    pub fn attributes(&self) -> Attributes {
+        serde_json::from_str(&self.attributes).unwrap_or_default()
+    }
+}
+
+/// Up to `limit` memberships of a journey that have work at `now`: ready ones first, then
+/// waiting ones whose deadline is `<= now`. Both are index range scans on
+/// `memberships_by_status`; a membership the runner moves leaves both ranges, so repeated
+/// calls walk the backlog without rescanning it.
+pub async fn due_memberships(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    now: Timestamp,
+    limit: i64,
+) -> Result<Vec<DueMembership>> {
+    let mut rows: Vec<DueMembership> = sqlx::query_as(
+        "SELECT m.id, m.contact_id, m.generation, m.iteration, m.node, m.status, m.wait_until, m.entered_at,
+                c.attributes, c.subscribed, c.email, c.phone
+         FROM memberships m JOIN contacts c ON c.id = m.contact_id
+         WHERE m.journey_id = ?1 AND m.status = 'ready' LIMIT ?2",
+    )
+    .bind(journey_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let left = limit - rows.len() as i64;
+    if left > 0 {
+        let waiting: Vec<DueMembership> = sqlx::query_as(
+            "SELECT m.id, m.contact_id, m.generation, m.iteration, m.node, m.status, m.wait_until, m.entered_at,
+                    c.attributes, c.subscribed, c.email, c.phone
+             FROM memberships m JOIN contacts c ON c.id = m.contact_id
+             WHERE m.journey_id = ?1 AND m.status = 'waiting' AND m.wait_until <= ?2 LIMIT ?3",
+        )
+        .bind(journey_id)
+        .bind(to_ms(now))
+        .bind(left)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.extend(waiting);
+    }
+    Ok(rows)
+}
+
+/// Stores a membership's new position.
+pub async fn set_membership(
+    conn: &mut SqliteConnection,
+    id: i64,
+    node: &str,
+    status: &MembershipStatus,
+    now: Timestamp,
+) -> Result<()> {
+    let (status_text, until, reason) = match status {
+        MembershipStatus::Ready => ("ready", None, None),
+        MembershipStatus::Waiting { until } => ("waiting", Some(to_ms(*until)), None),
+        MembershipStatus::Completed => ("completed", None, None),
+        MembershipStatus::Exited { reason } => ("exited", None, Some(reason.as_str())),
+    };
+    sqlx::query("UPDATE memberships SET node = ?, status = ?, wait_until = ?, exit_reason = ?, updated_at = ? WHERE id = ?")
+        .bind(node)
+        .bind(status_text)
+        .bind(until)
+        .bind(reason)
+        .bind(to_ms(now))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn live_count(conn: &mut SqliteConnection, journey_id: i64) -> Result<u64> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE journey_id = ? AND status IN ('ready', 'waiting')")
+        .bind(journey_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(n as u64)
+}
