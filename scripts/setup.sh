@@ -6,8 +6,9 @@
 #   wasm-opt from npm's binaryen (node_modules) · Chromium + chromedriver (Debian) ·
 #   schemathesis (PyPI, in .venv) · crates
 #
-# Why these and not others: see ../shared/toolchain.md (Trunk 0.22 needs a newer rustc;
-# Debian's binaryen is too old for today's wasm; Trunk must never download a tool itself).
+# Why these and not others: Trunk 0.22 needs a newer rustc than 1.95; Debian's binaryen (108)
+# is too old for today's wasm output, npm's (132) is not; Trunk must never download a tool
+# itself (only package registries are reachable), so every tool it runs is installed here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"

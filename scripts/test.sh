@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Sets up the tools (skipping those already present), then runs every test, in three layers:
+# Sets up the tools (skipping those already present), checks the gates, then runs every test,
+# in three layers:
+#   0. gates    cargo fmt --check; cargo clippy -D warnings, native and wasm32
 #   1. native   cargo test of the whole workspace (rules, server over HTTP)
 #   2. browser  wasm-bindgen-test in headless Chromium (rules crate vectors, console components)
 #   3. e2e      the real server serving the real release build, driven through chromedriver;
@@ -20,6 +22,12 @@ layer() {
   fi
 }
 
+layer "0/3 gates: cargo fmt --check" \
+  cargo fmt --all --check
+layer "0/3 gates: cargo clippy (native)" \
+  cargo clippy --workspace --all-targets -- -D warnings
+layer "0/3 gates: cargo clippy (wasm32: the rules crate and the console)" \
+  cargo clippy -p journey-core -p journey-console --all-targets --target wasm32-unknown-unknown -- -D warnings
 layer "1/3 native: cargo test --workspace" \
   cargo test --workspace --exclude journey-e2e
 layer "2/3 browser: wasm-bindgen-test in headless Chromium" \
