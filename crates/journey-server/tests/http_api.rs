@@ -276,3 +276,60 @@ async fn contacts_datasets_events() {
     assert_eq!(h.post("/api/events", json!({ "contact_id": id0, "name": "" })).await.0, 422);
     h.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn every_change_to_a_journey_is_in_the_activity_log_with_who_made_it() {
+    let h = Harness::start(T0).await;
+    let (ds, _) = h.dataset("activity", 4, &[]).await;
+    let def = two_sends("Who did it", ds, "Europe/Berlin", daily("10:00", "2026-01-01"), "new_users", 60);
+    let (status, created) = h.post_with("/api/journeys", def, &[("X-Actor", "ana")]).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_u64().unwrap();
+    let as_who = |who: &'static str| [("X-Actor", who)];
+    let mut version = created["version"].as_u64().unwrap();
+    for (action, who) in [("publish", "ben"), ("pause", "chen"), ("stop", "dara")] {
+        if action == "pause" {
+            // The first run (10:00 Berlin = 09:00Z) starts the journey, under the name "system".
+            h.clock.set(ts("2026-01-01T09:00:00Z"));
+            h.run_now().await;
+            version = h.version(id).await;
+        }
+        let (status, detail) = h.post_with(&format!("/api/journeys/{id}/{action}"), json!({}), &as_who(who)).await;
+        assert_eq!(status, 200, "{action}: {detail}");
+        // One change, one new version: the page that sent it can go on without reloading.
+        assert_eq!(detail["version"].as_u64().unwrap(), version + 1, "{action}");
+        version += 1;
+    }
+    let body = json!({ "mode": "restart", "wait_handling": "keep_deadlines", "expected_version": version });
+    let (status, activated) = h.post_with(&format!("/api/journeys/{id}/activate"), body, &as_who("emil")).await;
+    assert_eq!(status, 200, "{activated}");
+    assert_eq!(activated["journey"]["version"].as_u64().unwrap(), version + 1);
+
+    let detail = h.ok(&format!("/api/journeys/{id}")).await;
+    let log: Vec<(String, Option<String>, String)> = detail["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["actor"].as_str().unwrap().to_string(),
+                a["from"].as_str().map(str::to_string),
+                a["to"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("ana", None, "draft"),
+        ("ben", Some("draft"), "scheduled"),
+        ("system", Some("scheduled"), "active"),
+        ("chen", Some("active"), "paused"),
+        ("dara", Some("paused"), "stopped"),
+        ("emil", Some("stopped"), "active"),
+    ];
+    let expected: Vec<(String, Option<String>, String)> =
+        expected.iter().map(|(w, f, t)| (w.to_string(), f.map(str::to_string), t.to_string())).collect();
+    assert_eq!(log, expected);
+    // The restart's line carries what it did: 4 contacts entered at once.
+    assert_eq!(detail["activity"][5]["mode"], "restart");
+    assert_eq!(detail["activity"][5]["counts"]["entering"], 4);
+}
