@@ -55,6 +55,11 @@ pub struct Config {
     #[arg(long, env = "JOURNEY_RUNNER_BATCH", default_value_t = 500)]
     pub runner_batch: u32,
 
+    /// How long a write waits for the database's one writer before the answer is 503 with
+    /// `Retry-After` (milliseconds).
+    #[arg(long, env = "JOURNEY_WRITE_WAIT_MS", default_value_t = 5000)]
+    pub write_wait_ms: u64,
+
     /// Where time comes from (tests pass a `TestClock`; the default is the system clock).
     #[arg(skip)]
     pub clock: Option<Arc<dyn Clock>>,
@@ -75,6 +80,7 @@ impl Config {
             webhook_url: None,
             runner_interval_ms: 200,
             runner_batch: 500,
+            write_wait_ms: 5000,
             clock: None,
         }
     }

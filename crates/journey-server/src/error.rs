@@ -9,13 +9,17 @@
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use journey_core::api::codes;
 use journey_core::state::JourneyState;
 
 use crate::actions::ActionError;
 use crate::config::BODY_LIMIT;
+use crate::store::StoreError;
+
+/// What a busy answer tells the client to wait, in seconds.
+const BUSY_RETRY_AFTER: u32 = 2;
 
 /// An API failure: a status, a stable machine-readable code, a sentence, and, on a conflict,
 /// the journey's current version and state.
@@ -25,11 +29,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub current: Option<(u64, JourneyState)>,
+    /// Seconds after which the request may be tried again (sent as `Retry-After`).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), current: None }
+        ApiError { status, code, message: message.into(), current: None, retry_after: None }
     }
     /// 400: the request could not be read.
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -51,6 +57,17 @@ impl ApiError {
             codes::INTERNAL,
             "Something went wrong on the server; nothing was changed. Please try again.",
         )
+    }
+    /// 503 with `Retry-After`: the server cannot take the request now; nothing was changed.
+    pub fn busy(retry_after: u32) -> ApiError {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!("The server is busy right now; nothing was changed. Please try again in {retry_after} seconds."),
+            )
+        }
     }
     /// 413 with the limit in words.
     pub fn too_large() -> ApiError {
@@ -91,14 +108,18 @@ impl From<ActionError> for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_REQUEST, None)
             }
             ActionError::Duplicate(_) => (StatusCode::CONFLICT, "conflict", None),
+            ActionError::Storage(StoreError::Busy(cause)) => {
+                tracing::warn!(%cause, "answered 503: the database is busy");
+                return ApiError::busy(BUSY_RETRY_AFTER);
+            }
             ActionError::Storage(cause) => return ApiError::internal(cause),
         };
-        ApiError { status, code, message, current: current.map(|c| (c.version, c.state)) }
+        ApiError { status, code, message, current: current.map(|c| (c.version, c.state)), retry_after: None }
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> ApiError {
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
         ApiError::from(ActionError::Storage(e))
     }
 }
@@ -113,7 +134,11 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body())).into_response()
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

@@ -94,7 +94,8 @@ impl RunningServer {
 /// binds, starts the runner and serves.
 pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
     let db_error = |source| StartError::Database { path: config.database.display().to_string(), source };
-    let store = Store::open(&config.database, config.reseed).await.map_err(db_error)?;
+    let write_wait = Duration::from_millis(config.write_wait_ms);
+    let store = Store::open_with(&config.database, config.reseed, write_wait).await.map_err(db_error)?;
     let clock: Arc<dyn Clock> = config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
     if !config.no_seed && store.is_empty().await.map_err(StartError::Seed)? {
         let started = std::time::Instant::now();

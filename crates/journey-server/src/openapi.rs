@@ -65,6 +65,29 @@ fn with_body_errors(mut responses: Value) -> Value {
 
 /// The document.
 pub fn spec() -> Value {
+    with_busy_answers(document_body())
+}
+
+/// Every operation that reads or writes the database may answer 503 with `Retry-After` when
+/// the database cannot take it in time; only the two answered from memory never do.
+fn with_busy_answers(mut doc: Value) -> Value {
+    let busy = err("The server is busy; nothing was changed. Try again after the `Retry-After` seconds.");
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, ops) in paths.iter_mut() {
+            if path == "/api/health" || path == "/api/openapi.json" {
+                continue;
+            }
+            for op in ops.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+                if let Some(responses) = op["responses"].as_object_mut() {
+                    responses.insert("503".to_string(), busy.clone());
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn document_body() -> Value {
     let ts = json!({ "type": "string", "format": "date-time" });
     let count = json!({ "type": "integer", "minimum": 0 });
     let text = json!({ "type": "string" });
@@ -79,7 +102,7 @@ pub fn spec() -> Value {
         "servers": [{ "url": "/" }],
         "paths": {
             "/api/health": { "get": {
-                "operationId": "health", "summary": "The server and its database answer.",
+                "operationId": "health", "summary": "The server answers; the runner's last pass and lag (from memory).",
                 "responses": { "200": resp("Healthy.", r("Health")) },
             }},
             "/api/openapi.json": { "get": {
@@ -238,7 +261,12 @@ pub fn spec() -> Value {
                 "current_version": nullable(count.clone()),
                 "current_state": nullable(r("JourneyState")),
             })) })),
-            "Health": { "type": "object", "required": ["status"], "properties": { "status": { "const": "ok" } } },
+            "Health": { "type": "object", "required": ["status", "runner"], "properties": {
+                "status": { "const": "ok" },
+                "runner": { "type": "object", "required": ["last_pass_at", "last_pass_ms", "lag_ms", "failures_in_a_row"], "properties": {
+                    "last_pass_at": nullable(ts.clone()), "last_pass_ms": count, "lag_ms": nullable(count.clone()), "failures_in_a_row": count,
+                } },
+            } },
             "JourneyState": { "type": "string", "enum": ["draft", "scheduled", "active", "paused", "stopped", "completed"] },
             "ActivationMode": { "type": "string", "enum": ["resume", "restart"] },
             "WaitHandling": { "type": "string", "enum": ["keep_deadlines", "extend_by_pause"] },

@@ -21,6 +21,7 @@
 //! the next pass redoes; a redone send finds its key in the log and is not logged twice.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -30,7 +31,7 @@ use journey_core::membership::{Generation, Iteration, MembershipStatus};
 use journey_core::state::{JourneyAction, JourneyState, transition};
 use serde::Serialize;
 
-use crate::clock::{Clock, from_ms};
+use crate::clock::{Clock, from_ms, to_ms};
 use crate::sink::Sink;
 use crate::store::{self, JourneyChange, JourneyRecord, NewMessage, Store, StoreError};
 
@@ -76,13 +77,58 @@ pub struct Runner {
     clock: Arc<dyn Clock>,
     batch: i64,
     lock: tokio::sync::Mutex<()>,
+    health: RunnerHealth,
+}
+
+/// What `/api/health` says of the runner, kept in memory so health never waits for the
+/// database.
+#[derive(Debug, Default)]
+pub struct RunnerHealth {
+    /// When the last pass finished (milliseconds since the epoch; 0: none yet).
+    last_pass_at_ms: AtomicI64,
+    /// How long it took.
+    last_pass_ms: AtomicU64,
+    /// Passes that failed in a row (0 after a good one).
+    failures_in_a_row: AtomicU64,
+}
+
+/// A snapshot of [`RunnerHealth`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RunnerStatus {
+    /// When the last pass finished, if one did.
+    pub last_pass_at: Option<Timestamp>,
+    /// How long the last pass took, in milliseconds.
+    pub last_pass_ms: u64,
+    /// Milliseconds since the last pass finished (how far behind the runner may be).
+    pub lag_ms: Option<u64>,
+    /// Passes that failed in a row.
+    pub failures_in_a_row: u64,
 }
 
 const SYSTEM: &str = "system";
 
 impl Runner {
     pub fn new(store: Store, sink: Sink, clock: Arc<dyn Clock>, batch: u32) -> Runner {
-        Runner { store, sink, clock, batch: i64::from(batch.max(1)), lock: tokio::sync::Mutex::new(()) }
+        Runner {
+            store,
+            sink,
+            clock,
+            batch: i64::from(batch.max(1)),
+            lock: tokio::sync::Mutex::new(()),
+            health: RunnerHealth::default(),
+        }
+    }
+
+    /// The runner's state as of `now`, from memory.
+    pub fn status(&self, now: Timestamp) -> RunnerStatus {
+        let last = self.health.last_pass_at_ms.load(Ordering::Relaxed);
+        let last_pass_at = (last != 0).then(|| from_ms(last));
+        RunnerStatus {
+            last_pass_at,
+            last_pass_ms: self.health.last_pass_ms.load(Ordering::Relaxed),
+            lag_ms: last_pass_at.map(|at| u64::try_from((now - at).as_millis()).unwrap_or(0)),
+            failures_in_a_row: self.health.failures_in_a_row.load(Ordering::Relaxed),
+        }
     }
 
     /// Ticks every `interval` until `stop` fires.
@@ -98,9 +144,17 @@ impl Runner {
                 break;
             }
             let now = self.clock.now();
-            if let Err(e) = self.run_due_work(now).await {
-                tracing::error!(error = %e, "runner pass failed; retrying at the next tick");
+            let started = std::time::Instant::now();
+            match self.run_due_work(now).await {
+                Ok(_) => self.health.failures_in_a_row.store(0, Ordering::Relaxed),
+                Err(e) => {
+                    self.health.failures_in_a_row.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(error = %e, "runner pass failed; retrying at the next tick");
+                }
             }
+            let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            self.health.last_pass_ms.store(took, Ordering::Relaxed);
+            self.health.last_pass_at_ms.store(to_ms(self.clock.now()), Ordering::Relaxed);
         }
     }
 
