@@ -48,20 +48,6 @@ impl ApiError {
         }
     }
 
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            ApiError::Http { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            ApiError::Http { code, .. } => Some(code.as_str()),
-            _ => None,
-        }
-    }
-
     /// The server does not know the thing asked for (an unknown or deleted journey).
     pub fn is_not_found(&self) -> bool {
         matches!(self, ApiError::Http { status: 404, .. })
@@ -69,8 +55,7 @@ impl ApiError {
 
     /// The journey's version moved on since the client read it.
     pub fn is_stale_version(&self) -> bool {
-        matches!(self, ApiError::Http { status: 409, code, current_version, .. }
-            if code == journey_core::api::codes::VERSION_CONFLICT)
+        matches!(self, ApiError::Http { status: 409, code, .. } if code == journey_core::api::codes::VERSION_CONFLICT)
     }
 }
 
