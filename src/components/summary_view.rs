@@ -2,7 +2,6 @@
 //! `journey_core::plan::plan_activation` from the API's snapshot. Nothing is re-derived in the
 //! UI: every number shown is a field of the plan.
 
-use crate::api::wait_slug;
 use crate::format::{count, in_viewer_zone, in_zone, viewer_zone};
 use journey_core::jiff::{SignedDuration, Timestamp};
 use journey_core::journey::{JourneyDefinition, NodeId};
@@ -245,7 +244,7 @@ fn PlanView(
 #[component]
 fn WaitChoice(option: WaitOption, selected: Signal<WaitHandling>, on_change: Option<Callback<WaitHandling>>) -> impl IntoView {
     let h = option.handling;
-    let slug = wait_slug(h);
+    let slug = h.as_str();
     let (title, detail) = match h {
         WaitHandling::KeepDeadlines => {
             ("Keep deadlines", "Contacts whose wait ended while frozen move on now; other waits end as planned.".to_string())

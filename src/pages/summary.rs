@@ -1,38 +1,30 @@
 //! `/engage/journeys/{id}/summary?mode=resume&wait=keep_deadlines`: the journey summary and
 //! ACTIVATE JOURNEY.
 
-use super::journey::{journey_url, use_journey_id};
-use crate::api::{self, ApiError, mode_slug, parse_mode, parse_wait, wait_slug};
+use crate::api::{self, ApiError};
 use crate::clock::use_minute_clock;
-use crate::components::remote::{ErrorPanel, Loading};
+use crate::components::remote::{ErrorPanel, JourneyNotFound, Loading};
 use crate::components::summary_view::SummaryView;
-use crate::pages::activated::{StoredActivation, activated_url};
+use crate::routes::{activate_url, activated_url, journey_url, journeys_home, summary_url, use_journey_id, use_mode, use_wait};
+use crate::stored_activation::StoredActivation;
+use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationMode, PlanError, WaitHandling, plan_activation};
 use journey_core::snapshot::JourneySnapshot;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_navigate, use_query_map};
-
-pub fn summary_url(id: u64, mode: ActivationMode, wait: Option<WaitHandling>) -> String {
-    let wait = wait.unwrap_or_default();
-    match mode {
-        ActivationMode::Resume => format!("{}/summary?mode=resume&wait={}", journey_url(id), wait_slug(wait)),
-        ActivationMode::Restart => format!("{}/summary?mode=restart", journey_url(id)),
-    }
-}
+use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn SummaryPage() -> impl IntoView {
     let id = use_journey_id();
-    let query = use_query_map();
-    let mode = Memo::new(move |_| query.read().get("mode").and_then(|m| parse_mode(&m)));
-    let wait = Memo::new(move |_| query.read().get("wait").and_then(|w| parse_wait(&w)).unwrap_or_default());
+    let mode = use_mode();
+    let wait = use_wait();
 
     move || match (id.get(), mode.get()) {
         (Some(id), Some(m)) => view! { <Summary id mode=m wait/> }.into_any(),
-        (Some(id), None) => view! { <Redirect path=format!("{}/activate", journey_url(id))/> }.into_any(),
-        (None, _) => view! { <super::journey::BadJourneyId/> }.into_any(),
+        (Some(id), None) => view! { <Redirect path=activate_url(id, None)/> }.into_any(),
+        (None, _) => view! { <JourneyNotFound/> }.into_any(),
     }
 }
 
@@ -47,7 +39,7 @@ struct Submit {
 }
 
 #[component]
-fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandling>) -> impl IntoView {
+fn Summary(id: JourneyId, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandling>) -> impl IntoView {
     let navigate = use_navigate();
     let snapshot = LocalResource::new(move || api::snapshot(id));
     let now = use_minute_clock();
@@ -140,7 +132,7 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
         <div class="page-head">
             <div>
                 <nav class="breadcrumb" aria-label="Breadcrumb">
-                    <a href="/engage/journeys?tab=active">"Journeys"</a>
+                    <a href=journeys_home()>"Journeys"</a>
                     " › "
                     <a href=journey_url(id)>{move || { let n = header_name(); if n.is_empty() { "Journey".to_string() } else { n } }}</a>
                 </nav>
@@ -153,7 +145,7 @@ fn Summary(id: u64, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandlin
                 <button type="button" class="btn btn-secondary" data-testid="back-button"
                     on:click={
                         let nav = navigate.clone();
-                        move |_| nav(&format!("{}/activate?mode={}", journey_url(id), mode_slug(mode)), NavigateOptions::default())
+                        move |_| nav(&activate_url(id, Some(mode)), NavigateOptions::default())
                     }>
                     "Back"
                 </button>
