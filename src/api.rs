@@ -48,20 +48,6 @@ impl ApiError {
         }
     }
 
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            ApiError::Http { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            ApiError::Http { code, .. } => Some(code.as_str()),
-            _ => None,
-        }
-    }
-
     /// The server does not know the thing asked for (an unknown or deleted journey).
     pub fn is_not_found(&self) -> bool {
         matches!(self, ApiError::Http { status: 404, .. })
@@ -69,8 +55,7 @@ impl ApiError {
 
     /// The journey's version moved on since the client read it.
     pub fn is_stale_version(&self) -> bool {
-        matches!(self, ApiError::Http { status: 409, code, current_version, .. }
-            if code == journey_core::api::codes::VERSION_CONFLICT)
+        matches!(self, ApiError::Http { status: 409, code, .. } if code == journey_core::api::codes::VERSION_CONFLICT)
     }
 }
 
@@ -160,60 +145,14 @@ pub fn new_idempotency_key() -> String {
 // ---- The journey API ----
 
 use journey_core::api::{ActivateRequest, ActivateResponse, JourneyDetail, JourneyListResponse, PauseRequest, StopRequest};
+use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationMode, WaitHandling};
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyState;
 
-/// State as the API spells it ("paused").
-pub fn state_slug(state: JourneyState) -> &'static str {
-    match state {
-        JourneyState::Draft => "draft",
-        JourneyState::Scheduled => "scheduled",
-        JourneyState::Active => "active",
-        JourneyState::Paused => "paused",
-        JourneyState::Stopped => "stopped",
-        JourneyState::Completed => "completed",
-    }
-}
-
-/// The inverse of [`state_slug`].
-pub fn parse_state(s: &str) -> Option<JourneyState> {
-    JourneyState::ALL.into_iter().find(|st| state_slug(*st) == s)
-}
-
-pub fn mode_slug(mode: ActivationMode) -> &'static str {
-    match mode {
-        ActivationMode::Resume => "resume",
-        ActivationMode::Restart => "restart",
-    }
-}
-
-pub fn parse_mode(s: &str) -> Option<ActivationMode> {
-    match s {
-        "resume" => Some(ActivationMode::Resume),
-        "restart" => Some(ActivationMode::Restart),
-        _ => None,
-    }
-}
-
-pub fn wait_slug(w: WaitHandling) -> &'static str {
-    match w {
-        WaitHandling::KeepDeadlines => "keep_deadlines",
-        WaitHandling::ExtendByPause => "extend_by_pause",
-    }
-}
-
-pub fn parse_wait(s: &str) -> Option<WaitHandling> {
-    match s {
-        "keep_deadlines" => Some(WaitHandling::KeepDeadlines),
-        "extend_by_pause" => Some(WaitHandling::ExtendByPause),
-        _ => None,
-    }
-}
-
 /// `GET /api/journeys?state=&q=`: one tab's rows and every state's count.
 pub async fn list_journeys(state: JourneyState, q: String) -> Result<JourneyListResponse, ApiError> {
-    let mut path = format!("/api/journeys?state={}", state_slug(state));
+    let mut path = format!("/api/journeys?state={}", state.as_str());
     if !q.trim().is_empty() {
         path.push_str("&q=");
         path.push_str(&encode(q.trim()));
@@ -221,27 +160,27 @@ pub async fn list_journeys(state: JourneyState, q: String) -> Result<JourneyList
     get(&path).await
 }
 
-pub async fn journey(id: u64) -> Result<JourneyDetail, ApiError> {
+pub async fn journey(id: JourneyId) -> Result<JourneyDetail, ApiError> {
     get(&format!("/api/journeys/{id}")).await
 }
 
-pub async fn snapshot(id: u64) -> Result<JourneySnapshot, ApiError> {
+pub async fn snapshot(id: JourneyId) -> Result<JourneySnapshot, ApiError> {
     get(&format!("/api/journeys/{id}/snapshot")).await
 }
 
-pub async fn pause(id: u64, expected_version: u64) -> Result<JourneyDetail, ApiError> {
+pub async fn pause(id: JourneyId, expected_version: u64) -> Result<JourneyDetail, ApiError> {
     let body = PauseRequest { expected_version: Some(expected_version) };
     post(&format!("/api/journeys/{id}/pause"), &body, None).await
 }
 
-pub async fn stop(id: u64, expected_version: u64) -> Result<JourneyDetail, ApiError> {
+pub async fn stop(id: JourneyId, expected_version: u64) -> Result<JourneyDetail, ApiError> {
     let body = StopRequest { expected_version: Some(expected_version) };
     post(&format!("/api/journeys/{id}/stop"), &body, None).await
 }
 
 /// `POST /api/journeys/{id}/activate` with the summary's version and an idempotency key.
 pub async fn activate(
-    id: u64,
+    id: JourneyId,
     mode: ActivationMode,
     wait_handling: WaitHandling,
     expected_version: u64,

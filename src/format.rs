@@ -15,16 +15,6 @@ pub fn count(n: u64) -> String {
     journey_core::plan::format_count(n)
 }
 
-/// Signed variant of [`count`].
-pub fn signed_count(n: i64) -> String {
-    if n < 0 { format!("-{}", count(n.unsigned_abs())) } else { count(n as u64) }
-}
-
-/// `"1 contact"` / `"2,000 contacts"`.
-pub fn plural(n: u64, one: &str, many: &str) -> String {
-    if n == 1 { format!("1 {one}") } else { format!("{} {many}", count(n)) }
-}
-
 /// An instant in a given zone: "Fri 2 Jan 2026, 14:00 IST" (what jiff's
 /// `strftime("%a %-d %b %Y, %H:%M %Z")` prints, without linking jiff's strftime engine).
 pub fn in_zone(at: Timestamp, tz: &TimeZone) -> String {
@@ -66,15 +56,8 @@ fn set(obj: &js_sys::Object, key: &str, value: &str) {
 
 /// An instant in the viewer's zone, formatted by the browser: "Fri 2 Jan 2026, 09:30 CET".
 pub fn in_viewer_zone(at: Timestamp) -> String {
-    browser_format(at, None, true)
-}
-
-/// An instant formatted by the browser in an IANA zone (the viewer's when `zone` is None).
-pub fn browser_format(at: Timestamp, zone: Option<&str>, weekday: bool) -> String {
     let opts = js_sys::Object::new();
-    if weekday {
-        set(&opts, "weekday", "short");
-    }
+    set(&opts, "weekday", "short");
     set(&opts, "day", "numeric");
     set(&opts, "month", "short");
     set(&opts, "year", "numeric");
@@ -82,18 +65,10 @@ pub fn browser_format(at: Timestamp, zone: Option<&str>, weekday: bool) -> Strin
     set(&opts, "minute", "2-digit");
     set(&opts, "hourCycle", "h23");
     set(&opts, "timeZoneName", "short");
-    if let Some(z) = zone {
-        set(&opts, "timeZone", z);
-    }
     let date = js_sys::Date::new(&JsValue::from_f64(at.as_millisecond() as f64));
     let text = String::from(date.to_locale_string("en-GB", &opts));
     // "Fri, 2 Jan 2026, 14:00 CET" -> "Fri 2 Jan 2026, 14:00 CET", the shape of journey-zone times.
-    if weekday { text.replacen(", ", " ", 1) } else { text }
-}
-
-/// Parses an RFC 3339 instant from the API; `None` when absent or malformed.
-pub fn parse_instant(s: &str) -> Option<Timestamp> {
-    s.parse::<Timestamp>().ok()
+    text.replacen(", ", " ", 1)
 }
 
 #[cfg(test)]
@@ -112,9 +87,6 @@ mod tests {
         assert_eq!(count(100000), "100,000");
         assert_eq!(count(1234567), "1,234,567");
         assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
-        assert_eq!(signed_count(-1234), "-1,234");
-        assert_eq!(plural(1, "contact", "contacts"), "1 contact");
-        assert_eq!(plural(2000, "contact", "contacts"), "2,000 contacts");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The journey-activation console: a Leptos client-side app.
 //!
 //! - [`api`] owns every request to the server;
-//! - [`pages`] are the routes (one URL per screen);
+//! - [`routes`] owns every URL: the router's patterns, the links, the query and id parameters;
+//! - [`pages`] are the screens (one per route); they do not import each other;
 //! - [`components`] are the pieces, each with typed props so they can be mounted alone in tests;
+//! - [`stored_activation`] keeps an activation's preview and answer for the result page;
 //! - [`format`] holds the pure formatting helpers.
 
 pub mod api;
@@ -11,10 +13,11 @@ pub mod components;
 pub mod format;
 pub mod pages;
 pub mod perf;
+pub mod routes;
+pub mod stored_activation;
 
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
 
 use components::shell::Shell;
 use pages::{
@@ -39,14 +42,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Shell>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/engage/journeys?tab=active"/> }/>
-                    <Route path=path!("/engage") view=|| view! { <Redirect path="/engage/journeys?tab=active"/> }/>
-                    <Route path=path!("/engage/journeys") view=JourneysPage/>
-                    <Route path=path!("/engage/journeys/:id/summary") view=SummaryPage/>
-                    <Route path=path!("/engage/journeys/:id/activated") view=ActivatedPage/>
-                    <ParentRoute path=path!("/engage/journeys/:id") view=JourneyPage>
-                        <Route path=path!("") view=|| ()/>
-                        <Route path=path!("activate") view=ActivateRoute/>
+                    <Route path=routes::ROOT view=|| view! { <Redirect path=routes::journeys_home()/> }/>
+                    <Route path=routes::ENGAGE view=|| view! { <Redirect path=routes::journeys_home()/> }/>
+                    <Route path=routes::JOURNEYS view=JourneysPage/>
+                    <Route path=routes::SUMMARY view=SummaryPage/>
+                    <Route path=routes::ACTIVATED view=ActivatedPage/>
+                    <ParentRoute path=routes::JOURNEY view=JourneyPage>
+                        <Route path=routes::JOURNEY_INDEX view=|| ()/>
+                        <Route path=routes::ACTIVATE view=ActivateRoute/>
                     </ParentRoute>
                 </Routes>
             </Shell>

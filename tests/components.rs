@@ -27,6 +27,7 @@ use journey_console::components::remote::Remote;
 use journey_console::components::state_tabs::StateTabs;
 use journey_console::components::summary_view::SummaryView;
 use journey_console::format::{count, in_zone};
+use journey_console::pages::summary::plan_memo;
 use journey_core::api::StateCounts;
 use journey_core::jiff::civil::date;
 use journey_core::plan::{ActivationMode, NextRun, WaitHandling, plan_activation};
@@ -176,10 +177,14 @@ async fn summary_shows_exactly_what_the_rules_crate_computes() {
         let plan = plan_activation(&snapshot, t, mode, WaitHandling::KeepDeadlines).unwrap();
         let snap = snapshot.clone();
         let _handle = leptos::mount::mount_to(root.clone(), move || {
-            view! {
-                <SummaryView snapshot=Signal::stored(snap.clone()) at=Signal::stored(t)
-                    mode=Signal::stored(mode) wait_handling=Signal::stored(WaitHandling::KeepDeadlines)/>
-            }
+            // The plan as the summary page computes it, once, for the view to show.
+            let shown = plan_memo(
+                Signal::stored(Some(snap.clone())),
+                Signal::stored(t),
+                Signal::stored(mode),
+                Signal::stored(WaitHandling::KeepDeadlines),
+            );
+            view! { <SummaryView snapshot=Signal::stored(snap.clone()) plan=shown/> }
         });
         settle().await;
 

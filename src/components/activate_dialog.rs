@@ -2,7 +2,6 @@
 //! enabled once a choice is made; Escape, Cancel and the backdrop change nothing.
 
 use super::modal::Modal;
-use crate::api::mode_slug;
 use journey_core::plan::ActivationMode;
 use leptos::prelude::*;
 
@@ -41,7 +40,7 @@ pub fn ActivateDialog(
         }
     };
     let option = move |mode: ActivationMode, title: &'static str| {
-        let slug = mode_slug(mode);
+        let slug = mode.as_str();
         let id = format!("choice-{slug}");
         let text_id = format!("choice-{slug}-text");
         let (for_id, input_id, described) = (id.clone(), id.clone(), text_id.clone());
@@ -72,7 +71,7 @@ pub fn ActivateDialog(
         <Modal
             labelled_by="activate-title"
             on_close=on_cancel
-            initial_focus=format!("#choice-{}", mode_slug(initial.unwrap_or(ActivationMode::Resume)))
+            initial_focus=format!("#choice-{}", initial.unwrap_or(ActivationMode::Resume).as_str())
             return_focus_to="[data-testid=activate-button]"
             testid="activate-dialog"
         >

@@ -1,6 +1,7 @@
 //! Loading, error-with-Retry and loaded states of a remote value.
 
 use crate::api::ApiError;
+use crate::routes::journeys_home;
 use leptos::prelude::*;
 
 /// An unknown or deleted journey: said plainly, with the way back (retrying cannot help).
@@ -11,7 +12,7 @@ pub fn JourneyNotFound() -> impl IntoView {
         <div class="card card-body empty" role="alert" data-testid="not-found">
             <strong>"This journey does not exist or was deleted"</strong>
             <p>"The link may be out of date. "
-                <a href="/engage/journeys?tab=active" data-testid="not-found-back">"Back to the journeys"</a>
+                <a href=journeys_home() data-testid="not-found-back">"Back to the journeys"</a>
             </p>
         </div>
     }

@@ -1,5 +1,6 @@
 //! The frame around every screen: product bar and the Engage > Journey navigation.
 
+use crate::routes::journeys_home;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -20,7 +21,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <ul aria-labelledby="nav-engage">
                         <li>
                             // `A` marks the current section with aria-current="page".
-                            <A href="/engage/journeys?tab=active" attr:data-testid="nav-journey">
+                            <A href=journeys_home() attr:data-testid="nav-journey">
                                 "Journey"
                             </A>
                         </li>

@@ -1,7 +1,6 @@
 //! The journeys list's tabs: one per state with its count, a WAI-ARIA tablist (arrow keys,
 //! Home and End move between tabs; the selected tab is the only tab stop).
 
-use crate::api::state_slug;
 use crate::format::count;
 use journey_core::api::StateCounts;
 use journey_core::state::JourneyState;
@@ -12,7 +11,7 @@ use wasm_bindgen::JsCast;
 pub const PANEL_ID: &str = "journeys-panel";
 
 pub fn tab_id(state: JourneyState) -> String {
-    format!("tab-{}", state_slug(state))
+    format!("tab-{}", state.as_str())
 }
 
 #[component]
@@ -50,7 +49,7 @@ pub fn StateTabs(
                 .into_iter()
                 .map(|state| {
                     let is_selected = move || selected.get() == state;
-                    let slug = state_slug(state);
+                    let slug = state.as_str();
                     let n = move || counts.get().map(|c| count(c.get(state)));
                     view! {
                         <button

@@ -1,27 +1,15 @@
-//! The journey summary: what an activation at T will do, computed here in wasm by
-//! `journey_core::plan::plan_activation` from the API's snapshot. Nothing is re-derived in the
-//! UI: every number shown is a field of the plan.
+//! The journey summary: what an activation at T will do, as computed by
+//! `journey_core::plan::plan_activation` from the API's snapshot. The page computes the plan
+//! once (`pages::summary::plan_memo`) and passes it here; nothing is re-derived in the UI:
+//! every number shown is a field of the plan.
 
-use crate::api::wait_slug;
 use crate::format::{count, in_viewer_zone, in_zone, viewer_zone};
+use journey_core::jiff::tz::TimeZone;
 use journey_core::jiff::{SignedDuration, Timestamp};
 use journey_core::journey::{JourneyDefinition, NodeId};
-use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, WaitOption, plan_activation};
+use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, WaitOption};
 use journey_core::snapshot::{JourneySnapshot, NodeCount};
 use leptos::prelude::*;
-
-/// The plan for the inputs, recomputed whenever one of them changes.
-pub fn plan_memo(
-    snapshot: Signal<JourneySnapshot>,
-    at: Signal<Timestamp>,
-    mode: Signal<ActivationMode>,
-    wait_handling: Signal<WaitHandling>,
-) -> Memo<Result<ActivationPlan, PlanError>> {
-    Memo::new(move |_| {
-        let (at, mode, wait_handling) = (at.get(), mode.get(), wait_handling.get());
-        snapshot.with(|s| crate::perf::measure(crate::perf::PLAN_COMPUTED, || plan_activation(s, at, mode, wait_handling)))
-    })
-}
 
 /// A node's name for people: its label, else what it does.
 pub fn node_name(def: &JourneyDefinition, id: &NodeId) -> String {
@@ -47,19 +35,17 @@ fn shift_words(shift: Option<SignedDuration>) -> String {
 
 #[component]
 pub fn SummaryView(
-    /// The API's snapshot.
+    /// The API's snapshot the plan was computed from (its zone and flow name the plan's times
+    /// and nodes).
     #[prop(into)]
     snapshot: Signal<JourneySnapshot>,
-    /// The activation instant T (the viewer's clock).
+    /// The plan to show, computed once by the page.
     #[prop(into)]
-    at: Signal<Timestamp>,
-    #[prop(into)] mode: Signal<ActivationMode>,
-    #[prop(into)] wait_handling: Signal<WaitHandling>,
+    plan: Signal<Result<ActivationPlan, PlanError>>,
     /// A change of the wait handling choice (Resume).
     #[prop(optional)]
     on_wait_change: Option<Callback<WaitHandling>>,
 ) -> impl IntoView {
-    let plan = plan_memo(snapshot, at, mode, wait_handling);
     let viewer = viewer_zone();
     move || match plan.get() {
         Err(PlanError::StaleSnapshot { .. }) => view! {
@@ -76,47 +62,113 @@ pub fn SummaryView(
         .into_any(),
         Ok(plan) => {
             let snap = snapshot.get();
-            view! { <PlanView plan snapshot=snap viewer=viewer.clone() wait_handling on_wait_change/> }.into_any()
+            view! { <PlanView plan snapshot=snap viewer=viewer.clone() on_wait_change/> }.into_any()
         }
     }
 }
 
+/// One plan, row by row: the activation, the next run, the recipients, the waits (Resume),
+/// the warnings.
 #[component]
 fn PlanView(
     plan: ActivationPlan,
     snapshot: JourneySnapshot,
     viewer: String,
-    wait_handling: Signal<WaitHandling>,
     on_wait_change: Option<Callback<WaitHandling>>,
 ) -> impl IntoView {
-    let tz = snapshot.zone.time_zone().clone();
-    let zone_name = snapshot.zone.name().to_string();
-    let def = snapshot.definition.clone();
-    let journey_time = {
-        let tz = tz.clone();
-        move |t: Timestamp| in_zone(t, &tz)
+    let tz = snapshot.zone.time_zone();
+    let view = view! {
+        <div class="card" data-testid="summary">
+            {activation_row(&plan, tz, snapshot.zone.name(), &viewer)}
+            {next_run_row(&plan, tz, &viewer)}
+            {recipients_row(&plan, &snapshot.definition)}
+            {waits_row(&plan, on_wait_change)}
+            {warnings_row(&plan)}
+        </div>
     };
-    let resume = plan.mode == ActivationMode::Resume;
+    crate::perf::mark(crate::perf::SUMMARY_SHOWN);
+    view
+}
 
+/// "Activation": the mode and the instant, in the journey's zone and in the viewer's.
+fn activation_row(plan: &ActivationPlan, tz: &TimeZone, zone_name: &str, viewer: &str) -> AnyView {
+    view! {
+        <div class="summary-row">
+            <div class="summary-label">"Activation"</div>
+            <div>
+                <div data-testid="summary-at">{format!("{} at {}", plan.mode.label(), in_zone(plan.at, tz))}</div>
+                <div class="zone-line">
+                    {format!("Journey time zone {zone_name} · your time zone {viewer} ({})", in_viewer_zone(plan.at))}
+                </div>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// "Next run": the next audience run in the journey's zone (and the viewer's), then the runs
+/// after it.
+fn next_run_row(plan: &ActivationPlan, tz: &TimeZone, viewer: &str) -> AnyView {
+    let your_time = |at: Timestamp| Some(format!("{} your time ({viewer})", in_viewer_zone(at)));
     let (next_main, next_alt) = match plan.next_run {
-        NextRun::Immediately { at } => (
-            format!("Immediately, at activation ({})", journey_time(at)),
-            Some(format!("{} your time ({viewer})", in_viewer_zone(at))),
-        ),
-        NextRun::At { at } => (journey_time(at), Some(format!("{} your time ({viewer})", in_viewer_zone(at)))),
+        NextRun::Immediately { at } => (format!("Immediately, at activation ({})", in_zone(at, tz)), your_time(at)),
+        NextRun::At { at } => (in_zone(at, tz), your_time(at)),
         NextRun::OnEachEvent => ("On each event that arrives after activation".to_string(), None),
         NextRun::NoFurtherRuns { reason } => (format!("No further runs. {}", reason.message()), None),
     };
-
-    let stat = |testid: &'static str, value: String, label: &'static str, warn: bool| {
-        let text = !value.starts_with(|c: char| c.is_ascii_digit());
-        view! {
-            <div class="stat" class:stat-warn=warn>
-                <span class="stat-value" class:stat-value-text=text data-testid=testid>{value}</span>
-                <span class="stat-label">{label}</span>
+    let following = &plan.following_runs;
+    view! {
+        <div class="summary-row">
+            <div class="summary-label">"Next run"</div>
+            <div>
+                <div class="next-run" data-testid="summary-next-run">{next_main}</div>
+                {next_alt.map(|a| view! { <div class="next-run-alt">{a}</div> })}
+                {(!following.is_empty()).then(|| view! {
+                    <div class="run-then">"Then"</div>
+                    <ol class="run-list" aria-label="The runs after it" data-testid="summary-following-runs">
+                        {following.iter().map(|&t| view! {
+                            <li><span class="run-local">{in_zone(t, tz)}</span><span class="muted">{format!("{} your time", in_viewer_zone(t))}</span></li>
+                        }).collect_view()}
+                    </ol>
+                })}
             </div>
-        }
+        </div>
+    }
+    .into_any()
+}
+
+/// "Recipients": the plan's counts; on Resume, where the continuing contacts are.
+fn recipients_row(plan: &ActivationPlan, def: &JourneyDefinition) -> AnyView {
+    let by_node = match plan.mode {
+        ActivationMode::Resume => by_node_table(def, &plan.continuing_by_node, &plan.overdue_by_node),
+        ActivationMode::Restart => None,
     };
+    view! {
+        <div class="summary-row">
+            <div class="summary-label">"Recipients"</div>
+            <div>
+                <div class="stats">{stats(plan)}</div>
+                {by_node}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// One number with what it counts; `warn` highlights it.
+fn stat(testid: &'static str, value: String, label: &'static str, warn: bool) -> impl IntoView {
+    let text = !value.starts_with(|c: char| c.is_ascii_digit());
+    view! {
+        <div class="stat" class:stat-warn=warn>
+            <span class="stat-value" class:stat-value-text=text data-testid=testid>{value}</span>
+            <span class="stat-label">{label}</span>
+        </div>
+    }
+}
+
+/// The four numbers of the mode: Resume's continuing and overdue, Restart's exited and
+/// re-receiving, then who enters and who is suppressed.
+fn stats(plan: &ActivationPlan) -> AnyView {
     let entering = match plan.entering {
         Some(n) => count(n),
         None => "On each event".to_string(),
@@ -127,36 +179,39 @@ fn PlanView(
         NextRun::NoFurtherRuns { .. } => "enter (no further run)",
         NextRun::At { .. } => "enter at the next run",
     };
-    let stats = if resume {
-        view! {
+    match plan.mode {
+        ActivationMode::Resume => view! {
             {stat("summary-continuing", count(plan.continuing), "continue where they stopped", false)}
             {stat("summary-overdue", count(plan.overdue), "of them overdue: move on at activation", plan.overdue > 0)}
             {stat("summary-entering", entering, entering_label, false)}
             {stat("summary-suppressed", count(plan.suppressed), "suppressed: unsubscribed, never enter", false)}
         }
-        .into_any()
-    } else {
-        view! {
+        .into_any(),
+        ActivationMode::Restart => view! {
             {stat("summary-exited", count(plan.exited_by_restart), "exited by the restart (in the journey now)", false)}
             {stat("summary-entering", entering, entering_label, false)}
             {stat("summary-rereceiving", count(plan.re_receiving), "of them receive its messages again", plan.re_receiving > 0)}
             {stat("summary-suppressed", count(plan.suppressed), "suppressed: unsubscribed, never enter", false)}
         }
-        .into_any()
-    };
+        .into_any(),
+    }
+}
 
-    let by_node = |rows: &[NodeCount], overdue: &[NodeCount]| {
-        if rows.is_empty() {
-            return None;
-        }
-        let rows: Vec<_> = rows
-            .iter()
-            .map(|r| {
-                let od: u64 = overdue.iter().filter(|o| o.node == r.node).map(|o| o.count).sum();
-                (node_name(&def, &r.node), r.count, od, r.node.to_string())
-            })
-            .collect();
-        Some(view! {
+/// The continuing contacts per node, with how many of them are overdue; None when nobody
+/// continues.
+fn by_node_table(def: &JourneyDefinition, rows: &[NodeCount], overdue: &[NodeCount]) -> Option<AnyView> {
+    if rows.is_empty() {
+        return None;
+    }
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let od: u64 = overdue.iter().filter(|o| o.node == r.node).map(|o| o.count).sum();
+            (node_name(def, &r.node), r.count, od, r.node.to_string())
+        })
+        .collect();
+    Some(
+        view! {
             <table class="by-node" data-testid="summary-by-node">
                 <thead><tr><th scope="col">"Node"</th><th scope="col" class="num">"Continuing"</th><th scope="col" class="num">"Overdue"</th></tr></thead>
                 <tbody>
@@ -165,87 +220,60 @@ fn PlanView(
                     }).collect_view()}
                 </tbody>
             </table>
-        })
-    };
-    let by_node_view = if resume { by_node(&plan.continuing_by_node, &plan.overdue_by_node) } else { None };
+        }
+        .into_any(),
+    )
+}
 
-    let waits = (resume && !plan.wait_options.is_empty()).then(|| {
-        let options = plan.wait_options.clone();
+/// "Waits" (Resume, when the journey has waits): the wait handling choice, with what each
+/// option moves on at activation.
+fn waits_row(plan: &ActivationPlan, on_wait_change: Option<Callback<WaitHandling>>) -> Option<AnyView> {
+    if plan.mode != ActivationMode::Resume || plan.wait_options.is_empty() {
+        return None;
+    }
+    let selected = plan.wait_handling;
+    Some(
         view! {
             <div class="summary-row">
                 <div class="summary-label" id="wait-label">"Waits"</div>
                 <div>
                     <fieldset class="wait-options" aria-labelledby="wait-label">
-                        {options.into_iter().map(|o| view! { <WaitChoice option=o selected=wait_handling on_change=on_wait_change/> }).collect_view()}
+                        {plan.wait_options.iter().map(|&option| view! { <WaitChoice option selected on_change=on_wait_change/> }).collect_view()}
                     </fieldset>
                 </div>
             </div>
         }
-    });
+        .into_any(),
+    )
+}
 
-    let following = plan.following_runs.clone();
-    let warnings = plan.warnings.clone();
-    let jt = journey_time.clone();
-    crate::perf::mark(crate::perf::SUMMARY_SHOWN);
-
+/// "Warnings": the plan's warnings in words, or that there are none.
+fn warnings_row(plan: &ActivationPlan) -> AnyView {
+    let warnings = if plan.warnings.is_empty() {
+        view! { <p class="muted" data-testid="summary-no-warnings">"Nothing unexpected: no warnings."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="warnings" data-testid="summary-warnings">
+                {plan.warnings.iter().map(|w| view! {
+                    <li data-testid="summary-warning"><span class="warn-icon" aria-hidden="true">"!"</span><span>{w.message()}</span></li>
+                }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
     view! {
-        <div class="card" data-testid="summary">
-            <div class="summary-row">
-                <div class="summary-label">"Activation"</div>
-                <div>
-                    <div data-testid="summary-at">{format!("{} at {}", plan.mode.label(), journey_time(plan.at))}</div>
-                    <div class="zone-line">
-                        {format!("Journey time zone {zone_name} · your time zone {viewer} ({})", in_viewer_zone(plan.at))}
-                    </div>
-                </div>
-            </div>
-            <div class="summary-row">
-                <div class="summary-label">"Next run"</div>
-                <div>
-                    <div class="next-run" data-testid="summary-next-run">{next_main}</div>
-                    {next_alt.map(|a| view! { <div class="next-run-alt">{a}</div> })}
-                    {(!following.is_empty()).then(|| view! {
-                        <div class="run-then">"Then"</div>
-                        <ol class="run-list" aria-label="The runs after it" data-testid="summary-following-runs">
-                            {following.into_iter().map(|t| view! {
-                                <li><span class="run-local">{jt(t)}</span><span class="muted">{format!("{} your time", in_viewer_zone(t))}</span></li>
-                            }).collect_view()}
-                        </ol>
-                    })}
-                </div>
-            </div>
-            <div class="summary-row">
-                <div class="summary-label">"Recipients"</div>
-                <div>
-                    <div class="stats">{stats}</div>
-                    {by_node_view}
-                </div>
-            </div>
-            {waits}
-            <div class="summary-row">
-                <div class="summary-label">"Warnings"</div>
-                <div>
-                    {if warnings.is_empty() {
-                        view! { <p class="muted" data-testid="summary-no-warnings">"Nothing unexpected: no warnings."</p> }.into_any()
-                    } else {
-                        view! {
-                            <ul class="warnings" data-testid="summary-warnings">
-                                {warnings.into_iter().map(|w| view! {
-                                    <li data-testid="summary-warning"><span class="warn-icon" aria-hidden="true">"!"</span><span>{w.message()}</span></li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
-                    }}
-                </div>
-            </div>
+        <div class="summary-row">
+            <div class="summary-label">"Warnings"</div>
+            <div>{warnings}</div>
         </div>
     }
+    .into_any()
 }
 
 #[component]
-fn WaitChoice(option: WaitOption, selected: Signal<WaitHandling>, on_change: Option<Callback<WaitHandling>>) -> impl IntoView {
+fn WaitChoice(option: WaitOption, selected: WaitHandling, on_change: Option<Callback<WaitHandling>>) -> impl IntoView {
     let h = option.handling;
-    let slug = wait_slug(h);
+    let slug = h.as_str();
     let (title, detail) = match h {
         WaitHandling::KeepDeadlines => {
             ("Keep deadlines", "Contacts whose wait ended while frozen move on now; other waits end as planned.".to_string())
@@ -263,7 +291,7 @@ fn WaitChoice(option: WaitOption, selected: Signal<WaitHandling>, on_change: Opt
     view! {
         <label class="choice" for=for_id>
             <input type="radio" name="wait-handling" id=input_id value=slug data-testid=id
-                prop:checked=move || selected.get() == h
+                prop:checked=selected == h
                 on:change=move |_| if let Some(cb) = on_change { cb.run(h) }/>
             <span>
                 <span class="choice-title">{title}</span>

@@ -1,90 +1,26 @@
 //! `/engage/journeys/{id}/activated`: the result of an activation: the server's own counts,
 //! beside the preview's when they differ (time moved on between the summary and the click).
 //!
-//! The answer is kept in `sessionStorage` so a reload shows it again; opened elsewhere (no
-//! stored answer) the page shows the journey's last activation from its activity log, which
-//! holds the server's counts too.
+//! The answer is kept in `sessionStorage` ([`StoredActivation`]) so a reload shows it again;
+//! opened elsewhere (no stored answer) the page shows the journey's last activation from its
+//! activity log, which holds the server's counts too.
 
-use super::journey::{journey_url, use_journey_id};
 use crate::api;
-use crate::components::remote::Remote;
+use crate::components::remote::{JourneyNotFound, Remote};
 use crate::components::state_badge::StateBadge;
 use crate::format::{count, in_viewer_zone};
-use journey_core::api::{ActivateResponse, JourneyDetail};
-use journey_core::jiff::Timestamp;
-use journey_core::plan::{ActivationCounts, ActivationMode, ActivationPlan, NextRun};
-use journey_core::state::JourneyState;
+use crate::routes::{journey_url, journeys_home, use_journey_id};
+use crate::stored_activation::StoredActivation;
+use journey_core::api::JourneyDetail;
+use journey_core::journey::JourneyId;
+use journey_core::plan::{ActivationCounts, ActivationMode, NextRun};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-pub fn activated_url(id: u64) -> String {
-    format!("{}/activated", journey_url(id))
-}
-
-/// What the summary showed, and (after the answer) what the server did.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StoredActivation {
-    pub name: String,
-    pub mode: ActivationMode,
-    pub preview: ActivationCounts,
-    pub preview_at: Timestamp,
-    pub preview_next_run: NextRun,
-    /// The server's answer, once it came.
-    pub server: Option<ServerResult>,
-}
-
-/// What the result page shows of the server's answer (kept small: only this is stored).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ServerResult {
-    pub state: JourneyState,
-    pub counts: ActivationCounts,
-    pub next_run: NextRun,
-    pub plan_at: Timestamp,
-}
-
-impl From<&ActivateResponse> for ServerResult {
-    fn from(r: &ActivateResponse) -> ServerResult {
-        ServerResult { state: r.journey.state, counts: r.counts, next_run: r.next_run, plan_at: r.plan_at }
-    }
-}
-
-impl StoredActivation {
-    pub fn preview(plan: &ActivationPlan, name: &str) -> StoredActivation {
-        StoredActivation {
-            name: name.to_string(),
-            mode: plan.mode,
-            preview: plan.counts(),
-            preview_at: plan.at,
-            preview_next_run: plan.next_run,
-            server: None,
-        }
-    }
-
-    fn key(id: u64) -> String {
-        format!("journey-console:activation:{id}")
-    }
-
-    fn storage() -> Option<web_sys::Storage> {
-        web_sys::window()?.session_storage().ok()?
-    }
-
-    pub fn save(&self, id: u64) {
-        if let (Some(st), Ok(text)) = (Self::storage(), serde_json::to_string(self)) {
-            let _ = st.set_item(&Self::key(id), &text);
-        }
-    }
-
-    pub fn load(id: u64) -> Option<StoredActivation> {
-        let text = Self::storage()?.get_item(&Self::key(id)).ok()??;
-        serde_json::from_str(&text).ok()
-    }
-}
 
 #[component]
 pub fn ActivatedPage() -> impl IntoView {
     let id = use_journey_id();
     move || {
-        let Some(id) = id.get() else { return view! { <super::journey::BadJourneyId/> }.into_any() };
+        let Some(id) = id.get() else { return view! { <JourneyNotFound/> }.into_any() };
         match StoredActivation::load(id).filter(|s| s.server.is_some()) {
             Some(stored) => view! { <ActivationResult id stored/> }.into_any(),
             None => view! { <FromActivityLog id/> }.into_any(),
@@ -127,7 +63,7 @@ fn rows(mode: ActivationMode, p: &ActivationCounts, s: &ActivationCounts) -> Vec
 }
 
 #[component]
-fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
+fn ActivationResult(id: JourneyId, stored: StoredActivation) -> impl IntoView {
     let Some(resp) = stored.server.clone() else { return ().into_any() };
     let differs = resp.counts != stored.preview || next_run_short(&resp.next_run) != next_run_short(&stored.preview_next_run);
     let verb = match stored.mode {
@@ -139,7 +75,7 @@ fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
         <div class="page-head">
             <div>
                 <nav class="breadcrumb" aria-label="Breadcrumb">
-                    <a href="/engage/journeys?tab=active">"Journeys"</a>" › "<a href=journey_url(id)>{crumb}</a>
+                    <a href=journeys_home()>"Journeys"</a>" › "<a href=journey_url(id)>{crumb}</a>
                 </nav>
                 <h1 class="page-title">
                     <span class="title-text">{name}</span>
@@ -148,7 +84,7 @@ fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
             </div>
             <div class="page-actions">
                 <a href=journey_url(id) class="btn btn-secondary" data-testid="view-journey-link">"View journey"</a>
-                <a href="/engage/journeys?tab=active" class="btn btn-primary" data-testid="active-tab-link">"Go to Active journeys"</a>
+                <a href=journeys_home() class="btn btn-primary" data-testid="active-tab-link">"Go to Active journeys"</a>
             </div>
         </div>
         <section class="card" data-testid="activation-result" aria-labelledby="result-title">
@@ -208,7 +144,7 @@ fn ActivationResult(id: u64, stored: StoredActivation) -> impl IntoView {
 
 /// No stored answer: the journey's last activation from its activity log.
 #[component]
-fn FromActivityLog(id: u64) -> impl IntoView {
+fn FromActivityLog(id: JourneyId) -> impl IntoView {
     let detail = LocalResource::new(move || api::journey(id));
     view! {
         <Remote resource=detail what="the journey" children=move |j: JourneyDetail| {
@@ -216,12 +152,12 @@ fn FromActivityLog(id: u64) -> impl IntoView {
             view! {
                 <div class="page-head">
                     <div>
-                        <nav class="breadcrumb" aria-label="Breadcrumb"><a href="/engage/journeys?tab=active">"Journeys"</a></nav>
+                        <nav class="breadcrumb" aria-label="Breadcrumb"><a href=journeys_home()>"Journeys"</a></nav>
                         <h1 class="page-title"><span class="title-text">{j.name.clone()}</span><StateBadge state=j.state/></h1>
                     </div>
                     <div class="page-actions">
                         <a href=journey_url(id) class="btn btn-secondary">"View journey"</a>
-                        <a href="/engage/journeys?tab=active" class="btn btn-primary">"Go to Active journeys"</a>
+                        <a href=journeys_home() class="btn btn-primary">"Go to Active journeys"</a>
                     </div>
                 </div>
                 <section class="card" data-testid="activation-result">

@@ -1,6 +1,6 @@
 //! `/engage/journeys/{id}` (and `/activate`, the dialog over it): the journey page.
 
-use crate::api::{self, ApiError, mode_slug, parse_mode, state_slug};
+use crate::api::{self, ApiError};
 use crate::components::activate_dialog::ActivateDialog;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::flow_diagram::{FlowDiagram, trigger_words};
@@ -8,6 +8,7 @@ use crate::components::modal::Modal;
 use crate::components::remote::{ErrorPanel, Loading};
 use crate::components::state_badge::StateBadge;
 use crate::format::{count, in_viewer_zone};
+use crate::routes::{activate_url, journey_url, journeys_home, list_url, summary_url, use_journey_id, use_mode};
 use journey_core::api::{ActivityEntry, JourneyDetail};
 use journey_core::journey::TriggerSource;
 use journey_core::plan::ActivationMode;
@@ -15,26 +16,13 @@ use journey_core::state::{JourneyAction, JourneyState, transition};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::Outlet;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-
-/// The journey id from the route, if it is a number.
-pub fn use_journey_id() -> Memo<Option<u64>> {
-    let params = use_params_map();
-    Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<u64>().ok()))
-}
-
-pub fn journey_url(id: u64) -> String {
-    format!("/engage/journeys/{id}")
-}
+use leptos_router::hooks::use_navigate;
 
 /// Shared with the dialog route below the page.
 #[derive(Clone, Copy)]
 struct JourneyContext {
     detail: LocalResource<Result<JourneyDetail, ApiError>>,
 }
-
-/// A journey id that is not a number.
-pub use crate::components::remote::JourneyNotFound as BadJourneyId;
 
 #[component]
 pub fn JourneyPage() -> impl IntoView {
@@ -76,7 +64,7 @@ pub fn JourneyPage() -> impl IntoView {
             }.into_any(),
             Some(Err(error)) => view! {
                 <div class="page-head"><div>
-                    <nav class="breadcrumb" aria-label="Breadcrumb"><a href="/engage/journeys?tab=active">"Journeys"</a></nav>
+                    <nav class="breadcrumb" aria-label="Breadcrumb"><a href=journeys_home()>"Journeys"</a></nav>
                     <h1 class="page-title">"Journey"</h1>
                 </div></div>
                 <ErrorPanel error=Signal::stored(error) what="the journey"
@@ -101,7 +89,7 @@ enum Pending {
 #[component]
 fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_changed: Callback<()>) -> impl IntoView {
     let navigate = use_navigate();
-    let id = journey.id.0;
+    let id = journey.id;
     let version = journey.version;
     let state = journey.state;
     let (confirm, set_confirm) = signal(None::<Pending>);
@@ -127,7 +115,7 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
     });
 
     let nav = navigate.clone();
-    let open_activate = move |_| nav(&format!("{}/activate", journey_url(id)), NavigateOptions::default());
+    let open_activate = move |_| nav(&activate_url(id, None), NavigateOptions::default());
     let def = journey.definition.clone();
     let zone = def.time_zone.clone();
     let frozen_label = match state {
@@ -135,7 +123,7 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
         JourneyState::Paused => Some("Paused"),
         _ => None,
     };
-    let list_href = format!("/engage/journeys?tab={}", state_slug(state));
+    let list_href = list_url(state, "");
     let total: u64 = journey.node_counts.iter().map(|c| c.count).sum();
     let activity: Vec<ActivityEntry> = journey.activity.iter().rev().cloned().collect();
 
@@ -304,14 +292,13 @@ fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
 #[component]
 pub fn ActivateRoute() -> impl IntoView {
     let JourneyContext { detail } = expect_context();
-    let query = use_query_map();
     let navigate = use_navigate();
     let id = use_journey_id();
-    let initial = query.with_untracked(|q| q.get("mode").and_then(|m| parse_mode(&m)));
+    let initial = use_mode().get_untracked();
 
     move || {
         let Some(Ok(journey)) = detail.get() else { return ().into_any() };
-        let id = id.get().unwrap_or(journey.id.0);
+        let id = id.get().unwrap_or(journey.id);
         let nav = navigate.clone();
         let on_cancel =
             Callback::new(move |_| nav(&journey_url(id), NavigateOptions { replace: true, scroll: false, ..Default::default() }));
@@ -328,15 +315,10 @@ pub fn ActivateRoute() -> impl IntoView {
         }
         let nav = navigate.clone();
         let on_change = Callback::new(move |mode: ActivationMode| {
-            nav(
-                &format!("{}/activate?mode={}", journey_url(id), mode_slug(mode)),
-                NavigateOptions { replace: true, scroll: false, ..Default::default() },
-            )
+            nav(&activate_url(id, Some(mode)), NavigateOptions { replace: true, scroll: false, ..Default::default() })
         });
         let nav = navigate.clone();
-        let on_apply = Callback::new(move |mode: ActivationMode| {
-            nav(&crate::pages::summary::summary_url(id, mode, None), NavigateOptions::default())
-        });
+        let on_apply = Callback::new(move |mode: ActivationMode| nav(&summary_url(id, mode, None), NavigateOptions::default()));
         view! {
             <ActivateDialog journey_name=journey.name.clone() initial=initial
                 on_apply on_cancel on_change/>

@@ -1,32 +1,23 @@
 //! `/engage/journeys?tab=paused&q=...`: the journeys list, one tab per state, a name search.
 
-use crate::api::{self, parse_state, state_slug};
+use crate::api;
 use crate::components::remote::{ErrorPanel, Loading};
 use crate::components::state_badge::StateBadge;
 use crate::components::state_tabs::{PANEL_ID, StateTabs, tab_id};
 use crate::format::{count, in_viewer_zone};
+use crate::routes::{journey_url, list_url, use_search, use_tab};
 use journey_core::api::{JourneyListResponse, JourneyRow};
 use journey_core::state::JourneyState;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_navigate;
 use std::time::Duration;
-
-pub fn list_url(state: JourneyState, q: &str) -> String {
-    let mut url = format!("/engage/journeys?tab={}", state_slug(state));
-    if !q.trim().is_empty() {
-        url.push_str("&q=");
-        url.push_str(&api::encode(q.trim()));
-    }
-    url
-}
 
 #[component]
 pub fn JourneysPage() -> impl IntoView {
-    let query = use_query_map();
     let navigate = use_navigate();
-    let tab = Memo::new(move |_| query.read().get("tab").and_then(|t| parse_state(&t)).unwrap_or(JourneyState::Active));
-    let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let tab = use_tab();
+    let q = use_search();
 
     // Each answer carries the (tab, q) it was asked for, so a stale table can be dimmed while
     // the next one loads.
@@ -190,7 +181,7 @@ fn when(at: Option<jiff::Timestamp>) -> String {
 
 #[component]
 fn JourneyRowView(row: JourneyRow, frozen_col: bool) -> impl IntoView {
-    let href = format!("/engage/journeys/{}", row.id);
+    let href = journey_url(row.id);
     let frozen = match row.state {
         JourneyState::Stopped => row.stopped_at.or(row.paused_at),
         _ => row.paused_at,

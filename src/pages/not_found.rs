@@ -1,3 +1,4 @@
+use crate::routes::journeys_home;
 use leptos::prelude::*;
 
 #[component]
@@ -6,7 +7,7 @@ pub fn NotFound() -> impl IntoView {
         <div class="card card-body empty" data-testid="not-found">
             <strong>"This page does not exist"</strong>
             <p>"The link may be mistyped or out of date. "
-                <a href="/engage/journeys?tab=active">"Go to the journeys"</a>
+                <a href=journeys_home()>"Go to the journeys"</a>
             </p>
         </div>
     }

@@ -1,0 +1,169 @@
+//! Every URL of the console, in one place: the patterns the router matches (used by
+//! [`crate::App`]), the builders that link to each screen, the query parameters, and the
+//! journey id parameter, each read here and nowhere else.
+//!
+//! | screen | URL |
+//! | --- | --- |
+//! | journeys list | `/engage/journeys?tab=paused&q=onboarding` |
+//! | journey | `/engage/journeys/{id}` |
+//! | ACTIVATE dialog (over the journey) | `/engage/journeys/{id}/activate?mode=resume` |
+//! | summary | `/engage/journeys/{id}/summary?mode=resume&wait=keep_deadlines`, `…?mode=restart` |
+//! | activation result | `/engage/journeys/{id}/activated` |
+//!
+//! States, modes and wait handlings are written and read with the rules crate's one spelling
+//! of them (`as_str()` and `parse()`, see `journey_core::spelling`).
+
+use crate::api::encode;
+use journey_core::journey::JourneyId;
+use journey_core::plan::{ActivationMode, WaitHandling};
+use journey_core::state::JourneyState;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::{ParamSegment, StaticSegment, path};
+
+type Static = StaticSegment<&'static str>;
+
+// ---- The router's patterns ----
+
+/// `/`: redirects to the journeys list.
+pub const ROOT: () = path!("/");
+/// `/engage`: redirects to the journeys list.
+pub const ENGAGE: (Static,) = path!("/engage");
+/// The journeys list.
+pub const JOURNEYS: (Static, Static) = path!("/engage/journeys");
+/// The journey page, parent of [`JOURNEY_INDEX`] and [`ACTIVATE`].
+pub const JOURNEY: (Static, Static, ParamSegment) = path!("/engage/journeys/:id");
+/// Below [`JOURNEY`]: the journey page alone.
+pub const JOURNEY_INDEX: () = path!("");
+/// Below [`JOURNEY`]: the ACTIVATE dialog over the journey page.
+pub const ACTIVATE: (Static,) = path!("activate");
+/// The journey summary.
+pub const SUMMARY: (Static, Static, ParamSegment, Static) = path!("/engage/journeys/:id/summary");
+/// The result of an activation.
+pub const ACTIVATED: (Static, Static, ParamSegment, Static) = path!("/engage/journeys/:id/activated");
+
+/// The name of the journey id in the patterns above (`:id`).
+const ID_PARAM: &str = JOURNEY.2.0;
+
+// ---- The query parameters ----
+
+/// The list's tab: a journey state.
+const TAB: &str = "tab";
+/// The list's name search.
+const SEARCH: &str = "q";
+/// The ACTIVATE dialog's choice and the summary's mode.
+const MODE: &str = "mode";
+/// The summary's wait handling (Resume only).
+const WAIT: &str = "wait";
+
+// ---- Reading a URL ----
+
+/// The journey id of the current route; None when it is not a number.
+pub fn use_journey_id() -> Memo<Option<JourneyId>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get(ID_PARAM).and_then(|s| s.parse::<u64>().ok()).map(JourneyId))
+}
+
+/// The list's tab (`?tab=`); Active when absent or unknown.
+pub fn use_tab() -> Memo<JourneyState> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get(TAB).and_then(|t| t.parse().ok()).unwrap_or(JourneyState::Active))
+}
+
+/// The list's name search (`?q=`); empty when absent.
+pub fn use_search() -> Memo<String> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get(SEARCH).unwrap_or_default())
+}
+
+/// The activation mode (`?mode=`); None when absent or unknown.
+pub fn use_mode() -> Memo<Option<ActivationMode>> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get(MODE).and_then(|m| m.parse().ok()))
+}
+
+/// The wait handling (`?wait=`); the default when absent or unknown.
+pub fn use_wait() -> Memo<WaitHandling> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get(WAIT).and_then(|w| w.parse().ok()).unwrap_or_default())
+}
+
+// ---- Building a URL ----
+
+/// The journeys list on `state`'s tab, with the name search `q` if there is one.
+pub fn list_url(state: JourneyState, q: &str) -> String {
+    let mut url = format!("/engage/journeys?{TAB}={}", state.as_str());
+    if !q.trim().is_empty() {
+        url.push_str(&format!("&{SEARCH}="));
+        url.push_str(&encode(q.trim()));
+    }
+    url
+}
+
+/// The journeys list on the Active tab: where "Journeys" links lead.
+pub fn journeys_home() -> String {
+    list_url(JourneyState::Active, "")
+}
+
+pub fn journey_url(id: JourneyId) -> String {
+    format!("/engage/journeys/{id}")
+}
+
+/// The ACTIVATE dialog over the journey, with a preselected choice if given.
+pub fn activate_url(id: JourneyId, mode: Option<ActivationMode>) -> String {
+    match mode {
+        Some(mode) => format!("{}/activate?{MODE}={}", journey_url(id), mode.as_str()),
+        None => format!("{}/activate", journey_url(id)),
+    }
+}
+
+/// The summary of `mode`; Resume's carries the wait handling (the default when None),
+/// Restart's has none.
+pub fn summary_url(id: JourneyId, mode: ActivationMode, wait: Option<WaitHandling>) -> String {
+    let mut url = format!("{}/summary?{MODE}={}", journey_url(id), mode.as_str());
+    if mode == ActivationMode::Resume {
+        url.push_str(&format!("&{WAIT}={}", wait.unwrap_or_default().as_str()));
+    }
+    url
+}
+
+pub fn activated_url(id: JourneyId) -> String {
+    format!("{}/activated", journey_url(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn every_pattern_names_the_journey_id_alike() {
+        assert_eq!(ID_PARAM, "id");
+        assert_eq!(SUMMARY.2.0, ID_PARAM);
+        assert_eq!(ACTIVATED.2.0, ID_PARAM);
+    }
+
+    /// The URLs the end-to-end tests and people's bookmarks use, byte for byte.
+    #[test]
+    fn urls_keep_their_spelling() {
+        let id = JourneyId(7);
+        assert_eq!(list_url(JourneyState::Paused, ""), "/engage/journeys?tab=paused");
+        assert_eq!(list_url(JourneyState::Stopped, "  "), "/engage/journeys?tab=stopped");
+        assert_eq!(journeys_home(), "/engage/journeys?tab=active");
+        assert_eq!(journey_url(id), "/engage/journeys/7");
+        assert_eq!(activate_url(id, None), "/engage/journeys/7/activate");
+        assert_eq!(activate_url(id, Some(ActivationMode::Resume)), "/engage/journeys/7/activate?mode=resume");
+        assert_eq!(activate_url(id, Some(ActivationMode::Restart)), "/engage/journeys/7/activate?mode=restart");
+        assert_eq!(summary_url(id, ActivationMode::Resume, None), "/engage/journeys/7/summary?mode=resume&wait=keep_deadlines");
+        assert_eq!(
+            summary_url(id, ActivationMode::Resume, Some(WaitHandling::ExtendByPause)),
+            "/engage/journeys/7/summary?mode=resume&wait=extend_by_pause"
+        );
+        assert_eq!(
+            summary_url(id, ActivationMode::Restart, Some(WaitHandling::ExtendByPause)),
+            "/engage/journeys/7/summary?mode=restart"
+        );
+        assert_eq!(activated_url(id), "/engage/journeys/7/activated");
+    }
+}
