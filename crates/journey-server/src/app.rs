@@ -1,11 +1,14 @@
 //! The router, assembled in one place: every `/api` route with its handler, then the console,
 //! and the headers every response carries.
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::config::BODY_LIMIT;
 use crate::state::AppState;
@@ -13,7 +16,7 @@ use crate::web::BASE_CSP;
 use crate::{api, openapi, web};
 
 /// The router: `/api/...` (JSON everywhere, including unknown paths), then the console.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, body_timeout: Duration) -> Router {
     let api = Router::new()
         .route("/health", get(api::health))
         .route("/openapi.json", get(openapi::document))
@@ -39,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api)
         .fallback(web::serve_console)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(BASE_CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

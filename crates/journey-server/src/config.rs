@@ -60,6 +60,19 @@ pub struct Config {
     #[arg(long, env = "JOURNEY_WRITE_WAIT_MS", default_value_t = 5000)]
     pub write_wait_ms: u64,
 
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, env = "JOURNEY_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// A connection must send a request's complete headers within this time (milliseconds),
+    /// or it is closed.
+    #[arg(long, env = "JOURNEY_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+
+    /// A request's body must arrive within this time (milliseconds), or the request fails.
+    #[arg(long, env = "JOURNEY_BODY_TIMEOUT_MS", default_value_t = 30_000)]
+    pub body_timeout_ms: u64,
+
     /// Where time comes from (tests pass a `TestClock`; the default is the system clock).
     #[arg(skip)]
     pub clock: Option<Arc<dyn Clock>>,
@@ -81,6 +94,9 @@ impl Config {
             runner_interval_ms: 200,
             runner_batch: 500,
             write_wait_ms: 5000,
+            max_connections: 1024,
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 30_000,
             clock: None,
         }
     }

@@ -24,6 +24,7 @@ pub mod error;
 pub mod openapi;
 pub mod runner;
 pub mod seed;
+pub mod serve;
 pub mod sink;
 pub mod state;
 pub mod store;
@@ -109,16 +110,12 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         tokio::net::TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let mut server_stop = stop_rx.clone();
-    let app = app::router(state.clone());
-    let server = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = server_stop.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-            tracing::error!(error = %e, "server stopped");
-        }
-    });
+    let app = app::router(state.clone(), Duration::from_millis(config.body_timeout_ms));
+    let limits = serve::Limits {
+        max_connections: config.max_connections,
+        header_timeout: Duration::from_millis(config.header_timeout_ms),
+    };
+    let server = tokio::spawn(serve::serve(listener, app, limits, stop_rx.clone()));
     let runner = (config.runner_interval_ms > 0)
         .then(|| tokio::spawn(runner.run_forever(Duration::from_millis(config.runner_interval_ms), stop_rx)));
     Ok(RunningServer { addr, state, stop, server, runner })
