@@ -249,6 +249,211 @@ fn flow_steps() {
     );
 }
 
+// ---- advance: a membership moves until it waits or ends --------------------------------
+
+fn contact(attributes: &Attributes, subscribed: bool) -> ContactFacts<'_> {
+    static NONE: BTreeSet<String> = BTreeSet::new();
+    ContactFacts { attributes, subscribed, events_since_entry: &NONE }
+}
+
+/// The message keys an advance sent, as the log's text.
+fn sent(advance: &Advance) -> Vec<String> {
+    advance.sends.iter().map(|m| m.key.to_string()).collect()
+}
+
+fn send(id: &str, channel: Channel, next: Option<&str>) -> Node {
+    Node::new(id, NodeKind::Send { channel, template: format!("{id}-template"), next: next.map(NodeId::new) })
+}
+
+/// The onboarding journey's condition: `opened` is "yes" (any case, spaces ignored).
+fn opened() -> Attributes {
+    let mut a = Attributes::new();
+    a.insert("opened".into(), " Yes ".into());
+    a
+}
+
+const NOW: &str = "2026-01-01T10:00:30Z";
+/// The onboarding wait's deadline for a contact that arrives at `NOW`: two days after 10:01.
+const WAIT_ENDS: &str = "2026-01-03T10:01:00Z";
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_send_then_a_wait_sends_once_and_waits() {
+    let def = definition();
+    let none = Attributes::new();
+    let a = advance(&def, &position("welcome", MembershipStatus::Ready), NOW.parse().unwrap(), &contact(&none, true));
+    assert_eq!(
+        a.sends,
+        [Message { key: "j3/g2/i7/c42/welcome".parse().unwrap(), channel: Channel::Email, template: "welcome".into() }]
+    );
+    let until: Timestamp = WAIT_ENDS.parse().unwrap();
+    assert_eq!(a.position, position("wait", MembershipStatus::Waiting { until }));
+    // Advanced again before the deadline: nothing sent, nothing changed.
+    let early = advance(&def, &a.position, "2026-01-03T10:00:59Z".parse().unwrap(), &contact(&none, true));
+    assert_eq!(early, Advance { position: a.position.clone(), sends: vec![] });
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn two_sends_then_the_end_send_both_in_order_and_complete() {
+    let mut def = definition();
+    def.entry = NodeId::new("hello");
+    def.nodes = vec![send("hello", Channel::Email, Some("reminder")), send("reminder", Channel::Sms, None)];
+    def.validate().unwrap();
+    let a = advance(&def, &position("hello", MembershipStatus::Ready), NOW.parse().unwrap(), &contact(&opened(), true));
+    assert_eq!(sent(&a), ["j3/g2/i7/c42/hello", "j3/g2/i7/c42/reminder"]);
+    assert_eq!((a.sends[0].channel, a.sends[0].template.as_str()), (Channel::Email, "hello-template"));
+    assert_eq!((a.sends[1].channel, a.sends[1].template.as_str()), (Channel::Sms, "reminder-template"));
+    assert_eq!(a.position, position("reminder", MembershipStatus::Completed));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_condition_sends_the_contact_down_the_branch_it_matches() {
+    let def = definition();
+    let now = NOW.parse().unwrap();
+    let at_condition = position("opened", MembershipStatus::Ready);
+    let yes = advance(&def, &at_condition, now, &contact(&opened(), true));
+    assert_eq!(sent(&yes), ["j3/g2/i7/c42/push"]);
+    assert_eq!(yes.position, position("push", MembershipStatus::Completed));
+    let no = advance(&def, &at_condition, now, &contact(&Attributes::new(), true));
+    assert_eq!(sent(&no), ["j3/g2/i7/c42/sms"]);
+    assert_eq!(no.position, position("sms", MembershipStatus::Completed));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn an_empty_condition_branch_exits_there_keeping_the_sends_before_it() {
+    let mut def = definition();
+    def.entry = NodeId::new("hello");
+    def.nodes = vec![
+        send("hello", Channel::Email, Some("bought")),
+        Node::new(
+            "bought",
+            NodeKind::Condition {
+                condition: Condition::DidEvent { event_name: "purchase".into() },
+                yes: None,
+                no: Some(NodeId::new("offer")),
+            },
+        ),
+        send("offer", Channel::Push, None),
+    ];
+    def.validate().unwrap();
+    let none = Attributes::new();
+    let purchase: BTreeSet<String> = ["purchase".to_string()].into();
+    let buyer = ContactFacts { attributes: &none, subscribed: true, events_since_entry: &purchase };
+    let a = advance(&def, &position("hello", MembershipStatus::Ready), NOW.parse().unwrap(), &buyer);
+    assert_eq!(sent(&a), ["j3/g2/i7/c42/hello"]);
+    assert_eq!(a.position, position("bought", MembershipStatus::Exited { reason: ExitReason::Condition }));
+    // Without the event the other branch is taken.
+    let a = advance(&def, &position("hello", MembershipStatus::Ready), NOW.parse().unwrap(), &contact(&none, true));
+    assert_eq!(sent(&a), ["j3/g2/i7/c42/hello", "j3/g2/i7/c42/offer"]);
+    assert_eq!(a.position, position("offer", MembershipStatus::Completed));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn an_exit_node_exits_the_membership_at_that_node() {
+    let mut def = definition();
+    def.entry = NodeId::new("hello");
+    def.nodes = vec![send("hello", Channel::Whatsapp, Some("out")), Node::new("out", NodeKind::Exit)];
+    def.validate().unwrap();
+    let a = advance(&def, &position("hello", MembershipStatus::Ready), NOW.parse().unwrap(), &contact(&opened(), true));
+    assert_eq!(sent(&a), ["j3/g2/i7/c42/hello"]);
+    assert_eq!(a.position, position("out", MembershipStatus::Exited { reason: ExitReason::ExitNode }));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn an_unsubscribed_contact_exits_before_any_send() {
+    let def = definition();
+    let attributes = opened();
+    let gone = contact(&attributes, false);
+    let a = advance(&def, &position("welcome", MembershipStatus::Ready), NOW.parse().unwrap(), &gone);
+    assert_eq!(
+        a,
+        Advance { position: position("welcome", MembershipStatus::Exited { reason: ExitReason::Unsubscribed }), sends: vec![] }
+    );
+    // Its wait over, it exits at the wait instead of going on to the push.
+    let until: Timestamp = WAIT_ENDS.parse().unwrap();
+    let waiting = position("wait", MembershipStatus::Waiting { until });
+    let a = advance(&def, &waiting, until, &gone);
+    assert_eq!(
+        a,
+        Advance { position: position("wait", MembershipStatus::Exited { reason: ExitReason::Unsubscribed }), sends: vec![] }
+    );
+    // Still waiting, it keeps waiting: it exits at its next step.
+    let early = until - jiff::SignedDuration::from_secs(1);
+    assert_eq!(advance(&def, &waiting, early, &gone), Advance { position: waiting.clone(), sends: vec![] });
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_membership_at_a_removed_node_exits_there() {
+    let def = definition();
+    let now: Timestamp = NOW.parse().unwrap();
+    let missing = MembershipStatus::Exited { reason: ExitReason::NodeMissing };
+    let a = advance(&def, &position("gone", MembershipStatus::Ready), now, &contact(&opened(), true));
+    assert_eq!(a, Advance { position: position("gone", missing), sends: vec![] });
+    // Also when its wait at the removed node is over.
+    let a = advance(&def, &position("gone", MembershipStatus::Waiting { until: now }), now, &contact(&opened(), true));
+    assert_eq!(a, Advance { position: position("gone", missing), sends: vec![] });
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_wait_that_is_due_moves_on_through_the_condition_to_the_last_send() {
+    let def = definition();
+    let until: Timestamp = WAIT_ENDS.parse().unwrap();
+    let waiting = position("wait", MembershipStatus::Waiting { until });
+    // Due at its deadline (inclusive), and later (the runner may be late).
+    for now in [until, until + jiff::SignedDuration::from_mins(90)] {
+        let a = advance(&def, &waiting, now, &contact(&opened(), true));
+        assert_eq!(sent(&a), ["j3/g2/i7/c42/push"], "at {now}");
+        assert_eq!(a.position, position("push", MembershipStatus::Completed));
+    }
+    // A nanosecond before: still waiting.
+    let early = until - jiff::SignedDuration::from_nanos(1);
+    assert_eq!(advance(&def, &waiting, early, &contact(&opened(), true)), Advance { position: waiting.clone(), sends: vec![] });
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_loop_stored_in_a_definition_stops_at_the_step_limit() {
+    // A send and a condition leading back to it: validation refuses it; stored anyway.
+    let mut def = definition();
+    def.entry = NodeId::new("ping");
+    def.nodes = vec![
+        send("ping", Channel::Sms, Some("again")),
+        Node::new(
+            "again",
+            NodeKind::Condition {
+                condition: Condition::Attribute { test: AttributeTest::Exists { attribute: "opened".into() } },
+                yes: Some(NodeId::new("ping")),
+                no: Some(NodeId::new("ping")),
+            },
+        ),
+    ];
+    assert_eq!(def.validate(), Err(DefinitionError::Cycle(NodeId::new("ping"))));
+    // Two nodes: at most four steps (send, move, send, move), then it stops, still ready.
+    let a = advance(&def, &position("ping", MembershipStatus::Ready), NOW.parse().unwrap(), &contact(&opened(), true));
+    assert_eq!(sent(&a), ["j3/g2/i7/c42/ping", "j3/g2/i7/c42/ping"]); // one key: the log keeps one message
+    assert_eq!(a.position, position("ping", MembershipStatus::Ready));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_finished_membership_stays_as_it_is() {
+    let def = definition();
+    for status in [MembershipStatus::Completed, MembershipStatus::Exited { reason: ExitReason::Restarted }] {
+        let done = position("welcome", status);
+        assert_eq!(
+            advance(&def, &done, NOW.parse().unwrap(), &contact(&opened(), true)),
+            Advance { position: done.clone(), sends: vec![] }
+        );
+    }
+}
+
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn wait_deadlines_are_whole_minutes() {
