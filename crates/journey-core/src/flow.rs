@@ -505,8 +505,7 @@ pub fn admits(audience: crate::journey::AudienceMode, facts: &AdmissionFacts) ->
 /// that arrived while frozen are not replayed), and then the audience rule of [`admits`].
 ///
 /// "Arrived since the activation" is the caller's fact: the server keeps, per journey, the
-/// last event id seen at activation and passes `true` for events stored after it;
-/// [`enters_on_event`] derives it from instants (inclusive).
+/// last event id seen at activation and passes `true` for events stored after it.
 ///
 /// ```
 /// use journey_core::flow::{admits_on_event, Admission, AdmissionFacts};
@@ -530,40 +529,4 @@ pub fn admits_on_event(
     } else {
         admits(audience, facts)
     }
-}
-
-/// Whether an audience member enters at a scheduled run: [`admits`] as a yes/no.
-///
-/// ```
-/// use journey_core::flow::enters_at_run;
-/// use journey_core::journey::AudienceMode::*;
-/// assert!(enters_at_run(NewUsers, true, false, false));
-/// assert!(!enters_at_run(NewUsers, true, false, true)); // entered earlier in this generation
-/// assert!(enters_at_run(AllUsers, true, false, true));
-/// assert!(!enters_at_run(AllUsers, true, true, true)); // still in flight
-/// assert!(!enters_at_run(AllUsers, false, false, false)); // unsubscribed
-/// ```
-pub fn enters_at_run(
-    audience: crate::journey::AudienceMode,
-    subscribed: bool,
-    in_flight: bool,
-    entered_this_generation: bool,
-) -> bool {
-    admits(audience, &AdmissionFacts { subscribed, in_flight, entered_in_generation: entered_this_generation }).enters()
-}
-
-/// Whether an event makes a contact enter an event-trigger journey: [`admits_on_event`] as a
-/// yes/no, with "arrived since the activation" meaning `event_at >= active_since` (events
-/// count from the activation instant on, inclusive).
-pub fn enters_on_event(
-    audience: crate::journey::AudienceMode,
-    state: crate::state::JourneyState,
-    event_at: Timestamp,
-    active_since: Timestamp,
-    subscribed: bool,
-    in_flight: bool,
-    entered_this_generation: bool,
-) -> bool {
-    let facts = AdmissionFacts { subscribed, in_flight, entered_in_generation: entered_this_generation };
-    admits_on_event(audience, state, event_at >= active_since, &facts).enters()
 }

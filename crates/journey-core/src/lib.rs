@@ -78,8 +78,6 @@
 //! - Who enters: unsubscribed never, in flight never, `new_users` only if not entered in the
 //!   current generation ([`flow::admits`]); on an event, only while Active and for events
 //!   that arrived since the activation ([`flow::admits_on_event`]).
-//! - Events count for entry from the activation instant on, inclusive
-//!   ([`flow::enters_on_event`]).
 //! - Attribute tests are case-insensitive and ignore surrounding spaces; `exists` means not
 //!   blank ([`journey`]).
 //! - Every node must be reachable from the entry; at most [`journey::MAX_NODES`] nodes;
