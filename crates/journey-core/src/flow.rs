@@ -1,9 +1,10 @@
-//! How one membership moves: the pure step function the server's runner calls.
+//! How one membership moves: the pure functions the server's runner calls.
 //!
-//! The runner loads a live membership, calls [`step`], carries out the returned [`Step`]
-//! (inserting a message into the log under its [`MessageKey`] *before* handing it to the
-//! channel, so a retry finds the key and sends nothing), stores the new position, and calls
-//! [`step`] again until it returns [`Step::Wait`] or the membership ends.
+//! [`step`] says what to do next at one node; [`advance`] repeats it until the membership
+//! waits or ends, and returns where it stops and the messages it sent on the way. The runner
+//! loads a due membership, calls [`advance`], inserts each message into the log under its
+//! [`MessageKey`] (unique, so a retry finds the key and sends nothing) in the same
+//! transaction that stores the new position, and hands logged messages to the channel later.
 //!
 //! Rules:
 //!
@@ -13,6 +14,10 @@
 //!   `now` ends at `ceil_to_minute(now) + N minutes` (see [`wait_deadline`]). So every pending
 //!   deadline is a whole minute, and the snapshot's per-minute buckets are exact.
 //! - A waiting membership moves on when `until <= now`.
+//! - A membership moves through as many nodes as it can at once: sends and conditions take
+//!   no time, so one [`advance`] goes on until a wait, the end, or an exit. It takes at most
+//!   one step per node plus two (a guard against a loop in a definition that was not
+//!   validated).
 //! - A condition on an event (`did_event`) is true when the contact did the event since it
 //!   entered this membership: the runner passes those event names in [`ContactFacts`].
 //! - A send or wait whose `next` is empty completes the membership; a condition branch that is
@@ -249,6 +254,134 @@ fn ready_step(
     }
 }
 
+/// A message a membership sends on its way (see [`advance`]). The send node is
+/// `key.node_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// The message log's key: journey, generation, iteration, contact and send node.
+    pub key: MessageKey,
+    /// The channel.
+    pub channel: Channel,
+    /// The template.
+    pub template: String,
+}
+
+/// Where a membership stops after [`advance`], and what it sent on the way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Advance {
+    /// The membership's new position: the node it stopped at and its status (waiting,
+    /// completed or exited; still ready only if the step limit stopped it).
+    pub position: Position,
+    /// The messages it sent, in order (none for a membership that only waits or exits).
+    pub sends: Vec<Message>,
+}
+
+/// Moves the membership at `position` as far as it goes at `now`: [`step`] after [`step`],
+/// collecting the messages sent, until it waits, completes or exits.
+///
+/// - A send records its [`Message`] and moves to `next` (status ready), or completes the
+///   membership when `next` is empty;
+/// - a move (a condition, or a wait that is over) goes to the node, status ready;
+/// - a wait stops it, waiting until the deadline (a membership still waiting stays as it is);
+/// - complete and exit stop it with that status, at the node where it happened;
+/// - a membership that has already ended is returned unchanged.
+///
+/// At most `definition.nodes.len() + 2` steps are taken: a validated definition has no loop,
+/// so a membership never needs more; if a loop was stored anyway, it stops there, still
+/// ready, and the next pass goes on from that node.
+///
+/// ```
+/// use std::collections::BTreeSet;
+/// use journey_core::flow::{advance, ContactFacts, Position};
+/// use journey_core::journey::*;
+/// use journey_core::membership::*;
+///
+/// let def = JourneyDefinition {
+///     name: "Welcome".into(),
+///     time_zone: "UTC".into(),
+///     trigger: Trigger {
+///         source: TriggerSource::Event { event_name: "signup".into() },
+///         audience: AudienceMode::AllUsers,
+///         schedule: None,
+///     },
+///     entry: NodeId::new("hello"),
+///     nodes: vec![
+///         Node::new("hello", NodeKind::Send {
+///             channel: Channel::Email,
+///             template: "hello".into(),
+///             next: Some(NodeId::new("wait")),
+///         }),
+///         Node::new("wait", NodeKind::Wait { minutes: 60, next: Some(NodeId::new("tips")) }),
+///         Node::new("tips", NodeKind::Send { channel: Channel::Push, template: "tips".into(), next: None }),
+///     ],
+/// };
+/// let attributes = Attributes::new();
+/// let events = BTreeSet::new();
+/// let contact = ContactFacts { attributes: &attributes, subscribed: true, events_since_entry: &events };
+/// let entered = Position {
+///     journey_id: JourneyId(1),
+///     contact_id: ContactId(7),
+///     generation: Generation(1),
+///     iteration: Iteration(1),
+///     node: NodeId::new("hello"),
+///     status: MembershipStatus::Ready,
+/// };
+/// // Just entered at 10:00:30: the email goes out and the contact waits until 11:01.
+/// let now: jiff::Timestamp = "2026-01-01T10:00:30Z".parse()?;
+/// let first = advance(&def, &entered, now, &contact);
+/// assert_eq!(first.sends.len(), 1);
+/// assert_eq!(first.sends[0].key.to_string(), "j1/g1/i1/c7/hello");
+/// assert_eq!(first.position.node, NodeId::new("wait"));
+/// assert_eq!(first.position.status, MembershipStatus::Waiting { until: "2026-01-01T11:01:00Z".parse()? });
+/// // At 11:01 the wait is over: the push goes out and the membership completes.
+/// let then = advance(&def, &first.position, "2026-01-01T11:01:00Z".parse()?, &contact);
+/// assert_eq!(then.sends[0].key.to_string(), "j1/g1/i1/c7/tips");
+/// assert_eq!((then.position.node.as_str(), then.position.status), ("tips", MembershipStatus::Completed));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn advance(definition: &JourneyDefinition, position: &Position, now: Timestamp, contact: &ContactFacts<'_>) -> Advance {
+    let mut position = position.clone();
+    let mut sends = Vec::new();
+    // Without a loop each node is visited at most once; the limit (with slack) stops a loop
+    // that was stored anyway, instead of spinning.
+    let max_steps = definition.nodes.len().saturating_add(2);
+    for _ in 0..max_steps {
+        match step(definition, &position, now, contact) {
+            Step::Send { key, channel, template, then } => {
+                sends.push(Message { key, channel, template });
+                match then {
+                    Some(next) => {
+                        position.node = next;
+                        position.status = MembershipStatus::Ready;
+                    }
+                    None => {
+                        position.status = MembershipStatus::Completed;
+                        break;
+                    }
+                }
+            }
+            Step::Wait { until } => {
+                position.status = MembershipStatus::Waiting { until };
+                break;
+            }
+            Step::Move { to } => {
+                position.node = to;
+                position.status = MembershipStatus::Ready;
+            }
+            Step::Complete => {
+                position.status = MembershipStatus::Completed;
+                break;
+            }
+            Step::Exit { reason } => {
+                position.status = MembershipStatus::Exited { reason };
+                break;
+            }
+            Step::Finished => break,
+        }
+    }
+    Advance { position, sends }
+}
+
 /// What the admission rule needs to know about one contact (spec sections 1, 3.5, 4.2).
 ///
 /// The server reads these facts from its store (in batches at an audience run, one contact
@@ -372,8 +505,7 @@ pub fn admits(audience: crate::journey::AudienceMode, facts: &AdmissionFacts) ->
 /// that arrived while frozen are not replayed), and then the audience rule of [`admits`].
 ///
 /// "Arrived since the activation" is the caller's fact: the server keeps, per journey, the
-/// last event id seen at activation and passes `true` for events stored after it;
-/// [`enters_on_event`] derives it from instants (inclusive).
+/// last event id seen at activation and passes `true` for events stored after it.
 ///
 /// ```
 /// use journey_core::flow::{admits_on_event, Admission, AdmissionFacts};
@@ -397,40 +529,4 @@ pub fn admits_on_event(
     } else {
         admits(audience, facts)
     }
-}
-
-/// Whether an audience member enters at a scheduled run: [`admits`] as a yes/no.
-///
-/// ```
-/// use journey_core::flow::enters_at_run;
-/// use journey_core::journey::AudienceMode::*;
-/// assert!(enters_at_run(NewUsers, true, false, false));
-/// assert!(!enters_at_run(NewUsers, true, false, true)); // entered earlier in this generation
-/// assert!(enters_at_run(AllUsers, true, false, true));
-/// assert!(!enters_at_run(AllUsers, true, true, true)); // still in flight
-/// assert!(!enters_at_run(AllUsers, false, false, false)); // unsubscribed
-/// ```
-pub fn enters_at_run(
-    audience: crate::journey::AudienceMode,
-    subscribed: bool,
-    in_flight: bool,
-    entered_this_generation: bool,
-) -> bool {
-    admits(audience, &AdmissionFacts { subscribed, in_flight, entered_in_generation: entered_this_generation }).enters()
-}
-
-/// Whether an event makes a contact enter an event-trigger journey: [`admits_on_event`] as a
-/// yes/no, with "arrived since the activation" meaning `event_at >= active_since` (events
-/// count from the activation instant on, inclusive).
-pub fn enters_on_event(
-    audience: crate::journey::AudienceMode,
-    state: crate::state::JourneyState,
-    event_at: Timestamp,
-    active_since: Timestamp,
-    subscribed: bool,
-    in_flight: bool,
-    entered_this_generation: bool,
-) -> bool {
-    let facts = AdmissionFacts { subscribed, in_flight, entered_in_generation: entered_this_generation };
-    admits_on_event(audience, state, event_at >= active_since, &facts).enters()
 }

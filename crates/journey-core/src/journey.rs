@@ -46,7 +46,7 @@
 //! # Ok::<(), DefinitionError>(())
 //! ```
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -626,16 +626,6 @@ impl JourneyDefinition {
             return Err(DefinitionError::UnknownZone(self.time_zone.clone()));
         }
         Ok(())
-    }
-
-    /// The wait nodes, in definition order.
-    pub fn wait_nodes(&self) -> impl Iterator<Item = &Node> {
-        self.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Wait { .. }))
-    }
-
-    /// Ids of all nodes, for quick membership checks.
-    pub fn node_ids(&self) -> HashSet<&NodeId> {
-        self.nodes.iter().map(|n| &n.id).collect()
     }
 
     /// The schedule in words ("Every day at 14:00"), "On each event" for event triggers, or

@@ -12,7 +12,7 @@
 //! | [`journey`] | the definition (trigger, nodes), its validation, segment rules |
 //! | [`state`] | journey states and allowed transitions |
 //! | [`membership`] | generations, iterations, membership status, the message key |
-//! | [`flow`] | the per-step function that moves one membership |
+//! | [`flow`] | how one membership moves (`step`, and `advance` until it waits or ends); who enters |
 //! | [`snapshot`] | the bounded aggregate the API serves for the preview |
 //! | [`plan`] | Resume/Restart plans: next runs, counts, warnings |
 //! | [`api`] | the JSON API's request and response bodies |
@@ -72,12 +72,12 @@
 //! - An empty branch of a condition exits the contact (reason `condition`); an empty `next`
 //!   after a send or wait completes it; an unsubscribed contact in flight exits at its next
 //!   step; a membership at a removed node exits ([`flow`]).
+//! - A due membership moves on through sends and conditions at once, until it waits or ends,
+//!   at most one step per node plus two ([`flow::advance`]).
 //! - `did_event` conditions look at events since the membership entered ([`flow`]).
 //! - Who enters: unsubscribed never, in flight never, `new_users` only if not entered in the
 //!   current generation ([`flow::admits`]); on an event, only while Active and for events
 //!   that arrived since the activation ([`flow::admits_on_event`]).
-//! - Events count for entry from the activation instant on, inclusive
-//!   ([`flow::enters_on_event`]).
 //! - Attribute tests are case-insensitive and ignore surrounding spaces; `exists` means not
 //!   blank ([`journey`]).
 //! - Every node must be reachable from the entry; at most [`journey::MAX_NODES`] nodes;

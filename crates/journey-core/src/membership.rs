@@ -76,19 +76,6 @@ pub enum ExitReason {
     NodeMissing,
 }
 
-impl ExitReason {
-    /// Plain words, e.g. "restarted".
-    pub fn label(self) -> &'static str {
-        match self {
-            ExitReason::Restarted => "restarted",
-            ExitReason::Condition => "left by a condition",
-            ExitReason::Unsubscribed => "unsubscribed",
-            ExitReason::ExitNode => "reached an exit",
-            ExitReason::NodeMissing => "its step was removed",
-        }
-    }
-}
-
 /// A membership's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -109,13 +96,6 @@ pub enum MembershipStatus {
     },
 }
 
-impl MembershipStatus {
-    /// Live: waiting or ready (counts as "in flight"; a live contact is not entered again).
-    pub fn is_live(&self) -> bool {
-        matches!(self, MembershipStatus::Waiting { .. } | MembershipStatus::Ready)
-    }
-}
-
 /// A contact's passage through a journey.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Membership {
@@ -133,19 +113,6 @@ pub struct Membership {
     pub status: MembershipStatus,
     /// When it entered.
     pub entered_at: Timestamp,
-}
-
-impl Membership {
-    /// The message key for a send at `node` in this membership.
-    pub fn message_key(&self, node: &NodeId) -> MessageKey {
-        MessageKey {
-            journey_id: self.journey_id,
-            generation: self.generation,
-            iteration: self.iteration,
-            contact_id: self.contact_id,
-            node_id: node.clone(),
-        }
-    }
 }
 
 /// What "no duplicates" means: the message log holds at most one message per key.

@@ -50,7 +50,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::journey::{AudienceMode, JourneyId, NodeKind, TriggerSource};
 use crate::membership::Generation;
-use crate::schedule::{NoRunReason, format_date};
+use crate::schedule::{NoRunReason, Schedule, format_date};
 use crate::snapshot::{JourneySnapshot, NodeCount, SnapshotError};
 use crate::state::{JourneyAction, TransitionError, transition};
 
@@ -376,22 +376,159 @@ pub fn plan_activation(
     if !snapshot.is_fresh_at(at) {
         return Err(PlanError::StaleSnapshot { valid_until: snapshot.valid_until() });
     }
+    // The viewer's clock may run behind the server's.
     let t = at.max(snapshot.taken_at);
-    let def = &snapshot.definition;
-    let zone = &snapshot.zone;
-    let trigger = &def.trigger;
-    let is_event = matches!(trigger.source, TriggerSource::Event { .. });
-    let audience = &snapshot.audience;
-    let live_total = snapshot.live_total();
-    let mut warnings = Vec::new();
+    Ok(match mode {
+        ActivationMode::Resume => resume(snapshot, t, wait_handling),
+        ActivationMode::Restart => restart(snapshot, t, wait_handling),
+    })
+}
 
-    let mut plan = ActivationPlan {
+/// Resume at `t`: every live membership continues; the next run is the schedule's first
+/// after `t`; the audience is counted as it stands.
+fn resume(snapshot: &JourneySnapshot, t: Timestamp, wait_handling: WaitHandling) -> ActivationPlan {
+    let mode = ActivationMode::Resume;
+    let mut plan = base_plan(snapshot, t, mode, wait_handling);
+    let mut warnings = Vec::new();
+    resume_waits(snapshot, t, wait_handling, &mut plan);
+    plan.continuing = snapshot.live_total();
+    plan.continuing_by_node = by_definition_order(snapshot);
+
+    if is_event(snapshot) {
+        plan.next_run = NextRun::OnEachEvent;
+        if snapshot.frozen_at.is_some() {
+            warnings.push(Warning::EventsNotReplayed);
+        }
+    } else {
+        let zone = &snapshot.zone;
+        match &snapshot.definition.trigger.schedule {
+            Some(schedule) => {
+                let mut runs = schedule.runs_after(zone, t, snapshot.runs_done);
+                match runs.next() {
+                    Some(next) => {
+                        plan.next_run = NextRun::At { at: next };
+                        plan.next_scheduled_run = Some(next);
+                        plan.following_runs = runs.take(FOLLOWING_RUNS).collect();
+                    }
+                    None => {
+                        let reason = no_run_reason(snapshot, schedule, t, snapshot.runs_done);
+                        plan.next_run = NextRun::NoFurtherRuns { reason };
+                        warnings.push(no_run_warning(schedule, reason, mode));
+                    }
+                }
+                if let Some(frozen_at) = snapshot.frozen_at {
+                    let count = missed_runs(snapshot, schedule, frozen_at, t);
+                    if count > 0 {
+                        warnings.push(Warning::MissedRuns { count, capped: count >= MAX_MISSED_RUNS });
+                    }
+                }
+            }
+            None => {
+                let reason = NoRunReason::InvalidSchedule;
+                plan.next_run = NextRun::NoFurtherRuns { reason };
+                warnings.push(Warning::NoFurtherRuns { reason, mode });
+            }
+        }
+        resume_audience(snapshot, &mut plan);
+    }
+    if plan.overdue > 0 {
+        warnings.push(Warning::OverdueBurst { count: plan.overdue });
+    }
+    plan.warnings = warnings;
+    plan
+}
+
+/// Resume's waits: the overdue count of both choices, and of the chosen one per wait node.
+fn resume_waits(snapshot: &JourneySnapshot, t: Timestamp, wait_handling: WaitHandling, plan: &mut ActivationPlan) {
+    let keep = snapshot.due_by(t);
+    let shift = snapshot.frozen_at.map(|f| ceil_minutes(t.duration_since(f)));
+    // Without a frozen_at there is nothing to extend by: as keep_deadlines.
+    let extend = if shift.is_some() { snapshot.due_by_frozen_at() } else { keep };
+    plan.wait_options = vec![
+        WaitOption { handling: WaitHandling::KeepDeadlines, overdue: keep, deadline_shift: None },
+        WaitOption { handling: WaitHandling::ExtendByPause, overdue: extend, deadline_shift: shift },
+    ];
+    let origin = snapshot.origin();
+    let (overdue, by_node) = match (wait_handling, shift) {
+        (WaitHandling::ExtendByPause, Some(shift)) => {
+            plan.deadline_shift = Some(shift);
+            (extend, per_wait(snapshot, |w| w.due_by_frozen_at))
+        }
+        _ => (keep, per_wait(snapshot, |w| w.due_by(origin, t))),
+    };
+    plan.overdue = overdue;
+    plan.overdue_by_node = by_node;
+}
+
+/// Resume's audience at the next run, as it stands now (none enter without a next run).
+fn resume_audience(snapshot: &JourneySnapshot, plan: &mut ActivationPlan) {
+    let audience = &snapshot.audience;
+    let subscribed = audience.subscribed;
+    let in_flight = audience.in_flight.min(subscribed);
+    let entering = if plan.next_run.instant().is_none() {
+        0
+    } else {
+        match snapshot.definition.trigger.audience {
+            AudienceMode::NewUsers => audience.never_entered.min(subscribed - in_flight),
+            AudienceMode::AllUsers => subscribed - in_flight,
+        }
+    };
+    plan.entering = Some(entering);
+    plan.not_entering = subscribed - entering;
+    plan.in_flight_skipped = in_flight;
+}
+
+/// Restart at `t`: every live membership exits; a new generation begins with a run at `t`
+/// (scheduled triggers), whose later runs follow the schedule as run 2, 3 ...
+fn restart(snapshot: &JourneySnapshot, t: Timestamp, wait_handling: WaitHandling) -> ActivationPlan {
+    let mode = ActivationMode::Restart;
+    let mut plan = base_plan(snapshot, t, mode, wait_handling);
+    plan.generation = snapshot.generation.next();
+    plan.exited_by_restart = snapshot.live_total();
+    if is_event(snapshot) {
+        plan.next_run = NextRun::OnEachEvent;
+        plan.runs_done = 0;
+        return plan;
+    }
+    let audience = &snapshot.audience;
+    let mut warnings = Vec::new();
+    plan.next_run = NextRun::Immediately { at: t };
+    // The run at T is run 1 of the new generation.
+    plan.runs_done = 1;
+    plan.entering = Some(audience.subscribed);
+    plan.re_receiving = audience.already_received.min(audience.subscribed);
+    if let Some(schedule) = &snapshot.definition.trigger.schedule {
+        let mut runs = schedule.runs_after(&snapshot.zone, t, 1);
+        plan.next_scheduled_run = runs.next();
+        plan.following_runs = plan.next_scheduled_run.into_iter().chain(runs.take(FOLLOWING_RUNS.saturating_sub(1))).collect();
+        if plan.next_scheduled_run.is_none() {
+            let reason = no_run_reason(snapshot, schedule, t, 1);
+            // A once journey runs once, now: nothing to warn about.
+            if reason != NoRunReason::OnceAlreadyRan {
+                warnings.push(no_run_warning(schedule, reason, mode));
+            }
+        }
+    }
+    if plan.re_receiving > 0 {
+        warnings.push(Warning::RestartResends { count: plan.re_receiving });
+    }
+    plan.warnings = warnings;
+    plan
+}
+
+/// The plan's fields that do not depend on the mode; counts zero, next run on each event.
+fn base_plan(snapshot: &JourneySnapshot, t: Timestamp, mode: ActivationMode, wait_handling: WaitHandling) -> ActivationPlan {
+    let audience = &snapshot.audience;
+    // An event trigger has no audience to count.
+    let (suppressed, audience_total) =
+        if is_event(snapshot) { (0, 0) } else { (audience.suppressed, audience.subscribed.saturating_add(audience.suppressed)) };
+    ActivationPlan {
         journey_id: snapshot.journey_id,
         version: snapshot.version,
         mode,
         wait_handling,
         at: t,
-        zone: zone.name().to_string(),
+        zone: snapshot.zone.name().to_string(),
         generation: snapshot.generation,
         next_run: NextRun::OnEachEvent,
         following_runs: Vec::new(),
@@ -403,8 +540,8 @@ pub fn plan_activation(
         overdue: 0,
         overdue_by_node: Vec::new(),
         entering: None,
-        audience_total: 0,
-        suppressed: 0,
+        audience_total,
+        suppressed,
         not_entering: 0,
         in_flight_skipped: 0,
         exited_by_restart: 0,
@@ -412,133 +549,36 @@ pub fn plan_activation(
         wait_options: Vec::new(),
         warnings: Vec::new(),
         valid_until: snapshot.valid_until(),
-    };
-    if !is_event {
-        plan.suppressed = audience.suppressed;
-        plan.audience_total = audience.subscribed.saturating_add(audience.suppressed);
     }
+}
 
-    match mode {
-        ActivationMode::Resume => {
-            // Waits.
-            let keep = snapshot.due_by(t);
-            let shift = snapshot.frozen_at.map(|f| ceil_minutes(t.duration_since(f)));
-            let extend = if shift.is_some() { snapshot.due_by_frozen_at() } else { keep };
-            plan.wait_options = vec![
-                WaitOption { handling: WaitHandling::KeepDeadlines, overdue: keep, deadline_shift: None },
-                WaitOption { handling: WaitHandling::ExtendByPause, overdue: extend, deadline_shift: shift },
-            ];
-            let origin = snapshot.origin();
-            let (overdue, by_node): (u64, Vec<NodeCount>) = match (wait_handling, shift) {
-                (WaitHandling::ExtendByPause, Some(shift)) => {
-                    plan.deadline_shift = Some(shift);
-                    (extend, per_wait(snapshot, |w| w.due_by_frozen_at))
-                }
-                _ => (keep, per_wait(snapshot, |w| w.due_by(origin, t))),
-            };
-            plan.overdue = overdue;
-            plan.overdue_by_node = by_node;
-            plan.continuing = live_total;
-            plan.continuing_by_node = by_definition_order(snapshot);
+fn is_event(snapshot: &JourneySnapshot) -> bool {
+    matches!(snapshot.definition.trigger.source, TriggerSource::Event { .. })
+}
 
-            // Schedule.
-            if is_event {
-                plan.next_run = NextRun::OnEachEvent;
-                if snapshot.frozen_at.is_some() {
-                    warnings.push(Warning::EventsNotReplayed);
-                }
-            } else {
-                match &trigger.schedule {
-                    Some(schedule) => {
-                        let mut runs = schedule.runs_after(zone, t, snapshot.runs_done);
-                        match runs.next() {
-                            Some(next) => {
-                                plan.next_run = NextRun::At { at: next };
-                                plan.next_scheduled_run = Some(next);
-                                plan.following_runs = runs.take(FOLLOWING_RUNS).collect();
-                            }
-                            None => {
-                                let reason =
-                                    schedule.no_run_reason(zone, t, snapshot.runs_done).unwrap_or(NoRunReason::InvalidSchedule);
-                                plan.next_run = NextRun::NoFurtherRuns { reason };
-                                warnings.push(match (reason, schedule.end_date()) {
-                                    (NoRunReason::EndDatePassed, Some(end)) => Warning::EndDatePassed { end, mode },
-                                    _ => Warning::NoFurtherRuns { reason, mode },
-                                });
-                            }
-                        }
-                        if let Some(frozen_at) = snapshot.frozen_at {
-                            let mut count = 0u32;
-                            for run in schedule.runs_after(zone, frozen_at, snapshot.runs_done) {
-                                if run > t || count >= MAX_MISSED_RUNS {
-                                    break;
-                                }
-                                count += 1;
-                            }
-                            if count > 0 {
-                                warnings.push(Warning::MissedRuns { count, capped: count >= MAX_MISSED_RUNS });
-                            }
-                        }
-                    }
-                    None => {
-                        let reason = NoRunReason::InvalidSchedule;
-                        plan.next_run = NextRun::NoFurtherRuns { reason };
-                        warnings.push(Warning::NoFurtherRuns { reason, mode });
-                    }
-                }
-                // The audience at the next run, as it stands now.
-                let subscribed = audience.subscribed;
-                let in_flight = audience.in_flight.min(subscribed);
-                let entering = if plan.next_run.instant().is_none() {
-                    0
-                } else {
-                    match trigger.audience {
-                        AudienceMode::NewUsers => audience.never_entered.min(subscribed - in_flight),
-                        AudienceMode::AllUsers => subscribed - in_flight,
-                    }
-                };
-                plan.entering = Some(entering);
-                plan.not_entering = subscribed - entering;
-                plan.in_flight_skipped = in_flight;
-            }
-            if plan.overdue > 0 {
-                warnings.push(Warning::OverdueBurst { count: plan.overdue });
-            }
-        }
-        ActivationMode::Restart => {
-            plan.generation = snapshot.generation.next();
-            plan.exited_by_restart = live_total;
-            if is_event {
-                plan.next_run = NextRun::OnEachEvent;
-                plan.runs_done = 0;
-            } else {
-                plan.next_run = NextRun::Immediately { at: t };
-                plan.runs_done = 1;
-                plan.entering = Some(audience.subscribed);
-                plan.re_receiving = audience.already_received.min(audience.subscribed);
-                if let Some(schedule) = &trigger.schedule {
-                    let mut runs = schedule.runs_after(zone, t, 1);
-                    plan.next_scheduled_run = runs.next();
-                    plan.following_runs =
-                        plan.next_scheduled_run.into_iter().chain(runs.take(FOLLOWING_RUNS.saturating_sub(1))).collect();
-                    if plan.next_scheduled_run.is_none() {
-                        let reason = schedule.no_run_reason(zone, t, 1).unwrap_or(NoRunReason::InvalidSchedule);
-                        match (reason, schedule.end_date()) {
-                            (NoRunReason::EndDatePassed, Some(end)) => warnings.push(Warning::EndDatePassed { end, mode }),
-                            // A once journey runs once, now: nothing to warn about.
-                            (NoRunReason::OnceAlreadyRan, _) => {}
-                            _ => warnings.push(Warning::NoFurtherRuns { reason, mode }),
-                        }
-                    }
-                }
-                if plan.re_receiving > 0 {
-                    warnings.push(Warning::RestartResends { count: plan.re_receiving });
-                }
-            }
-        }
+/// Why the schedule has no run after `t`.
+fn no_run_reason(snapshot: &JourneySnapshot, schedule: &Schedule, t: Timestamp, runs_done: u32) -> NoRunReason {
+    schedule.no_run_reason(&snapshot.zone, t, runs_done).unwrap_or(NoRunReason::InvalidSchedule)
+}
+
+/// The warning for no further run: an end date that passed names the date.
+fn no_run_warning(schedule: &Schedule, reason: NoRunReason, mode: ActivationMode) -> Warning {
+    match (reason, schedule.end_date()) {
+        (NoRunReason::EndDatePassed, Some(end)) => Warning::EndDatePassed { end, mode },
+        _ => Warning::NoFurtherRuns { reason, mode },
     }
-    plan.warnings = warnings;
-    Ok(plan)
+}
+
+/// The scheduled runs in `(frozen_at, t]`, at most [`MAX_MISSED_RUNS`].
+fn missed_runs(snapshot: &JourneySnapshot, schedule: &Schedule, frozen_at: Timestamp, t: Timestamp) -> u32 {
+    let mut count = 0u32;
+    for run in schedule.runs_after(&snapshot.zone, frozen_at, snapshot.runs_done) {
+        if run > t || count >= MAX_MISSED_RUNS {
+            break;
+        }
+        count += 1;
+    }
+    count
 }
 
 /// A duration rounded up to whole minutes (negative: zero).

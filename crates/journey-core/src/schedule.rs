@@ -91,20 +91,6 @@ impl Weekday {
         }
     }
 
-    /// From a `jiff` weekday.
-    pub fn from_jiff(day: jiff::civil::Weekday) -> Weekday {
-        use jiff::civil::Weekday as J;
-        match day {
-            J::Monday => Weekday::Monday,
-            J::Tuesday => Weekday::Tuesday,
-            J::Wednesday => Weekday::Wednesday,
-            J::Thursday => Weekday::Thursday,
-            J::Friday => Weekday::Friday,
-            J::Saturday => Weekday::Saturday,
-            J::Sunday => Weekday::Sunday,
-        }
-    }
-
     /// The English name, e.g. "Monday".
     pub fn name(self) -> &'static str {
         match self {
@@ -482,30 +468,6 @@ impl Schedule {
             }
         }
     }
-
-    /// The start and end in plain English, or `None` for a `once` schedule.
-    ///
-    /// ```
-    /// use journey_core::schedule::{Frequency, Schedule, ScheduleEnd};
-    /// use jiff::civil::{date, time};
-    /// let s = Schedule::Recurring {
-    ///     frequency: Frequency::Daily,
-    ///     time_of_day: time(14, 0, 0, 0),
-    ///     start_date: date(2026, 1, 1),
-    ///     end: ScheduleEnd::On { date: date(2026, 3, 31) },
-    /// };
-    /// assert_eq!(s.describe_span().unwrap(), "from 1 Jan 2026 until 31 Mar 2026");
-    /// ```
-    pub fn describe_span(&self) -> Option<String> {
-        let Schedule::Recurring { start_date, end, .. } = self else { return None };
-        let start = format_date(*start_date);
-        Some(match end {
-            ScheduleEnd::Never => format!("from {start}"),
-            ScheduleEnd::On { date } => format!("from {start} until {}", format_date(*date)),
-            ScheduleEnd::After { runs: 1 } => format!("from {start}, for 1 run"),
-            ScheduleEnd::After { runs } => format!("from {start}, for {runs} runs"),
-        })
-    }
 }
 
 impl fmt::Display for Schedule {
@@ -565,11 +527,6 @@ pub fn format_time(time: Time) -> String {
     } else {
         format!("{:02}:{:02}:{:02}", time.hour(), time.minute(), time.second())
     }
-}
-
-/// A local date-time as "10 Jan 2026 08:00".
-pub fn format_datetime(dt: DateTime) -> String {
-    format!("{} {}", format_date(dt.date()), format_time(dt.time()))
 }
 
 /// The runs of a schedule strictly after an instant: see [`Schedule::runs_after`].

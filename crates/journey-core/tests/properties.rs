@@ -30,6 +30,8 @@ const ZONES: &[&str] = &[
     "America/St_Johns",
     "Europe/London",
     "Pacific/Chatham",
+    "America/Santiago",
+    "Africa/Casablanca",
 ];
 
 fn zone_strategy() -> impl Strategy<Value = Zone> {
@@ -37,7 +39,8 @@ fn zone_strategy() -> impl Strategy<Value = Zone> {
 }
 
 fn time_strategy() -> impl Strategy<Value = Time> {
-    (0i8..24, 0i8..60).prop_map(|(h, m)| Time::new(h, m, 0, 0).unwrap())
+    // Half the times in the small hours, where most DST gaps and overlaps are.
+    prop_oneof![0i8..24, 0i8..4].prop_flat_map(|h| (Just(h), 0i8..60)).prop_map(|(h, m)| Time::new(h, m, 0, 0).unwrap())
 }
 
 fn date_strategy() -> impl Strategy<Value = Date> {
@@ -82,6 +85,12 @@ fn is_gap(zone: &Zone, dt: DateTime) -> bool {
 
 /// A consistent paused snapshot of the onboarding journey with random aggregates.
 fn snapshot_strategy() -> impl Strategy<Value = JourneySnapshot> {
+    snapshot_with_deadlines_strategy().prop_map(|(s, _)| s)
+}
+
+/// A snapshot as [`snapshot_strategy`], with the wait deadlines its buckets were built from
+/// (instant, count), so tests can count them without the snapshot's own arithmetic.
+fn snapshot_with_deadlines_strategy() -> impl Strategy<Value = (JourneySnapshot, Vec<(Timestamp, u64)>)> {
     (
         zone_strategy(),
         schedule_strategy(),
@@ -100,11 +109,14 @@ fn snapshot_strategy() -> impl Strategy<Value = JourneySnapshot> {
                 frozen_for,
                 deadlines,
                 (extra_wait, push, subscribed, suppressed),
-                (in_flight, never, received, _),
+                (in_flight, never, received, all_users),
                 (runs_done, event, horizon),
             )| {
                 let frozen_at = taken_at - SignedDuration::from_mins(frozen_for);
                 let mut def = samples::onboarding(zone.name(), schedule);
+                if all_users % 2 == 1 {
+                    def.trigger.audience = AudienceMode::AllUsers;
+                }
                 if event {
                     def.trigger = Trigger {
                         source: TriggerSource::Event { event_name: "e".into() },
@@ -117,10 +129,12 @@ fn snapshot_strategy() -> impl Strategy<Value = JourneySnapshot> {
                 s.runs_done = runs_done;
                 let mut b = WaitDeadlinesBuilder::new(NodeId::new("wait"), taken_at, Some(frozen_at), horizon);
                 let mut waiting = 0u64;
+                let mut raw = Vec::new();
                 for (m, c) in deadlines {
                     // Whole-minute deadlines, as the flow makes them.
                     let d = journey_core::flow::floor_to_minute(taken_at) + SignedDuration::from_mins(m);
                     b.add(d, c);
+                    raw.push((d, c));
                     waiting += c;
                 }
                 s.waits = vec![b.build()];
@@ -137,7 +151,7 @@ fn snapshot_strategy() -> impl Strategy<Value = JourneySnapshot> {
                     never_entered: if subscribed - in_flight == 0 { 0 } else { never % (subscribed - in_flight + 1) },
                     already_received: if subscribed == 0 { 0 } else { received % (subscribed + 1) },
                 };
-                s
+                (s, raw)
             },
         )
 }
@@ -188,7 +202,15 @@ proptest! {
         zone in zone_strategy(), schedule in schedule_strategy(), t in instant_strategy(),
     ) {
         let Schedule::Recurring { frequency, time_of_day, start_date, .. } = &schedule else { return Ok(()) };
-        for run in schedule.next_runs_after(&zone, t, 0, 20) {
+        let runs = schedule.next_runs_after(&zone, t, 0, 20);
+        if let Frequency::EveryHours { hours } = frequency {
+            // Real elapsed hours: consecutive runs exactly N hours apart, whatever the wall clock.
+            let period = SignedDuration::from_hours(i64::from(*hours));
+            for w in runs.windows(2) {
+                prop_assert_eq!(w[1].duration_since(w[0]), period);
+            }
+        }
+        for run in runs {
             let local = zone.to_local(run);
             match frequency {
                 Frequency::EveryHours { hours } => {
@@ -199,22 +221,31 @@ proptest! {
                 }
                 _ => {
                     if local.time() != *time_of_day {
-                        // The planned local date-time did not exist: run at the end of the gap.
+                        // The planned local date-time did not exist: the run is the transition,
+                        // where the wall clock jumps from before the planned time to after it.
+                        let just_before = zone.to_local(run - SignedDuration::from_nanos(1));
                         let d = local.date();
-                        let planned = [d, d.yesterday().unwrap()];
+                        let planned = [d, d.yesterday().unwrap()].map(|p| p.to_datetime(*time_of_day));
                         prop_assert!(
-                            planned.iter().any(|p| is_gap(&zone, p.to_datetime(*time_of_day))),
+                            planned.iter().any(|p| is_gap(&zone, *p) && just_before < *p && *p < local),
                             "{} at {} in {}", local, time_of_day, zone.name()
                         );
-                        prop_assert_eq!(zone.time_zone().to_offset(run - SignedDuration::from_nanos(1)) != zone.time_zone().to_offset(run), true);
+                        prop_assert_ne!(zone.time_zone().to_offset(run - SignedDuration::from_nanos(1)), zone.time_zone().to_offset(run));
                     }
                     prop_assert!(local.date() >= *start_date);
                     match frequency {
                         Frequency::Weekly { days } if local.time() == *time_of_day => {
-                            prop_assert!(days.iter().any(|w| w.to_jiff() == local.date().weekday()));
+                            // Weekday::ALL is Monday first; jiff numbers Monday 1.
+                            let weekday = local.date().weekday().to_monday_one_offset();
+                            prop_assert!(days.iter().any(|w| Weekday::ALL.iter().position(|a| a == w).unwrap() as i8 + 1 == weekday));
                         }
                         Frequency::Monthly { day } if local.time() == *time_of_day => {
-                            prop_assert_eq!(day.in_month(local.date()), Some(local.date()));
+                            let date = local.date();
+                            match day {
+                                // Day n, or the last day in shorter months.
+                                MonthDay::Day(n) => prop_assert_eq!(date.day(), (*n as i8).min(date.days_in_month())),
+                                MonthDay::Last => prop_assert_eq!(date, date.last_of_month()),
+                            }
                         }
                         _ => {}
                     }
@@ -224,7 +255,9 @@ proptest! {
     }
 
     #[test]
-    fn plans_add_up_and_honour_t(s in snapshot_strategy(), offset in 0i64..(24 * 60 * 60), restart in any::<bool>(), extend in any::<bool>()) {
+    fn plans_add_up_and_honour_t(
+        (s, deadlines) in snapshot_with_deadlines_strategy(), offset in 0i64..(24 * 60 * 60), restart in any::<bool>(), extend in any::<bool>(),
+    ) {
         let t = s.taken_at + SignedDuration::from_secs(offset);
         let mode = if restart { ActivationMode::Restart } else { ActivationMode::Resume };
         let handling = if extend { WaitHandling::ExtendByPause } else { WaitHandling::KeepDeadlines };
@@ -235,44 +268,91 @@ proptest! {
         }
         let plan = result.unwrap();
         let is_event = matches!(s.definition.trigger.source, TriggerSource::Event { .. });
-        // Live memberships: each continues or is exited, never both, none lost.
-        prop_assert_eq!(plan.continuing + plan.exited_by_restart, s.live_total());
-        prop_assert_eq!(plan.continuing_by_node.iter().map(|n| n.count).sum::<u64>(), plan.continuing);
-        prop_assert!(plan.overdue <= plan.continuing);
-        prop_assert_eq!(plan.overdue_by_node.iter().map(|n| n.count).sum::<u64>(), plan.overdue);
-        // Audience: suppressed, entering and not entering partition it.
-        if is_event {
-            prop_assert_eq!(plan.entering, None);
-            prop_assert_eq!(plan.next_run, NextRun::OnEachEvent);
-        } else {
-            prop_assert_eq!(plan.audience_total, s.audience.subscribed + s.audience.suppressed);
-            prop_assert_eq!(plan.suppressed + plan.entering.unwrap() + plan.not_entering, plan.audience_total);
-            prop_assert!(plan.in_flight_skipped <= plan.not_entering);
-            prop_assert!(plan.re_receiving <= plan.entering.unwrap());
-        }
+        let schedule = s.definition.trigger.schedule.as_ref();
+        let frozen_at = s.frozen_at.unwrap();
+        let a = s.audience;
+        // What the plan should say, from the snapshot's inputs: the node counts, the raw wait
+        // deadlines, the audience counts, the instants.
+        let live: u64 = s.nodes.iter().map(|n| n.count).sum();
+        let due_by = |at: Timestamp| deadlines.iter().filter(|(d, _)| *d <= at).map(|(_, c)| c).sum::<u64>();
+        let (due_at_t, due_at_frozen) = (due_by(t), due_by(frozen_at));
+        // The frozen time rounded up to the whole minute (all instants here are whole seconds).
+        let frozen_secs = t.as_second() - frozen_at.as_second();
+        let shift = SignedDuration::from_mins((frozen_secs + 59) / 60);
+        prop_assert_eq!(plan.at, t);
         match mode {
             ActivationMode::Resume => {
-                prop_assert_eq!(plan.exited_by_restart, 0);
+                prop_assert_eq!((plan.continuing, plan.exited_by_restart), (live, 0));
+                // Continuing per node, in the definition's order, nodes without any left out.
+                let expected: Vec<NodeCount> = s.definition.nodes.iter().filter_map(|n| {
+                    let count: u64 = s.nodes.iter().filter(|c| c.node == n.id).map(|c| c.count).sum();
+                    (count > 0).then(|| NodeCount { node: n.id.clone(), count })
+                }).collect();
+                prop_assert_eq!(&plan.continuing_by_node, &expected);
                 prop_assert_eq!(plan.generation, s.generation);
-                if let Some(next) = plan.next_run.instant() {
-                    prop_assert!(next > t);
-                    let is_at = matches!(plan.next_run, NextRun::At { .. });
-                    prop_assert!(is_at);
-                }
-                let keep = plan.wait_options[0].overdue;
-                let extend = plan.wait_options[1].overdue;
-                prop_assert!(extend <= keep);
-                prop_assert_eq!(plan.overdue, if extend_chosen(handling) { extend } else { keep });
-                if let Some(shift) = plan.deadline_shift {
-                    prop_assert!(shift >= t.duration_since(s.frozen_at.unwrap()));
-                    prop_assert_eq!(shift.as_secs() % 60, 0);
+                prop_assert_eq!(plan.runs_done, s.runs_done);
+                // Overdue: the deadlines due by T, or with extend_by_pause the ones due by the
+                // time the journey was frozen.
+                prop_assert_eq!(
+                    &plan.wait_options,
+                    &vec![
+                        WaitOption { handling: WaitHandling::KeepDeadlines, overdue: due_at_t, deadline_shift: None },
+                        WaitOption { handling: WaitHandling::ExtendByPause, overdue: due_at_frozen, deadline_shift: Some(shift) },
+                    ]
+                );
+                let (overdue, deadline_shift) = if extend_chosen(handling) { (due_at_frozen, Some(shift)) } else { (due_at_t, None) };
+                prop_assert_eq!((plan.overdue, plan.deadline_shift), (overdue, deadline_shift));
+                let by_node = if overdue > 0 { vec![NodeCount { node: NodeId::new("wait"), count: overdue }] } else { vec![] };
+                prop_assert_eq!(&plan.overdue_by_node, &by_node);
+                prop_assert_eq!(plan.warnings.contains(&Warning::OverdueBurst { count: overdue }), overdue > 0);
+                if is_event {
+                    prop_assert_eq!(plan.next_run, NextRun::OnEachEvent);
+                    prop_assert_eq!((plan.entering, plan.audience_total, plan.suppressed), (None, 0, 0));
+                } else {
+                    let schedule = schedule.unwrap();
+                    let next = schedule.next_run_after(&s.zone, t, s.runs_done);
+                    prop_assert_eq!(plan.next_run.instant(), next);
+                    prop_assert_eq!(plan.next_scheduled_run, next);
+                    if let Some(next) = next {
+                        prop_assert!(next > t);
+                        prop_assert_eq!(plan.next_run, NextRun::At { at: next });
+                    }
+                    // If a run is still to come: under new_users those who never entered in this
+                    // generation (the strategy keeps them within the members not in flight),
+                    // under all_users every subscribed member not in flight.
+                    let entering = match (next, s.definition.trigger.audience) {
+                        (None, _) => 0,
+                        (Some(_), AudienceMode::NewUsers) => a.never_entered,
+                        (Some(_), AudienceMode::AllUsers) => a.subscribed - a.in_flight,
+                    };
+                    prop_assert_eq!(plan.entering, Some(entering));
+                    prop_assert_eq!((plan.suppressed, plan.audience_total), (a.suppressed, a.subscribed + a.suppressed));
+                    prop_assert_eq!((plan.not_entering, plan.in_flight_skipped), (a.subscribed - entering, a.in_flight));
+                    prop_assert_eq!(plan.re_receiving, 0);
+                    // Missed runs: a run fell in the frozen time (frozen_at, T].
+                    let missed = schedule.next_run_after(&s.zone, frozen_at, s.runs_done).is_some_and(|r| r <= t);
+                    prop_assert_eq!(plan.warnings.iter().any(|w| matches!(w, Warning::MissedRuns { .. })), missed);
                 }
             }
             ActivationMode::Restart => {
-                prop_assert_eq!(plan.continuing, 0);
-                prop_assert_eq!(plan.generation, s.generation.next());
-                if !is_event {
+                prop_assert_eq!((plan.continuing, plan.exited_by_restart), (0, live));
+                prop_assert!(plan.continuing_by_node.is_empty() && plan.wait_options.is_empty());
+                prop_assert_eq!((plan.overdue, plan.deadline_shift), (0, None));
+                prop_assert_eq!(plan.generation, Generation(s.generation.0 + 1));
+                if is_event {
+                    prop_assert_eq!(plan.next_run, NextRun::OnEachEvent);
+                    prop_assert_eq!((plan.entering, plan.runs_done), (None, 0));
+                } else {
                     prop_assert_eq!(plan.next_run, NextRun::Immediately { at: t });
+                    prop_assert_eq!(plan.runs_done, 1);
+                    // Everyone subscribed enters the new generation at T; the run at T is run 1.
+                    prop_assert_eq!(plan.entering, Some(a.subscribed));
+                    prop_assert_eq!((plan.suppressed, plan.not_entering, plan.in_flight_skipped), (a.suppressed, 0, 0));
+                    prop_assert_eq!(plan.re_receiving, a.already_received);
+                    prop_assert_eq!(plan.warnings.contains(&Warning::RestartResends { count: a.already_received }), a.already_received > 0);
+                    let next = schedule.unwrap().next_run_after(&s.zone, t, 1);
+                    prop_assert_eq!(plan.next_scheduled_run, next);
+                    prop_assert_eq!(plan.following_runs.first().copied(), next);
                     for r in &plan.following_runs {
                         prop_assert!(*r > t);
                     }

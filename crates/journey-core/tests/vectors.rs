@@ -36,6 +36,10 @@ fn locals(zone: &Zone, runs: &[Timestamp]) -> Vec<DateTime> {
     runs.iter().map(|t| zone.to_local(*t)).collect()
 }
 
+fn utc(runs: &[Timestamp]) -> Vec<String> {
+    runs.iter().map(|t| t.to_string()).collect()
+}
+
 /// A paused snapshot of a sample journey with `schedule`, taken at `taken_at`, frozen a day
 /// before.
 fn snapshot(zone: &Zone, schedule: Schedule, taken_at: Timestamp, runs_done: u32) -> JourneySnapshot {
@@ -174,6 +178,21 @@ const DST_VECTORS: &[(&str, Local, Local, &str)] = &[
     ("Europe/Berlin", (2026, 10, 25, 2, 30), (2026, 10, 25, 2, 30), "2026-10-25T00:30:00Z"),
     ("Australia/Sydney", (2026, 4, 5, 2, 30), (2026, 4, 5, 2, 30), "2026-04-04T15:30:00Z"),
     ("America/Sao_Paulo", (2019, 2, 16, 23, 30), (2019, 2, 16, 23, 30), "2019-02-17T01:30:00Z"),
+    // Santiago changes at local midnight. 6 Sep 2026: 24:00 -04 -> 01:00 -03 (04:00 UTC), so
+    // 00:30 does not exist and runs at 01:00 -03.
+    ("America/Santiago", (2026, 9, 6, 0, 30), (2026, 9, 6, 1, 0), "2026-09-06T04:00:00Z"),
+    // 4 Apr 2026: 24:00 -03 -> 23:00 -04 (03:00 UTC 5 Apr); 23:30 happens twice, the earlier is -03.
+    ("America/Santiago", (2026, 4, 4, 23, 30), (2026, 4, 4, 23, 30), "2026-04-05T02:30:00Z"),
+    // Casablanca leaves +01 for +00 during Ramadan. 15 Feb 2026: 03:00 +01 -> 02:00 +00
+    // (02:00 UTC); 02:30 happens twice, the earlier is +01.
+    ("Africa/Casablanca", (2026, 2, 15, 2, 30), (2026, 2, 15, 2, 30), "2026-02-15T01:30:00Z"),
+    // 22 Mar 2026: 02:00 +00 -> 03:00 +01 (02:00 UTC); 02:30 does not exist: 03:00 +01.
+    ("Africa/Casablanca", (2026, 3, 22, 2, 30), (2026, 3, 22, 3, 0), "2026-03-22T02:00:00Z"),
+    // After 2037 the rules come from the TZif's POSIX footer. 26 Mar 2045 (last Sunday of
+    // March): 02:00 CET -> 03:00 CEST (01:00 UTC).
+    ("Europe/Berlin", (2045, 3, 26, 2, 30), (2045, 3, 26, 3, 0), "2045-03-26T01:00:00Z"),
+    // 5 Nov 2045 (first Sunday of November): 02:00 EDT -> 01:00 EST (06:00 UTC); 01:30 EDT first.
+    ("America/New_York", (2045, 11, 5, 1, 30), (2045, 11, 5, 1, 30), "2045-11-05T05:30:00Z"),
     // Unambiguous.
     ("Asia/Kolkata", (2026, 1, 1, 14, 0), (2026, 1, 1, 14, 0), "2026-01-01T08:30:00Z"),
 ];
@@ -224,6 +243,48 @@ fn daily_in_the_new_york_overlap_runs_once() {
     // Resuming between the two 01:30s: the run is tomorrow, not the second 01:30.
     let between: Timestamp = "2026-11-01T06:00:00Z".parse().unwrap();
     assert_eq!(s.next_run_after(&z, between, 0), Some(runs[1]));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn daily_in_santiago_runs_at_the_midnight_transitions() {
+    let z = zone("America/Santiago");
+    // Spring forward, 6 Sep 2026: 24:00 -04 on the 5th is 01:00 -03 on the 6th (04:00 UTC).
+    // 00:30 on the 5th is -04, on the 6th it does not exist (the transition), on the 7th -03.
+    let s = daily(time(0, 30, 0, 0));
+    let runs = s.next_runs_after(&z, at(&z, date(2026, 9, 4).at(12, 0, 0, 0)), 0, 3);
+    assert_eq!(utc(&runs), ["2026-09-05T04:30:00Z", "2026-09-06T04:00:00Z", "2026-09-07T03:30:00Z"]);
+    assert_eq!(
+        locals(&z, &runs),
+        [date(2026, 9, 5).at(0, 30, 0, 0), date(2026, 9, 6).at(1, 0, 0, 0), date(2026, 9, 7).at(0, 30, 0, 0)]
+    );
+    // Fall back, 4 Apr 2026: 24:00 -03 is 23:00 -04 (03:00 UTC on the 5th), so 23:30 on the
+    // 4th happens twice: the run is the earlier (-03), once.
+    let s = daily(time(23, 30, 0, 0));
+    let runs = s.next_runs_after(&z, at(&z, date(2026, 4, 3).at(12, 0, 0, 0)), 0, 3);
+    assert_eq!(utc(&runs), ["2026-04-04T02:30:00Z", "2026-04-05T02:30:00Z", "2026-04-06T03:30:00Z"]);
+    // Resumed between the two 23:30s: the next run is the next day's.
+    let between: Timestamp = "2026-04-05T03:00:00Z".parse().unwrap();
+    assert_eq!(s.next_run_after(&z, between, 0), Some(runs[2]));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn daily_in_casablanca_across_ramadan_2026() {
+    let z = zone("Africa/Casablanca");
+    let s = daily(time(2, 30, 0, 0));
+    // Ramadan starts: 15 Feb 2026 at 03:00 +01 is 02:00 +00 (02:00 UTC). 02:30 happens twice;
+    // the run is the first, +01. The day after, 02:30 is +00.
+    let runs = s.next_runs_after(&z, at(&z, date(2026, 2, 13).at(12, 0, 0, 0)), 0, 3);
+    assert_eq!(utc(&runs), ["2026-02-14T01:30:00Z", "2026-02-15T01:30:00Z", "2026-02-16T02:30:00Z"]);
+    // Ramadan ends: 22 Mar 2026 at 02:00 +00 is 03:00 +01 (02:00 UTC). 02:30 does not exist;
+    // the run is at the transition, 03:00 +01. The day after, 02:30 is +01 again.
+    let runs = s.next_runs_after(&z, at(&z, date(2026, 3, 20).at(12, 0, 0, 0)), 0, 3);
+    assert_eq!(utc(&runs), ["2026-03-21T02:30:00Z", "2026-03-22T02:00:00Z", "2026-03-23T01:30:00Z"]);
+    assert_eq!(
+        locals(&z, &runs),
+        [date(2026, 3, 21).at(2, 30, 0, 0), date(2026, 3, 22).at(3, 0, 0, 0), date(2026, 3, 23).at(2, 30, 0, 0)]
+    );
 }
 
 // ---- Weekly and monthly -------------------------------------------------------------------
@@ -298,6 +359,33 @@ fn monthly_29_30_31_and_last_in_leap_and_common_years() {
     assert_eq!(z.to_local(s.next_run_after(&z, t, 0).unwrap()).date(), date(2026, 2, 10));
 }
 
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn weekly_after_2037_follows_the_zone_rules() {
+    // Past the TZif's explicit transitions (2037) the rules come from its POSIX footer.
+    let sundays = |h, m| {
+        recurring(Frequency::Weekly { days: vec![Weekday::Sunday] }, time(h, m, 0, 0), date(2045, 1, 1), ScheduleEnd::Never)
+    };
+    let z = zone("Europe/Berlin");
+    // 26 Mar 2045, the last Sunday of March: 02:00 CET -> 03:00 CEST (01:00 UTC). 02:30 runs
+    // at 03:00; the Sundays around it are CET (+01) and CEST (+02).
+    let runs = sundays(2, 30).next_runs_after(&z, at(&z, date(2045, 3, 13).at(0, 0, 0, 0)), 0, 3);
+    assert_eq!(utc(&runs), ["2045-03-19T01:30:00Z", "2045-03-26T01:00:00Z", "2045-04-02T00:30:00Z"]);
+    // 29 Oct 2045, the last Sunday of October: 03:00 CEST -> 02:00 CET (01:00 UTC). 02:30
+    // happens twice; the run is the first, CEST.
+    let runs = sundays(2, 30).next_runs_after(&z, at(&z, date(2045, 10, 20).at(0, 0, 0, 0)), 0, 3);
+    assert_eq!(utc(&runs), ["2045-10-22T00:30:00Z", "2045-10-29T00:30:00Z", "2045-11-05T01:30:00Z"]);
+
+    let z = zone("America/New_York");
+    // 12 Mar 2045, the second Sunday of March: 02:00 EST -> 03:00 EDT (07:00 UTC).
+    let runs = sundays(2, 30).next_runs_after(&z, at(&z, date(2045, 3, 1).at(0, 0, 0, 0)), 0, 3);
+    assert_eq!(utc(&runs), ["2045-03-05T07:30:00Z", "2045-03-12T07:00:00Z", "2045-03-19T06:30:00Z"]);
+    // 5 Nov 2045, the first Sunday of November: 02:00 EDT -> 01:00 EST (06:00 UTC). 01:30
+    // happens twice; the run is the first, EDT.
+    let runs = sundays(1, 30).next_runs_after(&z, at(&z, date(2045, 10, 25).at(0, 0, 0, 0)), 0, 3);
+    assert_eq!(utc(&runs), ["2045-10-29T05:30:00Z", "2045-11-05T05:30:00Z", "2045-11-12T06:30:00Z"]);
+}
+
 // ---- Every N hours ------------------------------------------------------------------------
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
@@ -328,6 +416,54 @@ fn every_n_hours_counts_real_hours_across_dst() {
     assert_eq!(
         recurring(Frequency::EveryHours { hours: 1 }, time(8, 0, 0, 0), date(2026, 3, 7), ScheduleEnd::Never).describe(),
         "Every hour from 08:00"
+    );
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn every_n_hours_counts_real_hours_across_the_fall_back() {
+    // 1 Nov 2026 in New York: 02:00 EDT (06:00 UTC) becomes 01:00 EST; 01:00-02:00 happens twice.
+    let z = zone("America/New_York");
+    let every = |hours, h| recurring(Frequency::EveryHours { hours }, time(h, 30, 0, 0), date(2026, 10, 31), ScheduleEnd::Never);
+    let edt = jiff::tz::Offset::constant(-4);
+    let est = jiff::tz::Offset::constant(-5);
+
+    // Every hour from 31 Oct 23:30 EDT (03:30 UTC on 1 Nov): one run per real hour, so the
+    // wall clock shows 01:30 twice, first EDT then EST.
+    let hourly = every(1, 23);
+    let runs = hourly.next_runs_after(&z, at(&z, date(2026, 10, 31).at(23, 0, 0, 0)), 0, 5);
+    assert_eq!(
+        utc(&runs),
+        ["2026-11-01T03:30:00Z", "2026-11-01T04:30:00Z", "2026-11-01T05:30:00Z", "2026-11-01T06:30:00Z", "2026-11-01T07:30:00Z"]
+    );
+    assert_eq!(
+        locals(&z, &runs),
+        [
+            date(2026, 10, 31).at(23, 30, 0, 0),
+            date(2026, 11, 1).at(0, 30, 0, 0),
+            date(2026, 11, 1).at(1, 30, 0, 0),
+            date(2026, 11, 1).at(1, 30, 0, 0),
+            date(2026, 11, 1).at(2, 30, 0, 0),
+        ]
+    );
+    assert_eq!((z.time_zone().to_offset(runs[2]), z.time_zone().to_offset(runs[3])), (edt, est));
+    // Resumed at the transition, between the two 01:30s: the next run is the second 01:30
+    // (a daily 01:30 would run only the first).
+    let between: Timestamp = "2026-11-01T06:00:00Z".parse().unwrap();
+    assert_eq!(hourly.next_run_after(&z, between, 0), Some(runs[3]));
+
+    // Every 3 hours from 31 Oct 22:30 EDT (02:30 UTC on 1 Nov): 01:30 EDT, then 3 real hours
+    // later 03:30 EST, only 2 hours later on the wall clock.
+    let runs = every(3, 22).next_runs_after(&z, at(&z, date(2026, 10, 31).at(12, 0, 0, 0)), 0, 4);
+    assert_eq!(utc(&runs), ["2026-11-01T02:30:00Z", "2026-11-01T05:30:00Z", "2026-11-01T08:30:00Z", "2026-11-01T11:30:00Z"]);
+    assert_eq!(
+        locals(&z, &runs),
+        [
+            date(2026, 10, 31).at(22, 30, 0, 0),
+            date(2026, 11, 1).at(1, 30, 0, 0),
+            date(2026, 11, 1).at(3, 30, 0, 0),
+            date(2026, 11, 1).at(6, 30, 0, 0),
+        ]
     );
 }
 
@@ -375,7 +511,6 @@ fn end_after_n_runs_counts_runs_done_across_a_pause() {
     let plan = restart(&snapshot(&z, s.clone(), t, 5), t);
     assert_eq!(plan.next_run, NextRun::Immediately { at: t });
     assert_eq!(plan.following_runs.len(), 4);
-    assert_eq!(s.describe_span().unwrap(), "from 1 Jan 2026, for 5 runs");
     // End after one run, restarted: no run follows, and it says so.
     let one = recurring(Frequency::Daily, time(9, 0, 0, 0), date(2026, 1, 1), ScheduleEnd::After { runs: 1 });
     let plan = restart(&snapshot(&z, one, t, 1), t);
