@@ -9,7 +9,7 @@
 //!    and the next is the first occurrence after now.
 //! 2. **Events**: event-triggered Active journeys enter contacts on events after their cursor.
 //! 3. **Memberships**: ready ones, and waiting ones whose deadline is due, are moved by
-//!    journey-core's `flow::step` until they wait or end; a send inserts into the message log
+//!    journey-core's `flow::advance` until they wait or end; a send inserts into the message log
 //!    (unique on the key) in the same transaction that moves the membership on.
 //! 4. **Completion**: an Active scheduled journey with no further run and no live membership
 //!    is completed.
@@ -25,9 +25,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use journey_core::flow::{ContactFacts, Position, Step, step};
-use journey_core::journey::{Condition, ContactId, JourneyId, NodeId, NodeKind, TriggerKind, TriggerSource};
-use journey_core::membership::{Generation, Iteration, MembershipStatus};
+use journey_core::flow::{Advance, ContactFacts, Position, advance};
+use journey_core::journey::{Channel, Condition, ContactId, JourneyId, NodeId, NodeKind, TriggerKind, TriggerSource};
+use journey_core::membership::{Generation, Iteration};
 use journey_core::state::{JourneyAction, JourneyState, transition};
 use serde::Serialize;
 
@@ -269,13 +269,12 @@ impl Runner {
             tracing::warn!(journey = rec.id, "a membership was due twice in one pass; the rest waits for the next pass");
         }
         let more = due.len() as i64 == self.batch && !repeat;
-        let max_steps = def.nodes.len() + 2;
         for m in &due {
             let attributes = m.attributes();
             let events =
                 if needs_events { store::events_since(&mut tx, m.contact_id, m.entered_at).await? } else { Default::default() };
             let facts = ContactFacts { attributes: &attributes, subscribed: m.subscribed != 0, events_since_entry: &events };
-            let mut pos = Position {
+            let position = Position {
                 journey_id: JourneyId(rec.id as u64),
                 contact_id: ContactId(m.contact_id as u64),
                 generation: Generation(m.generation as u32),
@@ -283,56 +282,26 @@ impl Runner {
                 node: NodeId::new(m.node.clone()),
                 status: m.status(),
             };
-            for _ in 0..max_steps {
-                match step(&def, &pos, now, &facts) {
-                    Step::Send { key, channel, template, then } => {
-                        let channel_text = channel.as_str();
-                        let recipient = match channel {
-                            journey_core::journey::Channel::Email => m.email.as_deref(),
-                            _ => m.phone.as_deref().or(m.email.as_deref()),
-                        };
-                        let msg = NewMessage {
-                            journey_id: rec.id,
-                            generation: m.generation,
-                            iteration: m.iteration,
-                            contact_id: m.contact_id,
-                            node_id: key.node_id.as_str(),
-                            key: key.to_string(),
-                            channel: channel_text,
-                            template: &template,
-                            recipient,
-                        };
-                        if store::log_message(&mut tx, &msg, now).await? {
-                            report.logged += 1;
-                        }
-                        match then {
-                            Some(next) => {
-                                pos.node = next;
-                                pos.status = MembershipStatus::Ready;
-                            }
-                            None => {
-                                pos.status = MembershipStatus::Completed;
-                                break;
-                            }
-                        }
-                    }
-                    Step::Wait { until } => {
-                        pos.status = MembershipStatus::Waiting { until };
-                        break;
-                    }
-                    Step::Move { to } => {
-                        pos.node = to;
-                        pos.status = MembershipStatus::Ready;
-                    }
-                    Step::Complete => {
-                        pos.status = MembershipStatus::Completed;
-                        break;
-                    }
-                    Step::Exit { reason } => {
-                        pos.status = MembershipStatus::Exited { reason };
-                        break;
-                    }
-                    Step::Finished => break,
+            // journey-core decides every step; the runner logs the sends and stores the position.
+            let Advance { position: pos, sends } = advance(&def, &position, now, &facts);
+            for send in &sends {
+                let recipient = match send.channel {
+                    Channel::Email => m.email.as_deref(),
+                    _ => m.phone.as_deref().or(m.email.as_deref()),
+                };
+                let msg = NewMessage {
+                    journey_id: rec.id,
+                    generation: m.generation,
+                    iteration: m.iteration,
+                    contact_id: m.contact_id,
+                    node_id: send.key.node_id.as_str(),
+                    key: send.key.to_string(),
+                    channel: send.channel.as_str(),
+                    template: &send.template,
+                    recipient,
+                };
+                if store::log_message(&mut tx, &msg, now).await? {
+                    report.logged += 1;
                 }
             }
             store::set_membership(&mut tx, m.id, pos.node.as_str(), &pos.status, now).await?;
