@@ -446,6 +446,12 @@ pub enum DefinitionError {
         /// What it is, e.g. "journey name".
         what: String,
     },
+    /// Some text holds a control character (a line break, a tab, an escape code).
+    #[error("The {what} contains a control character (such as a line break); remove it.")]
+    ControlCharacter {
+        /// What it is.
+        what: String,
+    },
     /// Some required text is blank.
     #[error("The {what} must not be empty.")]
     Blank {
@@ -554,7 +560,7 @@ impl JourneyDefinition {
         for (i, node) in self.nodes.iter().enumerate() {
             check_text("step id", &node.id.0)?;
             if let Some(label) = &node.label {
-                check_len("step label", label)?;
+                check_plain_text("step label", label)?;
             }
             if index.insert(&node.id, i).is_some() {
                 return Err(DefinitionError::DuplicateNode(node.id.clone()));
@@ -643,9 +649,23 @@ fn referrer(from: &str) -> String {
     if from == "trigger" { "The trigger".to_string() } else { format!("Step \"{from}\"") }
 }
 
-fn check_len(what: &str, text: &str) -> Result<(), DefinitionError> {
-    if text.len() > MAX_TEXT {
+/// The rule for every text a person or a system gives the product (names, labels, templates,
+/// emails): at most [`MAX_TEXT`] characters (not bytes), and no control character, so a line
+/// break or an escape code cannot reach a log line or a screen as itself.
+///
+/// ```
+/// use journey_core::journey::{DefinitionError, check_plain_text};
+/// assert!(check_plain_text("journey name", &"é".repeat(200)).is_ok()); // 200 characters, 400 bytes
+/// assert!(matches!(check_plain_text("journey name", &"é".repeat(201)), Err(DefinitionError::TooLong { .. })));
+/// let err = check_plain_text("journey name", "Spring\nsale").unwrap_err();
+/// assert_eq!(err.to_string(), "The journey name contains a control character (such as a line break); remove it.");
+/// ```
+pub fn check_plain_text(what: &str, text: &str) -> Result<(), DefinitionError> {
+    if text.chars().count() > MAX_TEXT {
         return Err(DefinitionError::TooLong { what: what.to_string() });
+    }
+    if text.chars().any(char::is_control) {
+        return Err(DefinitionError::ControlCharacter { what: what.to_string() });
     }
     Ok(())
 }
@@ -658,13 +678,13 @@ fn check_text(what: &str, text: &str) -> Result<(), DefinitionError> {
             DefinitionError::Blank { what: what.to_string() }
         });
     }
-    check_len(what, text)
+    check_plain_text(what, text)
 }
 
 fn check_test(test: &AttributeTest) -> Result<(), DefinitionError> {
     check_text("attribute name", test.attribute())?;
     match test {
-        AttributeTest::Equals { value, .. } | AttributeTest::Contains { value, .. } => check_len("attribute value", value),
+        AttributeTest::Equals { value, .. } | AttributeTest::Contains { value, .. } => check_plain_text("attribute value", value),
         AttributeTest::Exists { .. } => Ok(()),
     }
 }

@@ -13,7 +13,7 @@ use journey_core::api::{
     CreateDatasetResponse, CreateJourneyRequest, CreateJourneyResponse, EventRequest, JourneyDetail, JourneyListResponse,
     PauseRequest, SetSubscriptionRequest, StopRequest,
 };
-use journey_core::journey::{ContactId, DatasetId, JourneyId, MAX_TEXT};
+use journey_core::journey::{ContactId, DatasetId, JourneyId, check_plain_text};
 use journey_core::plan::{ActivationMode, ActivationPlan, WaitHandling};
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyState;
@@ -64,8 +64,8 @@ pub async fn list(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<JourneyListResponse>, ApiError> {
-    if query.q.as_ref().is_some_and(|q| q.len() > MAX_TEXT) {
-        return Err(ApiError::invalid(format!("The search text is too long (at most {MAX_TEXT} characters).")));
+    if let Some(q) = &query.q {
+        plain_text("search text", q)?;
     }
     let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     Ok(Json(views::list(&state.store, query.state, q).await?))
@@ -208,11 +208,18 @@ pub async fn messages(
     Ok(Json(MessagesResponse { messages, next_after }))
 }
 
-fn check_contact_text(what: &str, v: Option<&str>) -> Result<(), ApiError> {
-    if v.is_some_and(|v| v.len() > MAX_TEXT) {
-        return Err(ApiError::invalid(format!("A contact's {what} is too long (at most {MAX_TEXT} characters).")));
+/// journey-core's rule for any text given to the product (length in characters, no control
+/// characters), as a 422.
+fn plain_text(what: &str, text: &str) -> Result<(), ApiError> {
+    check_plain_text(what, text).map_err(|e| ApiError::invalid(e.to_string()))
+}
+
+/// Text that must also not be blank.
+fn named(what: &str, text: &str) -> Result<(), ApiError> {
+    if text.trim().is_empty() {
+        return Err(ApiError::invalid(format!("The {what} must not be empty.")));
     }
-    Ok(())
+    plain_text(what, text)
 }
 
 /// `POST /api/contacts`
@@ -225,18 +232,24 @@ pub async fn create_contacts(
     }
     let mut seen = std::collections::HashSet::new();
     for c in &req.contacts {
-        check_contact_text("email", c.email.as_deref())?;
-        check_contact_text("phone", c.phone.as_deref())?;
+        for (what, text) in [("contact's email", &c.email), ("contact's phone", &c.phone)] {
+            if let Some(text) = text {
+                plain_text(what, text)?;
+            }
+        }
         if c.email.as_deref().is_none_or(|e| e.trim().is_empty()) && c.phone.as_deref().is_none_or(|p| p.trim().is_empty()) {
             return Err(ApiError::invalid("Every contact needs an email or a phone number."));
         }
-        if c.attributes.len() > 100 || c.attributes.iter().any(|(k, v)| k.len() > MAX_TEXT || v.len() > MAX_TEXT) {
-            return Err(ApiError::invalid(format!(
-                "A contact may have at most 100 attributes of at most {MAX_TEXT} characters."
-            )));
+        for (k, v) in &c.attributes {
+            plain_text("attribute name", k)?;
+            plain_text("attribute value", v)?;
         }
+        if c.attributes.len() > 100 {
+            return Err(ApiError::invalid("A contact may have at most 100 attributes."));
+        }
+        // Emails are compared without regard to case: Ana@Example.com is ana@example.com.
         if let Some(e) = &c.email
-            && !seen.insert(e.clone())
+            && !seen.insert(e.to_lowercase())
         {
             return Err(ApiError::invalid(format!("The email {e} appears twice in the request.")));
         }
@@ -261,9 +274,7 @@ pub async fn create_dataset(
     ApiJson(req): ApiJson<CreateDatasetRequest>,
 ) -> Result<(StatusCode, Json<CreateDatasetResponse>), ApiError> {
     let name = req.name.trim();
-    if name.is_empty() || name.len() > MAX_TEXT {
-        return Err(ApiError::invalid(format!("A data set needs a name of 1 to {MAX_TEXT} characters.")));
-    }
+    named("data set name", name)?;
     let id = audience::create_dataset(&state.store, name, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(CreateDatasetResponse { id: DatasetId(id as u64) })))
 }
@@ -302,9 +313,7 @@ pub async fn event(
     ApiJson(req): ApiJson<EventRequest>,
 ) -> Result<(StatusCode, Json<EventResponse>), ApiError> {
     let name = req.name.trim();
-    if name.is_empty() || name.len() > MAX_TEXT {
-        return Err(ApiError::invalid(format!("An event needs a name of 1 to {MAX_TEXT} characters.")));
-    }
+    named("event name", name)?;
     let at = req.at.unwrap_or_else(|| state.clock.now());
     let id = audience::record_event(&state.store, req.contact_id.0, name, at).await?;
     Ok((StatusCode::ACCEPTED, Json(EventResponse { id, at })))

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
@@ -40,6 +40,9 @@ pub fn router(state: AppState, body_timeout: Duration) -> Router {
 
     Router::new()
         .nest("/api", api)
+        // `/api` and `/api/` themselves are API paths too: JSON, not the console.
+        .route("/api", any(api::api_not_found))
+        .route("/api/", any(api::api_not_found))
         .fallback(web::serve_console)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyTimeoutLayer::new(body_timeout))

@@ -9,6 +9,16 @@ use crate::clock::Clock;
 /// The largest request body: 1 MiB (larger ones get a JSON 413).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// How log lines are written.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
 /// How to run the server. `journey-server --help` lists the flags.
 #[derive(clap::Parser, Clone, Debug)]
 #[command(
@@ -73,6 +83,10 @@ pub struct Config {
     #[arg(long, env = "JOURNEY_BODY_TIMEOUT_MS", default_value_t = 30_000)]
     pub body_timeout_ms: u64,
 
+    /// How log lines are written to stderr: `text` for people, `json` for a log shipper.
+    #[arg(long, env = "JOURNEY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Where time comes from (tests pass a `TestClock`; the default is the system clock).
     #[arg(skip)]
     pub clock: Option<Arc<dyn Clock>>,
@@ -97,6 +111,7 @@ impl Config {
             max_connections: 1024,
             header_timeout_ms: 10_000,
             body_timeout_ms: 30_000,
+            log_format: LogFormat::Text,
             clock: None,
         }
     }

@@ -13,6 +13,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use journey_core::api::codes;
 use journey_core::state::JourneyState;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 
 use crate::actions::ActionError;
 use crate::config::BODY_LIMIT;
@@ -178,12 +180,39 @@ fn tail(text: &str) -> String {
     }
 }
 
-/// `axum::Json` whose rejections are [`ApiError`]s: 415 without a JSON content type, 413 over
-/// the body limit, 400 for text that is not JSON, 422 for JSON that is not a valid request
-/// (journey-core's request types deny unknown fields; serde's message names the field).
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json` of a JSON *object* whose rejections are [`ApiError`]s: 415 without a JSON
+/// content type, 413 over the body limit, 400 for text that is not JSON, 422 for JSON that is
+/// not a valid request (not an object, or a field the request type does not know: journey-core's
+/// request types deny unknown fields and serde's message names the field).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(Object(value)) = axum::Json::<Object<T>>::from_request(req, state).await?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// A `T` read only from a JSON object: serde's derive would also read a struct from an array
+/// (`[]` as an empty `/stop` request), which no request of this API is.
+struct Object<T>(T);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        if !value.is_object() {
+            return Err(serde::de::Error::custom("the body must be a JSON object"));
+        }
+        T::deserialize(value).map(Object).map_err(serde::de::Error::custom)
+    }
+}
 
 /// `axum::extract::Path` whose rejection is a JSON 400.
 #[derive(Debug, Clone, Copy, Default, FromRequestParts)]
@@ -202,7 +231,7 @@ pub struct OptionalJson<T>(pub Option<T>);
 
 impl<S, T> FromRequest<S> for OptionalJson<T>
 where
-    ApiJson<T>: FromRequest<S, Rejection = ApiError>,
+    T: DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = ApiError;

@@ -35,7 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use clock::{Clock, SystemClock, TestClock};
-pub use config::Config;
+pub use config::{Config, LogFormat};
 pub use runner::RunReport;
 
 use crate::runner::Runner;
@@ -151,9 +151,17 @@ async fn shutdown_signal() {
     }
 }
 
-/// Logs to stderr; `RUST_LOG` filters (default `info`).
-pub fn init_tracing() {
+/// Logs to stderr as `format` says; `RUST_LOG` filters (default `info`).
+///
+/// Text is for people at a terminal; JSON (one object per line) is for a log shipper. In both,
+/// what users typed is logged as a quoted, escaped value (`?field`), so a line break in it
+/// cannot start a forged log line; recipients' addresses are never logged at INFO.
+pub fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }

@@ -4,8 +4,8 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    journey_server::init_tracing();
     let config = journey_server::Config::parse();
+    journey_server::init_tracing(config.log_format);
     match journey_server::run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -114,12 +114,14 @@ pub async fn serve_console(State(console): State<Console>, req: Request) -> Resp
             .into_response();
     };
     let path = req.uri().path();
-    let wants_index = path == "/" || path == "/index.html" || !looks_like_file(path, &console.dist);
-    if !wants_index {
+    if looks_like_file(path, &console.dist) {
         let Ok(res) = ServeDir::new(&console.dist).append_index_html_on_directories(false).oneshot(req).await;
-        if res.status() != StatusCode::NOT_FOUND {
-            return res.map(Body::new);
-        }
+        return res.map(Body::new);
+    }
+    if names_a_file(path) && path != "/index.html" {
+        // A missing asset (an old hashed name after a rebuild): not the console's HTML under a
+        // script's name.
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "No such file.").into_response();
     }
     let mut res = Response::new(Body::from(html));
     let headers = res.headers_mut();
@@ -129,6 +131,12 @@ pub async fn serve_console(State(console): State<Console>, req: Request) -> Resp
         headers.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     res
+}
+
+/// Whether the path's last segment has a file extension (`/app-1a2b.wasm`); client routes
+/// (`/engage/journeys/42/summary`) never do.
+fn names_a_file(path: &str) -> bool {
+    path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
 /// Whether the path names an existing file under `dist` (client routes do not).

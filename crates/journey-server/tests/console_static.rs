@@ -30,7 +30,7 @@ async fn serves_console_with_fallback_and_headers() {
     std::fs::write(dist.join("journey-console-abc.js"), "export default function init() {}").unwrap();
     std::fs::write(dist.join("journey-console-abc_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
 
-    for path in ["/", "/engage/journeys", "/engage/journeys/42/activate?mode=resume", "/missing.js"] {
+    for path in ["/", "/engage/journeys", "/engage/journeys/42/activate?mode=resume"] {
         let res = h.http.get(h.url(path)).send().await.unwrap();
         assert_eq!(res.status().as_u16(), 200, "{path}");
         let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
@@ -45,10 +45,19 @@ async fn serves_console_with_fallback_and_headers() {
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.headers()["content-type"], "application/wasm");
     assert!(res.headers().contains_key("content-security-policy"));
-    let res = h.http.get(h.url("/api/journeys/1/nothing")).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 404);
-    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    // A missing asset is a 404, not the console's HTML under a script's name.
+    for path in ["/missing.js", "/journey-console-old_bg.wasm"] {
+        let res = h.http.get(h.url(path)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 404, "{path}");
+        assert!(!res.text().await.unwrap().contains("<html"), "{path}");
+    }
+    // Every path under /api, the bare ones too, answers JSON.
+    for path in ["/api/journeys/1/nothing", "/api", "/api/"] {
+        let res = h.http.get(h.url(path)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 404, "{path}");
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{path}");
+    }
     // Path traversal does not escape dist.
     let res = h.http.get(h.url("/..%2f..%2fetc/passwd")).send().await.unwrap();
     assert!(!res.text().await.unwrap().contains("root:"));

@@ -333,3 +333,46 @@ async fn every_change_to_a_journey_is_in_the_activity_log_with_who_made_it() {
     assert_eq!(detail["activity"][5]["mode"], "restart");
     assert_eq!(detail["activity"][5]["counts"]["entering"], 4);
 }
+
+#[tokio::test]
+async fn bodies_are_objects_texts_are_plain_and_emails_ignore_case() {
+    let h = Harness::start(T0).await;
+    let (id, _) = paused_journey(&h).await;
+
+    // `[]` reads as an empty struct to serde; here it is refused and the journey stays paused.
+    let (status, body) = h.post_raw(&format!("/api/journeys/{id}/stop"), Some("application/json"), b"[]".to_vec()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("JSON object"), "{body}");
+    assert_eq!(h.state(id).await, "paused");
+    let (status, _) = h.post_raw("/api/datasets", Some("application/json"), b"[\"Signups\"]".to_vec()).await;
+    assert_eq!(status, 422);
+
+    // A line break cannot reach a log line or a screen as itself.
+    let (status, body) = h.post("/api/datasets", json!({ "name": "Signups\nINFO forged line" })).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["message"], "The data set name contains a control character (such as a line break); remove it.");
+    let (status, body) = h.post("/api/contacts", json!({ "contacts": [{ "email": "a\u{0}@example.com" }] })).await;
+    assert_eq!(status, 422, "{body}");
+    let mut def = two_sends("Spring\tsale", 1, "UTC", daily("10:00", "2026-01-01"), "new_users", 60);
+    let (status, body) = h.post("/api/journeys", def.clone()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_definition")), "{body}");
+
+    // Limits count characters, not bytes: 200 "é" (400 bytes) is a valid name, 201 is not.
+    let (status, body) = h.post("/api/datasets", json!({ "name": "é".repeat(200) })).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = h.post("/api/datasets", json!({ "name": "é".repeat(201) })).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["message"], "The data set name is too long (at most 200 characters).");
+    def["name"] = json!("é".repeat(200));
+    let (status, body) = h.post("/api/journeys", def).await;
+    assert_eq!(status, 201, "{body}");
+
+    // Emails are one contact whatever their case, in one request and across requests.
+    let (status, body) = h.post("/api/contacts", json!({ "contacts": [{ "email": "Ana@Example.com" }] })).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = h.post("/api/contacts", json!({ "contacts": [{ "email": "ana@example.com" }] })).await;
+    assert_eq!(status, 409, "{body}");
+    let both = json!({ "contacts": [{ "email": "bo@example.com" }, { "email": "BO@example.com" }] });
+    let (status, body) = h.post("/api/contacts", both).await;
+    assert_eq!(status, 422, "{body}");
+}

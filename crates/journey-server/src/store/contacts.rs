@@ -30,8 +30,10 @@ pub async fn insert_contacts(
 
 pub async fn email_exists(conn: &mut SqliteConnection, emails: &[&str]) -> Result<Option<String>> {
     for e in emails {
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM contacts WHERE email = ?").bind(*e).fetch_optional(&mut *conn).await?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE email = ? COLLATE NOCASE")
+            .bind(*e)
+            .fetch_optional(&mut *conn)
+            .await?;
         if found.is_some() {
             return Ok(Some(e.to_string()));
         }
