@@ -5,12 +5,16 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::config::BODY_LIMIT;
+use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::BASE_CSP;
 use crate::{api, openapi, web};
@@ -46,6 +50,7 @@ pub fn router(state: AppState, body_timeout: Duration) -> Router {
         .fallback(web::serve_console)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyTimeoutLayer::new(body_timeout))
+        .layer(middleware::from_fn(request_size_limits))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(BASE_CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
@@ -55,4 +60,25 @@ pub fn router(state: AppState, body_timeout: Duration) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .with_state(state)
+}
+
+/// The longest address (path and query) a request may have: 414 beyond.
+pub const MAX_URI: usize = 8 * 1024;
+
+/// The most header bytes a request may send: 431 beyond.
+pub const MAX_HEADERS: usize = 16 * 1024;
+
+/// 414 and 431 as JSON sentences, before any handler runs (hyper's own, far larger limits
+/// would answer with an empty body).
+async fn request_size_limits(req: Request, next: Next) -> Response {
+    if req.uri().to_string().len() > MAX_URI {
+        let message = format!("The address is longer than {} KiB.", MAX_URI / 1024);
+        return ApiError::new(StatusCode::URI_TOO_LONG, "uri_too_long", message).into_response();
+    }
+    let header_bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+    if header_bytes > MAX_HEADERS {
+        let message = format!("The request's headers are larger than {} KiB.", MAX_HEADERS / 1024);
+        return ApiError::new(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", message).into_response();
+    }
+    next.run(req).await
 }

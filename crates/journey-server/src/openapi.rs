@@ -65,21 +65,27 @@ fn with_body_errors(mut responses: Value) -> Value {
 
 /// The document.
 pub fn spec() -> Value {
-    with_busy_answers(document_body())
+    with_common_answers(document_body())
 }
 
-/// Every operation that reads or writes the database may answer 503 with `Retry-After` when
-/// the database cannot take it in time; only the two answered from memory never do.
-fn with_busy_answers(mut doc: Value) -> Value {
+/// Answers any operation may give: 414 and 431 for an oversized request (checked before any
+/// handler), and, for every operation that reads or writes the database, 503 with
+/// `Retry-After` when the database cannot take it in time (only the two answered from memory
+/// never do).
+fn with_common_answers(mut doc: Value) -> Value {
     let busy = err("The server is busy; nothing was changed. Try again after the `Retry-After` seconds.");
+    let uri = err("The address is longer than 8 KiB.");
+    let headers = err("The request's headers are larger than 16 KiB.");
     if let Some(paths) = doc["paths"].as_object_mut() {
         for (path, ops) in paths.iter_mut() {
-            if path == "/api/health" || path == "/api/openapi.json" {
-                continue;
-            }
+            let from_memory = path == "/api/health" || path == "/api/openapi.json";
             for op in ops.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
                 if let Some(responses) = op["responses"].as_object_mut() {
-                    responses.insert("503".to_string(), busy.clone());
+                    responses.insert("414".to_string(), uri.clone());
+                    responses.insert("431".to_string(), headers.clone());
+                    if !from_memory {
+                        responses.insert("503".to_string(), busy.clone());
+                    }
                 }
             }
         }

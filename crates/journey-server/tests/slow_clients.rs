@@ -71,3 +71,17 @@ async fn no_more_than_max_connections_are_served_at_once() {
     let answer = read_until_closed(&mut third).await.expect("served within the bound");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+#[tokio::test]
+async fn a_too_long_address_or_too_large_headers_get_a_json_answer() {
+    let h = with_limits(30_000, 30_000, 64).await;
+    let long = format!("/api/journeys?q={}", "a".repeat(9 * 1024));
+    let res = h.http.get(h.url(&long)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 414);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "uri_too_long");
+    let res = h.http.get(h.url("/api/journeys")).header("x-padding", "p".repeat(17 * 1024)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 431);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "headers_too_large");
+}
