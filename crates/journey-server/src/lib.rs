@@ -20,6 +20,7 @@ pub mod api;
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod openapi;
 pub mod runner;
@@ -35,9 +36,13 @@ use std::time::Duration;
 
 pub use clock::{Clock, SystemClock, TestClock};
 pub use config::Config;
+pub use delivery::DeliveryReport;
 pub use runner::RunReport;
+pub use sink::install_crypto_provider;
 
+use crate::delivery::Delivery;
 use crate::runner::Runner;
+use crate::sink::{Sink, SinkError, WebhookSettings};
 use crate::state::AppState;
 use crate::store::Store;
 
@@ -50,6 +55,8 @@ pub enum StartError {
     Seed(store::StoreError),
     #[error("could not listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("{0}")]
+    Webhook(#[from] SinkError),
 }
 
 /// A server running in this process.
@@ -61,6 +68,8 @@ pub struct RunningServer {
     stop: tokio::sync::watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
     runner: Option<tokio::task::JoinHandle<()>>,
+    delivery: Arc<Delivery>,
+    delivery_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -79,20 +88,32 @@ impl RunningServer {
         self.state.runner.run_due_work(now).await
     }
 
-    /// Stops serving and the runner, and closes the database.
+    /// Delivers the messages due at `now` (tests with a `TestClock` and manual delivery).
+    pub async fn deliver_due(&self, now: jiff::Timestamp) -> Result<DeliveryReport, store::StoreError> {
+        self.delivery.deliver_due(now).await
+    }
+
+    /// Stops serving, the runner and the delivery worker (requests in flight get
+    /// `delivery::STOP_GRACE` to finish), and closes the database.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.server.await;
         if let Some(runner) = self.runner {
             let _ = runner.await;
         }
+        if let Some(delivery) = self.delivery_task {
+            let _ = delivery.await;
+        }
         self.state.store.close().await;
     }
 }
 
-/// Opens and migrates the database, seeds demo data into an empty one (unless `--no-seed`),
-/// binds, starts the runner and serves.
+/// Checks the webhook settings, opens and migrates the database, seeds demo data into an
+/// empty one (unless `--no-seed`), binds, starts the runner and the delivery worker, and
+/// serves.
 pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
+    install_crypto_provider();
+    let sink = sink(&config)?;
     let db_error = |source| StartError::Database { path: config.database.display().to_string(), source };
     let store = Store::open(&config.database, config.reseed).await.map_err(db_error)?;
     let clock: Arc<dyn Clock> = config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
@@ -101,8 +122,8 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         seed::seed(&store, clock.now(), config.demo_contacts).await.map_err(StartError::Seed)?;
         tracing::info!(contacts = config.demo_contacts, elapsed = ?started.elapsed(), "seeded demo data");
     }
-    let sink = sink::Sink::new(config.webhook_url.as_deref());
-    let runner = Arc::new(Runner::new(store.clone(), sink, clock.clone(), config.runner_batch));
+    let runner = Arc::new(Runner::new(store.clone(), clock.clone(), config.runner_batch));
+    let delivery = Arc::new(Delivery::new(store.clone(), sink, clock.clone(), config.delivery()));
     let state = AppState { store, clock, console: web::Console::new(config.dist.clone()), runner: runner.clone() };
     let listener =
         tokio::net::TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
@@ -119,8 +140,39 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         }
     });
     let runner = (config.runner_interval_ms > 0)
-        .then(|| tokio::spawn(runner.run_forever(Duration::from_millis(config.runner_interval_ms), stop_rx)));
-    Ok(RunningServer { addr, state, stop, server, runner })
+        .then(|| tokio::spawn(runner.run_forever(Duration::from_millis(config.runner_interval_ms), stop_rx.clone())));
+    let delivery_task = (config.delivery_interval_ms > 0)
+        .then(|| tokio::spawn(delivery.clone().run_forever(Duration::from_millis(config.delivery_interval_ms), stop_rx)));
+    Ok(RunningServer { addr, state, stop, server, runner, delivery, delivery_task })
+}
+
+/// The sink the settings ask for: the webhook (its URL checked) or the log.
+fn sink(config: &Config) -> Result<Sink, StartError> {
+    let settings = config.delivery();
+    let Some(url) = config.webhook_url.as_deref() else {
+        tracing::info!("no --webhook-url: messages are delivered to the log");
+        return Ok(Sink::Log);
+    };
+    let sink = Sink::webhook(WebhookSettings {
+        url,
+        ca: config.webhook_ca.as_deref(),
+        timeout: Duration::from_millis(config.webhook_timeout_ms.max(1)),
+        secret: config.webhook_secret.clone(),
+    })?;
+    if let Sink::Webhook(w) = &sink {
+        tracing::info!(
+            url = w.shown(),
+            signed = w.signed(),
+            concurrency = settings.concurrency,
+            max_attempts = settings.max_attempts,
+            rate = settings.rate,
+            "delivering to a webhook"
+        );
+        if !w.signed() {
+            tracing::warn!("{} is not set: webhook requests are not signed", sink::SECRET_ENV);
+        }
+    }
+    Ok(sink)
 }
 
 /// The binary's body: spawn, print the URL, serve until Ctrl-C or SIGTERM.

@@ -52,6 +52,7 @@ async fn counts(store: &Store) -> (i64, i64, i64, i64) {
 async fn killed_mid_batch_and_restarted() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("journeys.db");
+    journey_server::install_crypto_provider();
     let http = reqwest::Client::new();
     let (mut child, url) = start(&db);
 
