@@ -202,7 +202,11 @@ impl Delivery {
             }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
-                _ = stop.changed() => {}
+                changed = stop.changed() => {
+                    if changed.is_err() {
+                        break; // the server is gone
+                    }
+                }
             }
         }
     }

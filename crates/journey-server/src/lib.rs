@@ -1,5 +1,6 @@
 //! journey-server: the journey console's backend. A JSON API under `/api`, an embedded SQLite
-//! store, the journey runner that really sends, and the built console served from `--dist`.
+//! store, the journey runner that logs what to send, the delivery worker that really sends it
+//! (log or signed webhook), and the built console served from `--dist`.
 //!
 //! Every scheduling, flow and reactivation rule is journey-core's; this crate stores, serves
 //! and executes.

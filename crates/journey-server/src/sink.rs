@@ -156,13 +156,19 @@ pub struct WebhookSettings<'a> {
     pub secret: Option<WebhookSecret>,
 }
 
-/// A webhook receiver.
-#[derive(Debug, Clone)]
+/// A webhook receiver. Its `Debug` shows the URL redacted.
+#[derive(Clone)]
 pub struct Webhook {
     url: Url,
     shown: String,
     client: reqwest::Client,
     secret: Option<WebhookSecret>,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook").field("url", &self.shown).field("signed", &self.secret.is_some()).finish_non_exhaustive()
+    }
 }
 
 impl Webhook {
@@ -377,6 +383,16 @@ mod tests {
     #[test]
     fn secrets_do_not_show() {
         assert_eq!(format!("{:?}", WebhookSecret::new("s3cret")), "WebhookSecret(<redacted>)");
+        let sink = Sink::webhook(WebhookSettings {
+            url: "https://user:pw@hooks.example.com/in?token=t0k",
+            ca: None,
+            timeout: Duration::from_secs(1),
+            secret: Some(WebhookSecret::new("s3cret")),
+        })
+        .unwrap();
+        let shown = format!("{sink:?}");
+        assert!(shown.contains("https://***@hooks.example.com/in?***"), "{shown}");
+        assert!(!shown.contains("pw") && !shown.contains("t0k") && !shown.contains("s3cret"), "{shown}");
         let long = "x".repeat(500);
         assert_eq!(short(&long).chars().count(), MAX_ERROR);
     }

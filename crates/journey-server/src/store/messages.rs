@@ -113,7 +113,8 @@ pub struct OutboxMessage {
     pub template: String,
     pub recipient: Option<String>,
     pub created_at: i64,
-    /// Tries made before this one.
+    /// Tries made before this one (the webhook body has `attempt`, this one's number).
+    #[serde(skip)]
     pub attempts: i64,
 }
 
