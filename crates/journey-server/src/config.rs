@@ -54,7 +54,7 @@ pub struct Config {
     /// Deliver each message by POSTing it as JSON to this URL (http or https, with a host);
     /// without it messages are delivered to the log. Requests are signed with
     /// JOURNEY_WEBHOOK_SECRET (environment only) when it is set.
-    #[arg(long, env = "JOURNEY_WEBHOOK_URL")]
+    #[arg(long, env = "JOURNEY_WEBHOOK_URL", hide_env_values = true)]
     pub webhook_url: Option<String>,
 
     /// A PEM file of root certificates trusted for an https webhook, beside the system's.
