@@ -569,14 +569,33 @@ async fn a_webhook_url_that_is_not_http_stops_the_start() {
 // ---------------------------------------------------------------------------------------------
 // The real binary.
 
-/// Starts the binary on `db` with `args`; stderr to `log` (or nowhere). Returns the child and
+/// The server binary's process: killed (SIGKILL) and reaped when dropped, so a failed
+/// assertion leaves no server behind.
+struct Process(Child);
+
+impl Process {
+    /// SIGKILL, and wait for it to be gone.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Starts the binary on `db` with `args`; stderr to `log` (or nowhere). Returns the process and
 /// its base URL.
-fn start_binary(db: &Path, args: &[&str], log: Option<&Path>, env: &[(&str, &str)]) -> (Child, String) {
+fn start_binary(db: &Path, args: &[&str], log: Option<&Path>, env: &[(&str, &str)]) -> (Process, String) {
     let stderr = match log {
         Some(path) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap()),
         None => Stdio::null(),
     };
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_journey-server"));
+    let program = env!("CARGO_BIN_EXE_journey-server");
+    let mut cmd = Command::new(program);
     cmd.args(["--database", db.to_str().unwrap(), "--no-seed", "--addr", "127.0.0.1:0", "--dist", "/nonexistent"])
         .args(args)
         .env_remove("JOURNEY_WEBHOOK_SECRET")
@@ -587,11 +606,14 @@ fn start_binary(db: &Path, args: &[&str], log: Option<&Path>, env: &[(&str, &str
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("server binary starts");
+    let mut process = Process(cmd.spawn().expect("server binary starts"));
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("Journey console running at ").expect("banner").trim_end_matches('/').to_string();
-    (child, url)
+    BufReader::new(process.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let Some(url) = line.trim().strip_prefix("Journey console running at ") else {
+        panic!("{program} did not start with {args:?} (a target folder shared with another worktree may hold its build)")
+    };
+    let url = url.trim_end_matches('/').to_string();
+    (process, url)
 }
 
 async fn post_json(http: &reqwest::Client, url: String, body: Value) -> Value {
@@ -680,8 +702,7 @@ async fn killed_during_delivery_repeats_at_most_the_concurrency_per_crash() {
             assert!(Instant::now() < deadline, "no progress: {:?} accepted", receiver.distinct_and_repeats());
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        child.kill(); // SIGKILL
         let (logged, delivered, delivering) = log_counts(&store).await;
         let (distinct, repeats) = receiver.distinct_and_repeats();
         println!(
@@ -705,8 +726,7 @@ async fn killed_during_delivery_repeats_at_most_the_concurrency_per_crash() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
     let (distinct, repeats) = receiver.distinct_and_repeats();
     repeats_before.push(repeats);
     let per_crash: Vec<usize> = repeats_before.windows(2).map(|w| w[1] - w[0]).collect();
@@ -742,8 +762,7 @@ async fn no_address_token_or_password_in_the_logs() {
         logged == total && delivered == total
     })
     .await;
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
     store.close().await;
     let text = std::fs::read_to_string(&log).unwrap();
     let sent = text.lines().filter(|l| l.contains("message sent")).count();
@@ -769,8 +788,7 @@ async fn no_address_token_or_password_in_the_logs() {
     .await;
     let view: Value = http.get(format!("{url}/api/journeys/{journey}/delivery")).send().await.unwrap().json().await.unwrap();
     assert_eq!(view["counts"]["retrying"], total, "{view}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
     let errors: Vec<String> = sqlx::query_scalar("SELECT last_error FROM message_log").fetch_all(store.pool()).await.unwrap();
     store.close().await;
     let text = std::fs::read_to_string(&log).unwrap();
