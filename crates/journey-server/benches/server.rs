@@ -97,8 +97,8 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
     .await
     .unwrap();
     sqlx::query(
-        "INSERT INTO message_log (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, created_at, delivered_at)
-         SELECT journey_id, 1, iteration, contact_id, 'welcome', 'j' || journey_id || '/g1/i' || iteration || '/c' || contact_id || '/welcome', 'email', 'w', ?1, ?1
+        "INSERT INTO message_log (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, created_at, delivered_at, delivery_state, attempts)
+         SELECT journey_id, 1, iteration, contact_id, 'welcome', 'j' || journey_id || '/g1/i' || iteration || '/c' || contact_id || '/welcome', 'email', 'w', ?1, ?1, 'delivered', 1
          FROM memberships WHERE journey_id = ?2",
     )
     .bind(now_ms - 3 * 86_400_000)
@@ -119,6 +119,7 @@ async fn bench(contacts: usize) {
     let config = Config::for_tests(dir.path().join("bench.db"), dir.path().join("dist"))
         .without_seed()
         .with_manual_runner()
+        .with_manual_delivery()
         .with_clock(Arc::new(clock.clone()));
     let server = journey_server::spawn(config).await.unwrap();
     let started = Instant::now();
@@ -180,10 +181,9 @@ async fn bench(contacts: usize) {
     let report = server.run_due_work(journey_server::Clock::now(&clock)).await.unwrap();
     let secs = t.elapsed().as_secs_f64();
     println!(
-        "runner: {} memberships advanced, {} messages logged, {} delivered in {:.1} s = {:.0} memberships/s, {:.0} messages/s; peak RSS {:.0} MB",
+        "runner: {} memberships advanced, {} messages logged in {:.1} s = {:.0} memberships/s, {:.0} messages/s; peak RSS {:.0} MB",
         report.advanced,
         report.logged,
-        report.delivered,
         secs,
         report.advanced as f64 / secs,
         report.logged as f64 / secs,

@@ -20,10 +20,10 @@ use journey_core::state::JourneyState;
 use serde::{Deserialize, Serialize};
 
 use crate::actions::activation::{self, Activation};
-use crate::actions::{audience, lifecycle, views};
+use crate::actions::{audience, delivery, lifecycle, views};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::state::AppState;
-use crate::store::LoggedMessage;
+use crate::store::{DeadMessage, DeliveryCounts, DeliveryState, LoggedMessage};
 
 /// The most contacts one `POST /api/contacts` or data-set addition takes.
 pub const MAX_BATCH: usize = 10_000;
@@ -40,7 +40,7 @@ fn actor(headers: &HeaderMap) -> String {
 }
 
 /// `GET /api/health`: answered from memory (never waits for the database), with the runner's
-/// last pass and how far behind it may be.
+/// last pass and the delivery worker's requests in flight, each with how far behind it may be.
 pub async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     let now = state.clock.now();
     Json(serde_json::json!({
@@ -49,6 +49,7 @@ pub async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
         "now": now,
         "console_built": state.console.is_built(),
         "runner": state.runner.status(now),
+        "delivery": state.delivery.status(now),
     }))
 }
 
@@ -206,6 +207,78 @@ pub async fn messages(
     }
     let (messages, next_after) = views::messages(&state.store, id, query.after.unwrap_or(0), limit).await?;
     Ok(Json(MessagesResponse { messages, next_after }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryQuery {
+    #[serde(default)]
+    after: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// A journey's delivery: how many of its messages are in each state, and its dead messages
+/// with their last error, a page at a time.
+#[derive(Debug, Serialize)]
+pub struct DeliveryResponse {
+    pub journey_id: u64,
+    pub counts: DeliveryCounts,
+    pub dead: Vec<DeadMessage>,
+    /// Pass as `after` for the next page of dead messages (none: this was the last).
+    pub next_after: Option<i64>,
+}
+
+/// `GET /api/journeys/{id}/delivery?after=&limit=`
+pub async fn delivery(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+    ApiQuery(query): ApiQuery<DeliveryQuery>,
+) -> Result<Json<DeliveryResponse>, ApiError> {
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("`limit` must be from 1 to 1000."));
+    }
+    let view = delivery::view(&state.store, id, query.after.unwrap_or(0), limit).await?;
+    Ok(Json(DeliveryResponse { journey_id: id, counts: view.counts, dead: view.dead, next_after: view.next_after }))
+}
+
+/// How many dead messages were queued again.
+#[derive(Debug, Serialize)]
+pub struct RequeuedResponse {
+    pub requeued: u64,
+}
+
+/// `POST /api/journeys/{id}/delivery/retry`: every dead message of the journey back in the
+/// queue.
+pub async fn retry_journey_delivery(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<u64>,
+) -> Result<Json<RequeuedResponse>, ApiError> {
+    let requeued = delivery::retry_journey(&state.store, id, state.clock.now(), &actor(&headers)).await?;
+    Ok(Json(RequeuedResponse { requeued }))
+}
+
+/// A message put back in the queue.
+#[derive(Debug, Serialize)]
+pub struct MessageRetryResponse {
+    pub message_key: String,
+    pub delivery_state: DeliveryState,
+}
+
+/// `POST /api/messages/{key}/retry` (the key percent-encoded: `/` as `%2F`): one dead message
+/// back in the queue.
+pub async fn retry_message(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(key): ApiPath<String>,
+) -> Result<Json<MessageRetryResponse>, ApiError> {
+    if key.len() > 200 {
+        return Err(ApiError::not_found("There is no message with that key."));
+    }
+    delivery::retry_message(&state.store, &key, state.clock.now(), &actor(&headers)).await?;
+    Ok(Json(MessageRetryResponse { message_key: key, delivery_state: DeliveryState::Queued }))
 }
 
 /// journey-core's rule for any text given to the product (length in characters, no control

@@ -29,6 +29,8 @@ pub fn router(state: AppState, body_timeout: Duration) -> Router {
         .route("/journeys/{id}/snapshot", get(api::snapshot))
         .route("/journeys/{id}/preview", get(api::preview))
         .route("/journeys/{id}/messages", get(api::messages))
+        .route("/journeys/{id}/delivery", get(api::delivery))
+        .route("/journeys/{id}/delivery/retry", post(api::retry_journey_delivery))
         .route("/journeys/{id}/publish", post(api::publish))
         .route("/journeys/{id}/pause", post(api::pause))
         .route("/journeys/{id}/stop", post(api::stop))
@@ -38,6 +40,7 @@ pub fn router(state: AppState, body_timeout: Duration) -> Router {
         .route("/datasets", post(api::create_dataset))
         .route("/datasets/{id}/contacts", post(api::add_to_dataset))
         .route("/events", post(api::event))
+        .route("/messages/{key}/retry", post(api::retry_message))
         .fallback(api::api_not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));

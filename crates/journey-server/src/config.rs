@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::delivery::DeliverySettings;
+use crate::sink::WebhookSecret;
 
 /// The largest request body: 1 MiB (larger ones get a JSON 413).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -17,6 +19,14 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// A rate: a finite number of messages per second, 0 or more.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r >= 0.0 => Ok(r),
+        _ => Err("a number of messages per second, 0 (unlimited) or more".into()),
+    }
 }
 
 /// How to run the server. `journey-server --help` lists the flags.
@@ -51,10 +61,41 @@ pub struct Config {
     #[arg(long, env = "JOURNEY_DEMO_CONTACTS", default_value_t = 30_000)]
     pub demo_contacts: u32,
 
-    /// Deliver each message by POSTing it as JSON to this URL (http only); without it messages
-    /// are delivered to the log.
-    #[arg(long, env = "JOURNEY_WEBHOOK_URL")]
+    /// Deliver each message by POSTing it as JSON to this URL (http or https, with a host);
+    /// without it messages are delivered to the log. Requests are signed with
+    /// JOURNEY_WEBHOOK_SECRET (environment only) when it is set.
+    #[arg(long, env = "JOURNEY_WEBHOOK_URL", hide_env_values = true)]
     pub webhook_url: Option<String>,
+
+    /// A PEM file of root certificates trusted for an https webhook, beside the system's.
+    #[arg(long, env = "JOURNEY_WEBHOOK_CA")]
+    pub webhook_ca: Option<PathBuf>,
+
+    /// How long one webhook request may take, in milliseconds.
+    #[arg(long, env = "JOURNEY_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub webhook_timeout_ms: u64,
+
+    /// The webhook signing secret: read from JOURNEY_WEBHOOK_SECRET only (a flag would show in
+    /// the process list).
+    #[arg(skip = WebhookSecret::from_env())]
+    pub webhook_secret: Option<WebhookSecret>,
+
+    /// Delivery requests in flight at most.
+    #[arg(long, env = "JOURNEY_DELIVERY_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub delivery_concurrency: u32,
+
+    /// Tries per message at most; a message whose last try fails is dead.
+    #[arg(long, env = "JOURNEY_DELIVERY_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub delivery_max_attempts: u32,
+
+    /// Messages delivered per second at most (0: unlimited).
+    #[arg(long, env = "JOURNEY_DELIVERY_RATE", default_value_t = 0.0, value_parser = parse_rate)]
+    pub delivery_rate: f64,
+
+    /// How often the delivery worker looks for due messages when idle, in milliseconds (0:
+    /// never by itself; tests then call `RunningServer::deliver_due`).
+    #[arg(long, env = "JOURNEY_DELIVERY_INTERVAL_MS", default_value_t = 200)]
+    pub delivery_interval_ms: u64,
 
     /// How often the runner looks for due work, in milliseconds (0: never by itself; tests then
     /// call `RunningServer::run_due_work`).
@@ -95,7 +136,8 @@ pub struct Config {
 impl Config {
     /// Settings for a test: the given database and dist folder, a free loopback port, demo data
     /// seeded with 5,000 contacts (a few seconds in a debug build; `with_demo_contacts` for
-    /// more) and the runner ticking every 200 ms on the system clock.
+    /// more), the runner ticking every 200 ms and the delivery worker looking every 50 ms, on
+    /// the system clock, delivering to the log.
     pub fn for_tests(database: impl Into<PathBuf>, dist: impl Into<PathBuf>) -> Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -105,6 +147,13 @@ impl Config {
             no_seed: false,
             demo_contacts: 5_000,
             webhook_url: None,
+            webhook_ca: None,
+            webhook_timeout_ms: 10_000,
+            webhook_secret: None,
+            delivery_concurrency: 8,
+            delivery_max_attempts: 8,
+            delivery_rate: 0.0,
+            delivery_interval_ms: 50,
             runner_interval_ms: 200,
             runner_batch: 500,
             write_wait_ms: 5000,
@@ -132,6 +181,27 @@ impl Config {
     pub fn with_manual_runner(mut self) -> Config {
         self.runner_interval_ms = 0;
         self
+    }
+
+    /// With the delivery worker driven only by `deliver_due` (no background task).
+    pub fn with_manual_delivery(mut self) -> Config {
+        self.delivery_interval_ms = 0;
+        self
+    }
+
+    /// Delivering to this webhook URL.
+    pub fn with_webhook(mut self, url: impl Into<String>) -> Config {
+        self.webhook_url = Some(url.into());
+        self
+    }
+
+    /// The delivery worker's settings.
+    pub fn delivery(&self) -> DeliverySettings {
+        DeliverySettings {
+            concurrency: self.delivery_concurrency.max(1),
+            max_attempts: self.delivery_max_attempts.max(1),
+            rate: self.delivery_rate,
+        }
     }
 
     /// With this many demo contacts.

@@ -1,5 +1,6 @@
 //! journey-server: the journey console's backend. A JSON API under `/api`, an embedded SQLite
-//! store, the journey runner that really sends, and the built console served from `--dist`.
+//! store, the journey runner that logs what to send, the delivery worker that really sends it
+//! (log or signed webhook), and the built console served from `--dist`.
 //!
 //! Every scheduling, flow and reactivation rule is journey-core's; this crate stores, serves
 //! and executes.
@@ -20,6 +21,7 @@ pub mod api;
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod openapi;
 pub mod runner;
@@ -36,9 +38,13 @@ use std::time::Duration;
 
 pub use clock::{Clock, SystemClock, TestClock};
 pub use config::{Config, LogFormat};
+pub use delivery::DeliveryReport;
 pub use runner::RunReport;
+pub use sink::install_crypto_provider;
 
+use crate::delivery::Delivery;
 use crate::runner::Runner;
+use crate::sink::{Sink, SinkError, WebhookSettings};
 use crate::state::AppState;
 use crate::store::Store;
 
@@ -51,6 +57,8 @@ pub enum StartError {
     Seed(store::StoreError),
     #[error("could not listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("{0}")]
+    Webhook(#[from] SinkError),
 }
 
 /// A server running in this process.
@@ -62,6 +70,8 @@ pub struct RunningServer {
     stop: tokio::sync::watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
     runner: Option<tokio::task::JoinHandle<()>>,
+    delivery: Arc<Delivery>,
+    delivery_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -80,20 +90,32 @@ impl RunningServer {
         self.state.runner.run_due_work(now).await
     }
 
-    /// Stops serving and the runner, and closes the database.
+    /// Delivers the messages due at `now` (tests with a `TestClock` and manual delivery).
+    pub async fn deliver_due(&self, now: jiff::Timestamp) -> Result<DeliveryReport, store::StoreError> {
+        self.delivery.deliver_due(now).await
+    }
+
+    /// Stops serving, the runner and the delivery worker (requests in flight get
+    /// `delivery::STOP_GRACE` to finish), and closes the database.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.server.await;
         if let Some(runner) = self.runner {
             let _ = runner.await;
         }
+        if let Some(delivery) = self.delivery_task {
+            let _ = delivery.await;
+        }
         self.state.store.close().await;
     }
 }
 
-/// Opens and migrates the database, seeds demo data into an empty one (unless `--no-seed`),
-/// binds, starts the runner and serves.
+/// Checks the webhook settings, opens and migrates the database, seeds demo data into an
+/// empty one (unless `--no-seed`), binds, starts the runner and the delivery worker, and
+/// serves.
 pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
+    install_crypto_provider();
+    let sink = sink(&config)?;
     let db_error = |source| StartError::Database { path: config.database.display().to_string(), source };
     let write_wait = Duration::from_millis(config.write_wait_ms);
     let store = Store::open_with(&config.database, config.reseed, write_wait).await.map_err(db_error)?;
@@ -103,9 +125,10 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         seed::seed(&store, clock.now(), config.demo_contacts).await.map_err(StartError::Seed)?;
         tracing::info!(contacts = config.demo_contacts, elapsed = ?started.elapsed(), "seeded demo data");
     }
-    let sink = sink::Sink::new(config.webhook_url.as_deref());
-    let runner = Arc::new(Runner::new(store.clone(), sink, clock.clone(), config.runner_batch));
-    let state = AppState { store, clock, console: web::Console::new(config.dist.clone()), runner: runner.clone() };
+    let runner = Arc::new(Runner::new(store.clone(), clock.clone(), config.runner_batch));
+    let delivery = Arc::new(Delivery::new(store.clone(), sink, clock.clone(), config.delivery()));
+    let console = web::Console::new(config.dist.clone());
+    let state = AppState { store, clock, console, runner: runner.clone(), delivery: delivery.clone() };
     let listener =
         tokio::net::TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
@@ -117,8 +140,39 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
     };
     let server = tokio::spawn(serve::serve(listener, app, limits, stop_rx.clone()));
     let runner = (config.runner_interval_ms > 0)
-        .then(|| tokio::spawn(runner.run_forever(Duration::from_millis(config.runner_interval_ms), stop_rx)));
-    Ok(RunningServer { addr, state, stop, server, runner })
+        .then(|| tokio::spawn(runner.run_forever(Duration::from_millis(config.runner_interval_ms), stop_rx.clone())));
+    let delivery_task = (config.delivery_interval_ms > 0)
+        .then(|| tokio::spawn(delivery.clone().run_forever(Duration::from_millis(config.delivery_interval_ms), stop_rx)));
+    Ok(RunningServer { addr, state, stop, server, runner, delivery, delivery_task })
+}
+
+/// The sink the settings ask for: the webhook (its URL checked) or the log.
+fn sink(config: &Config) -> Result<Sink, StartError> {
+    let settings = config.delivery();
+    let Some(url) = config.webhook_url.as_deref() else {
+        tracing::info!("no --webhook-url: messages are delivered to the log");
+        return Ok(Sink::Log);
+    };
+    let sink = Sink::webhook(WebhookSettings {
+        url,
+        ca: config.webhook_ca.as_deref(),
+        timeout: Duration::from_millis(config.webhook_timeout_ms.max(1)),
+        secret: config.webhook_secret.clone(),
+    })?;
+    if let Sink::Webhook(w) = &sink {
+        tracing::info!(
+            url = w.shown(),
+            signed = w.signed(),
+            concurrency = settings.concurrency,
+            max_attempts = settings.max_attempts,
+            rate = settings.rate,
+            "delivering to a webhook"
+        );
+        if !w.signed() {
+            tracing::warn!("{} is not set: webhook requests are not signed", sink::SECRET_ENV);
+        }
+    }
+    Ok(sink)
 }
 
 /// The binary's body: spawn, print the URL, serve until Ctrl-C or SIGTERM.

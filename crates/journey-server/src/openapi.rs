@@ -178,6 +178,31 @@ fn document_body() -> Value {
                     "422": err("`limit` out of range."),
                 },
             }},
+            "/api/journeys/{id}/delivery": { "get": {
+                "operationId": "getDelivery",
+                "summary": "How many of the journey's messages are queued, delivering (in flight), retrying, delivered and dead, and its dead messages with their last error, oldest first, a page at a time.",
+                "parameters": [
+                    id_param("journey"),
+                    { "name": "after", "in": "query", "required": false, "description": "Continue after this `next_after`.", "schema": { "type": "integer", "format": "int64" } },
+                    { "name": "limit", "in": "query", "required": false, "description": "Dead messages per page (default 100).", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } },
+                ],
+                "responses": {
+                    "200": resp("The counts and a page of dead messages.", r("DeliveryResponse")),
+                    "400": err("A malformed id or query."),
+                    "404": err("No such journey."),
+                    "422": err("`limit` out of range."),
+                },
+            }},
+            "/api/journeys/{id}/delivery/retry": { "post": {
+                "operationId": "retryJourneyDelivery",
+                "summary": "Puts every dead message of the journey back in the delivery queue, with a fresh count of attempts. Takes no body.",
+                "parameters": [id_param("journey"), actor()],
+                "responses": {
+                    "200": resp("How many were queued again (0 when none was dead).", obj(&["requeued"], json!({ "requeued": count }))),
+                    "400": err("A malformed id."),
+                    "404": err("No such journey."),
+                },
+            }},
             "/api/journeys/{id}/publish": { "post": {
                 "operationId": "publishJourney", "summary": "Draft to Scheduled (first run in the future) or Active (event trigger).",
                 "parameters": [id_param("journey"), actor()],
@@ -253,6 +278,21 @@ fn document_body() -> Value {
                     "404": err("No such data set."),
                 })),
             }},
+            "/api/messages/{key}/retry": { "post": {
+                "operationId": "retryMessage",
+                "summary": "Puts one dead message back in the delivery queue, with a fresh count of attempts. Takes no body.",
+                "parameters": [
+                    { "name": "key", "in": "path", "required": true, "description": "The message key, percent-encoded (`j1/g1/i1/c7/welcome` as `j1%2Fg1%2Fi1%2Fc7%2Fwelcome`).",
+                      "schema": { "type": "string" } },
+                    actor(),
+                ],
+                "responses": {
+                    "200": resp("Queued again.", obj(&["message_key", "delivery_state"], json!({ "message_key": text, "delivery_state": { "const": "queued" } }))),
+                    "400": err("A malformed key."),
+                    "404": err("No message has this key."),
+                    "409": err("The message is not dead."),
+                },
+            }},
             "/api/events": { "post": {
                 "operationId": "recordEvent", "summary": "Records an event; event-triggered Active journeys enter the contact at the runner's next pass.",
                 "requestBody": body(r("EventRequest"), true),
@@ -267,8 +307,12 @@ fn document_body() -> Value {
                 "current_version": nullable(count.clone()),
                 "current_state": nullable(r("JourneyState")),
             })) })),
-            "Health": { "type": "object", "required": ["status", "runner"], "properties": {
+            "Health": { "type": "object", "required": ["status", "runner", "delivery"], "properties": {
                 "status": { "const": "ok" },
+                "delivery": { "type": "object", "required": ["in_flight", "last_look_at", "lag_ms", "delivered", "retried", "dead"], "properties": {
+                    "in_flight": count, "last_look_at": nullable(ts.clone()), "lag_ms": nullable(count.clone()),
+                    "delivered": count, "retried": count, "dead": count,
+                } },
                 "runner": { "type": "object", "required": ["last_pass_at", "last_pass_ms", "lag_ms", "failures_in_a_row"], "properties": {
                     "last_pass_at": nullable(ts.clone()), "last_pass_ms": count, "lag_ms": nullable(count.clone()), "failures_in_a_row": count,
                 } },
@@ -416,9 +460,22 @@ fn document_body() -> Value {
             "AddToDatasetRequest": obj(&["contact_ids"], json!({ "contact_ids": { "type": "array", "items": count } })),
             "EventRequest": obj(&["contact_id", "name"], json!({ "contact_id": count, "name": text, "at": nullable(ts.clone()) })),
             "MessagesResponse": obj(&["messages", "next_after"], json!({
-                "messages": { "type": "array", "items": obj(&["message_key", "generation", "iteration", "contact_id", "node_id", "channel", "created_at", "delivered_at"], json!({
+                "messages": { "type": "array", "items": obj(&["message_key", "generation", "iteration", "contact_id", "node_id", "channel", "created_at", "delivered_at", "delivery_state", "attempts"], json!({
                     "message_key": text, "generation": count, "iteration": count, "contact_id": count, "node_id": node_id,
                     "channel": text, "created_at": { "type": "integer" }, "delivered_at": nullable(json!({ "type": "integer" })),
+                    "delivery_state": r("DeliveryState"), "attempts": count,
+                })) },
+                "next_after": nullable(json!({ "type": "integer" })),
+            })),
+            "DeliveryState": { "type": "string", "enum": ["queued", "delivering", "retrying", "delivered", "dead"] },
+            "DeliveryResponse": obj(&["journey_id", "counts", "dead", "next_after"], json!({
+                "journey_id": count,
+                "counts": obj(&["queued", "delivering", "retrying", "delivered", "dead"], json!({
+                    "queued": count, "delivering": count, "retrying": count, "delivered": count, "dead": count,
+                })),
+                "dead": { "type": "array", "items": obj(&["message_key", "contact_id", "node_id", "channel", "template", "attempts", "last_error", "last_attempt_at", "created_at"], json!({
+                    "message_key": text, "contact_id": count, "node_id": node_id, "channel": text, "template": text, "attempts": count,
+                    "last_error": nullable(text.clone()), "last_attempt_at": nullable(ts.clone()), "created_at": ts,
                 })) },
                 "next_after": nullable(json!({ "type": "integer" })),
             })),

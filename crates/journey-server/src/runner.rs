@@ -13,7 +13,9 @@
 //!    (unique on the key) in the same transaction that moves the membership on.
 //! 4. **Completion**: an Active scheduled journey with no further run and no live membership
 //!    is completed.
-//! 5. **Delivery**: logged messages not yet delivered go to the sink (an outbox).
+//!
+//! The runner only logs messages; handing them to the sink is the delivery worker's
+//! (`crate::delivery`), a task of its own, so a slow or failing receiver never delays a run.
 //!
 //! Crash safety: every step is a `BEGIN IMMEDIATE` transaction that first re-reads the
 //! journey and does nothing unless it is still Active (a paused or stopped journey does
@@ -32,7 +34,6 @@ use journey_core::state::{JourneyAction, JourneyState, transition};
 use serde::Serialize;
 
 use crate::clock::{Clock, from_ms, to_ms};
-use crate::sink::Sink;
 use crate::store::{self, JourneyChange, JourneyRecord, NewMessage, Store, StoreError};
 
 /// A write transaction of the runner.
@@ -49,8 +50,6 @@ pub struct RunReport {
     pub advanced: u64,
     /// Messages inserted into the log.
     pub logged: u64,
-    /// Messages handed to the sink.
-    pub delivered: u64,
     /// Journeys completed.
     pub completed: u64,
     /// Scheduled journeys started.
@@ -63,7 +62,6 @@ impl RunReport {
         self.entered += o.entered;
         self.advanced += o.advanced;
         self.logged += o.logged;
-        self.delivered += o.delivered;
         self.completed += o.completed;
         self.started += o.started;
     }
@@ -73,7 +71,6 @@ impl RunReport {
 #[derive(Debug)]
 pub struct Runner {
     store: Store,
-    sink: Sink,
     clock: Arc<dyn Clock>,
     batch: i64,
     lock: tokio::sync::Mutex<()>,
@@ -108,10 +105,9 @@ pub struct RunnerStatus {
 const SYSTEM: &str = "system";
 
 impl Runner {
-    pub fn new(store: Store, sink: Sink, clock: Arc<dyn Clock>, batch: u32) -> Runner {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, batch: u32) -> Runner {
         Runner {
             store,
-            sink,
             clock,
             batch: i64::from(batch.max(1)),
             lock: tokio::sync::Mutex::new(()),
@@ -166,7 +162,6 @@ impl Runner {
         report.add(self.events(now).await?);
         report.add(self.memberships(now).await?);
         report.add(self.complete(now).await?);
-        report.add(self.deliver(now).await?);
         Ok(report)
     }
 
@@ -325,39 +320,6 @@ impl Runner {
             store::change_journey(&mut tx, &rec, JourneyChange::Completed, now, SYSTEM).await?;
             tx.commit().await?;
             report.completed += 1;
-        }
-        Ok(report)
-    }
-
-    async fn deliver(&self, now: Timestamp) -> Result<RunReport, StoreError> {
-        let mut report = RunReport::default();
-        loop {
-            let batch = store::undelivered(&mut *self.store.read().await?, 1000).await?;
-            if batch.is_empty() {
-                break;
-            }
-            let mut delivered = Vec::with_capacity(batch.len());
-            let mut failed = None;
-            for m in &batch {
-                match self.sink.deliver(m).await {
-                    Ok(()) => delivered.push(m.id),
-                    Err(e) => {
-                        failed = Some((m.id, e));
-                        break;
-                    }
-                }
-            }
-            let mut tx = self.store.write().await?;
-            store::mark_delivered(&mut tx, &delivered, now).await?;
-            if let Some((id, _)) = &failed {
-                store::mark_attempt_failed(&mut tx, *id).await?;
-            }
-            tx.commit().await?;
-            report.delivered += delivered.len() as u64;
-            if let Some((id, e)) = failed {
-                tracing::warn!(message = id, error = %e, "delivery failed; retrying at the next tick");
-                break;
-            }
         }
         Ok(report)
     }

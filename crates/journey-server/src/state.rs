@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 
 use crate::clock::Clock;
+use crate::delivery::Delivery;
 use crate::runner::Runner;
 use crate::store::Store;
 use crate::web::Console;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub console: Console,
     pub runner: Arc<Runner>,
+    pub delivery: Arc<Delivery>,
 }
 
 /// The console's handler needs only its files.

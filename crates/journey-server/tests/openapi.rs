@@ -28,6 +28,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/journeys/{id}/snapshot"),
     ("get", "/api/journeys/{id}/preview"),
     ("get", "/api/journeys/{id}/messages"),
+    ("get", "/api/journeys/{id}/delivery"),
+    ("post", "/api/journeys/{id}/delivery/retry"),
     ("post", "/api/journeys/{id}/publish"),
     ("post", "/api/journeys/{id}/pause"),
     ("post", "/api/journeys/{id}/stop"),
@@ -37,6 +39,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/datasets"),
     ("post", "/api/datasets/{id}/contacts"),
     ("post", "/api/events"),
+    ("post", "/api/messages/{key}/retry"),
 ];
 
 #[tokio::test]
@@ -55,7 +58,7 @@ async fn every_route_is_documented_and_answered() {
     assert_eq!(documented, routes);
     // Each documented operation is routed (not the API's unknown-path 404 or a 405).
     for (method, path) in ROUTES {
-        let url = h.url(&path.replace("{id}", "1"));
+        let url = h.url(&path.replace("{id}", "1").replace("{key}", "j1%2Fg1%2Fi1%2Fc1%2Fwelcome"));
         let req = if *method == "get" {
             h.http.get(url)
         } else {

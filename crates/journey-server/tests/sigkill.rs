@@ -15,20 +15,39 @@ use serde_json::{Value, json};
 const CONTACTS: usize = 2000;
 const SENDS: usize = 5;
 
-/// Starts the binary on `db`; returns the child and its base URL.
-fn start(db: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_journey-server"))
-        .args(["--database", db.to_str().unwrap(), "--no-seed", "--addr", "127.0.0.1:0", "--dist", "/nonexistent"])
-        .args(["--runner-interval-ms", "5", "--runner-batch", "40"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server binary starts");
+/// The server binary's process: killed (SIGKILL) and reaped when dropped, so a failed
+/// assertion leaves no server behind.
+struct Process(Child);
+
+impl Process {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Starts the binary on `db`; returns the process and its base URL.
+fn start(db: &Path) -> (Process, String) {
+    let mut process = Process(
+        Command::new(env!("CARGO_BIN_EXE_journey-server"))
+            .args(["--database", db.to_str().unwrap(), "--no-seed", "--addr", "127.0.0.1:0", "--dist", "/nonexistent"])
+            .args(["--runner-interval-ms", "5", "--runner-batch", "40"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server binary starts"),
+    );
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(process.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line.trim().strip_prefix("Journey console running at ").expect("banner").trim_end_matches('/').to_string();
-    (child, url)
+    (process, url)
 }
 
 async fn post(http: &reqwest::Client, url: String, body: Value) -> Value {
@@ -52,6 +71,7 @@ async fn counts(store: &Store) -> (i64, i64, i64, i64) {
 async fn killed_mid_batch_and_restarted() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("journeys.db");
+    journey_server::install_crypto_provider();
     let http = reqwest::Client::new();
     let (mut child, url) = start(&db);
 
@@ -99,8 +119,7 @@ async fn killed_mid_batch_and_restarted() {
         if logged >= total {
             break;
         }
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        child.kill(); // SIGKILL
         kills += 1;
         let before = counts(&store).await;
         println!("killed at {} of {total} logged ({} undelivered)", before.0, before.3);
@@ -122,7 +141,6 @@ async fn killed_mid_batch_and_restarted() {
         sqlx::query_as("SELECT COUNT(*) FROM message_log GROUP BY contact_id").fetch_all(store.pool()).await.unwrap();
     assert_eq!(per_contact.len(), CONTACTS);
     assert!(per_contact.iter().all(|(n,)| *n == SENDS as i64), "every contact got each message once");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
     store.close().await;
 }

@@ -1,6 +1,7 @@
 //! What people and other systems do through the API, each in one transaction: journeys are
 //! created, published, paused, stopped and activated ([`lifecycle`], [`activation`]); contacts,
-//! data sets and events are fed in ([`audience`]); journeys are read ([`views`]).
+//! data sets and events are fed in ([`audience`]); journeys are read ([`views`]); dead
+//! messages are looked at and sent again ([`delivery`]).
 //!
 //! Every decision is journey-core's (`state::transition`, `plan::plan_activation`, the
 //! schedule's runs); this module reads the rows through the store, calls the rules and writes
@@ -9,6 +10,7 @@
 
 pub mod activation;
 pub mod audience;
+pub mod delivery;
 pub mod lifecycle;
 pub mod views;
 
@@ -41,6 +43,12 @@ pub enum ActionError {
     /// Something that must be unique already exists (a contact's email).
     #[error("{0}")]
     Duplicate(String),
+    /// No message has this key.
+    #[error("There is no message with the key {key}.")]
+    UnknownMessage { key: String },
+    /// Only a dead message can be retried.
+    #[error("The message {key} is {state}, not dead; only dead messages can be retried.")]
+    NotDead { key: String, state: crate::store::DeliveryState },
     /// An `Idempotency-Key` reused for a different request.
     #[error("This Idempotency-Key was already used for a different request; use a new key for a new activation.")]
     IdempotencyKeyReused,

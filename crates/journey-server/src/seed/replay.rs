@@ -9,6 +9,7 @@ use super::AUTHOR;
 use super::people::{People, Rng};
 use crate::TestClock;
 use crate::actions::{ActionError, lifecycle};
+use crate::delivery::{Delivery, DeliverySettings};
 use crate::runner::Runner;
 use crate::sink::Sink;
 use crate::store::{self, Store, StoreError};
@@ -66,7 +67,11 @@ pub(super) async fn replay(
     let n = people.ids.len();
     let acts = acts(start, now);
     let clock = TestClock::new(start);
-    let runner = Runner::new(store.clone(), Sink::Silent, Arc::new(clock.clone()), 1000);
+    let runner = Runner::new(store.clone(), Arc::new(clock.clone()), 1000);
+    // The simulated history's messages are accepted silently; the worker's groups are large
+    // since nothing is sent.
+    let settings = DeliverySettings { concurrency: 256, ..DeliverySettings::default() };
+    let delivery = Delivery::new(store.clone(), Sink::Silent, Arc::new(clock.clone()), settings);
     let signups_pool = people.slice(0, 40);
     let per_day = signups_pool.len().div_ceil(14);
     let mut acts = acts.into_iter().peekable();
@@ -121,6 +126,7 @@ pub(super) async fn replay(
         }
         clock.set(t);
         runner.run_due_work(t).await?;
+        delivery.deliver_due(t).await?;
         t = t.checked_add(30.minutes()).unwrap_or(now + SignedDuration::from_mins(1));
     }
     Ok(())

@@ -1,11 +1,17 @@
 //! The message log: unique on the message key (the duplicate guard), and the outbox the
-//! delivery reads from.
+//! delivery worker (`crate::delivery`) reads from. Each message carries its delivery state
+//! (`migrations/0003_delivery.sql`): queued, delivering, retrying, delivered or dead.
 
-use super::Result;
-use crate::clock::to_ms;
+use std::fmt;
+use std::str::FromStr;
+
 use jiff::Timestamp;
+use journey_core::spelling::UnknownSpelling;
 use serde::Serialize;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::SqliteConnection;
+
+use super::{Result, opt_ts, parse_stored};
+use crate::clock::{from_ms, to_ms};
 
 /// A message to log.
 #[derive(Debug, Clone, Serialize)]
@@ -21,11 +27,12 @@ pub struct NewMessage<'a> {
     pub recipient: Option<&'a str>,
 }
 
-/// Inserts a message into the log unless its key is there; returns whether it was new.
+/// Inserts a message into the log unless its key is there; returns whether it was new. A new
+/// message is queued for delivery from `now`.
 pub async fn log_message(conn: &mut SqliteConnection, m: &NewMessage<'_>, now: Timestamp) -> Result<bool> {
     let r = sqlx::query(
-        "INSERT INTO message_log (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO message_log (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
     )
     .bind(m.journey_id)
     .bind(m.generation)
@@ -37,12 +44,65 @@ pub async fn log_message(conn: &mut SqliteConnection, m: &NewMessage<'_>, now: T
     .bind(m.template)
     .bind(m.recipient)
     .bind(to_ms(now))
+    .bind(to_ms(now))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
 }
 
-/// A logged message not yet accepted by the delivery sink.
+/// Where a logged message is in its delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Logged, not tried yet (or put back by a retry).
+    Queued,
+    /// A request is in flight.
+    Delivering,
+    /// A try failed for a reason that may pass; tried again at its next attempt.
+    Retrying,
+    /// The sink accepted it.
+    Delivered,
+    /// Refused for good, or out of attempts: kept until a person retries it.
+    Dead,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 5] = [
+        DeliveryState::Queued,
+        DeliveryState::Delivering,
+        DeliveryState::Retrying,
+        DeliveryState::Delivered,
+        DeliveryState::Dead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Delivering => "delivering",
+            DeliveryState::Retrying => "retrying",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Dead => "dead",
+        }
+    }
+}
+
+impl fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DeliveryState {
+    type Err = UnknownSpelling;
+    fn from_str(s: &str) -> std::result::Result<DeliveryState, UnknownSpelling> {
+        DeliveryState::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| UnknownSpelling { what: "delivery state", text: s.chars().take(40).collect() })
+    }
+}
+
+/// A logged message claimed for delivery (state `delivering`).
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct OutboxMessage {
     pub id: i64,
@@ -53,35 +113,213 @@ pub struct OutboxMessage {
     pub template: String,
     pub recipient: Option<String>,
     pub created_at: i64,
+    /// Tries made before this one (the webhook body has `attempt`, this one's number).
+    #[serde(skip)]
+    pub attempts: i64,
 }
 
-pub async fn undelivered(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<OutboxMessage>> {
-    Ok(sqlx::query_as(
-        "SELECT id, journey_id, contact_id, message_key, channel, template, recipient, created_at
-         FROM message_log WHERE delivered_at IS NULL ORDER BY id LIMIT ?",
+/// Whether a message is due for delivery at `now` (a read: the worker opens a write
+/// transaction only when there is work).
+pub async fn any_due(conn: &mut SqliteConnection, now: Timestamp) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM message_log WHERE delivery_state IN ('queued', 'retrying') AND next_attempt_at <= ?)",
     )
-    .bind(limit)
-    .fetch_all(conn)
+    .bind(to_ms(now))
+    .fetch_one(conn)
     .await?)
 }
 
-pub async fn mark_delivered(conn: &mut SqliteConnection, ids: &[i64], now: Timestamp) -> Result<()> {
-    for chunk in ids.chunks(500) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE message_log SET delivered_at = ");
-        qb.push_bind(to_ms(now)).push(", attempts = attempts + 1 WHERE id IN (");
-        let mut sep = qb.separated(", ");
-        for id in chunk {
-            sep.push_bind(*id);
-        }
-        qb.push(")");
-        qb.build().execute(&mut *conn).await?;
-    }
+/// Claims up to `limit` messages due at `now`, in the order they fell due: they become
+/// `delivering`.
+pub async fn claim_due(conn: &mut SqliteConnection, now: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>> {
+    let mut rows: Vec<OutboxMessage> = sqlx::query_as(
+        "UPDATE message_log SET delivery_state = 'delivering'
+         WHERE id IN (SELECT id FROM message_log WHERE delivery_state IN ('queued', 'retrying') AND next_attempt_at <= ?
+                      ORDER BY next_attempt_at, id LIMIT ?)
+         RETURNING id, journey_id, contact_id, message_key, channel, template, recipient, created_at, attempts",
+    )
+    .bind(to_ms(now))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.sort_by_key(|m| m.id);
+    Ok(rows)
+}
+
+/// What one try came to, as the log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TryRecord<'a> {
+    /// Accepted: `delivered`.
+    Delivered,
+    /// Failed; tried again at `at`: `retrying`.
+    Retry { at: Timestamp, error: &'a str },
+    /// Failed for good: `dead`.
+    Dead { error: &'a str },
+}
+
+/// Records the end of a try of a `delivering` message (one attempt more).
+pub async fn record_try(conn: &mut SqliteConnection, id: i64, record: &TryRecord<'_>, now: Timestamp) -> Result<()> {
+    let (state, next, error) = match record {
+        TryRecord::Delivered => (DeliveryState::Delivered, None, None),
+        TryRecord::Retry { at, error } => (DeliveryState::Retrying, Some(to_ms(*at)), Some(*error)),
+        TryRecord::Dead { error } => (DeliveryState::Dead, None, Some(*error)),
+    };
+    let delivered_at = (state == DeliveryState::Delivered).then_some(to_ms(now));
+    sqlx::query(
+        "UPDATE message_log SET delivery_state = ?1, attempts = attempts + 1, last_attempt_at = ?2,
+                delivered_at = COALESCE(?3, delivered_at), next_attempt_at = COALESCE(?4, next_attempt_at),
+                last_error = COALESCE(?5, last_error)
+         WHERE id = ?6 AND delivery_state = 'delivering'",
+    )
+    .bind(state.as_str())
+    .bind(to_ms(now))
+    .bind(delivered_at)
+    .bind(next)
+    .bind(error)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-pub async fn mark_attempt_failed(conn: &mut SqliteConnection, id: i64) -> Result<()> {
-    sqlx::query("UPDATE message_log SET attempts = attempts + 1 WHERE id = ?").bind(id).execute(conn).await?;
-    Ok(())
+/// Puts messages left `delivering` (by a crash, or an interrupted pass) back in the queue,
+/// due at once; returns how many.
+pub async fn requeue_delivering(conn: &mut SqliteConnection) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE message_log SET delivery_state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END
+         WHERE delivery_state = 'delivering'",
+    )
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// How many of a journey's messages are in each delivery state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryCounts {
+    pub queued: u64,
+    pub delivering: u64,
+    pub retrying: u64,
+    pub delivered: u64,
+    pub dead: u64,
+}
+
+pub async fn delivery_counts(conn: &mut SqliteConnection, journey_id: i64) -> Result<DeliveryCounts> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT delivery_state, COUNT(*) FROM message_log WHERE journey_id = ? GROUP BY delivery_state")
+            .bind(journey_id)
+            .fetch_all(conn)
+            .await?;
+    let mut counts = DeliveryCounts::default();
+    for (state, n) in rows {
+        let n = n.max(0) as u64;
+        match parse_stored::<DeliveryState>(&state)? {
+            DeliveryState::Queued => counts.queued = n,
+            DeliveryState::Delivering => counts.delivering = n,
+            DeliveryState::Retrying => counts.retrying = n,
+            DeliveryState::Delivered => counts.delivered = n,
+            DeliveryState::Dead => counts.dead = n,
+        }
+    }
+    Ok(counts)
+}
+
+/// A dead message, with why.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadMessage {
+    pub message_key: String,
+    pub contact_id: i64,
+    pub node_id: String,
+    pub channel: String,
+    pub template: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub last_attempt_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// Up to `limit` dead messages of a journey after the log id `after`, oldest first, with
+/// their log ids.
+pub async fn dead_messages(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, DeadMessage)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        message_key: String,
+        contact_id: i64,
+        node_id: String,
+        channel: String,
+        template: String,
+        attempts: i64,
+        last_error: Option<String>,
+        last_attempt_at: Option<i64>,
+        created_at: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, message_key, contact_id, node_id, channel, template, attempts, last_error, last_attempt_at, created_at
+         FROM message_log WHERE journey_id = ? AND delivery_state = 'dead' AND id > ? ORDER BY id LIMIT ?",
+    )
+    .bind(journey_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let m = DeadMessage {
+                message_key: r.message_key,
+                contact_id: r.contact_id,
+                node_id: r.node_id,
+                channel: r.channel,
+                template: r.template,
+                attempts: r.attempts,
+                last_error: r.last_error,
+                last_attempt_at: opt_ts(r.last_attempt_at),
+                created_at: from_ms(r.created_at),
+            };
+            (r.id, m)
+        })
+        .collect())
+}
+
+/// A message's log id and delivery state, by key.
+pub async fn delivery_state_of(conn: &mut SqliteConnection, key: &str) -> Result<Option<(i64, DeliveryState)>> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, delivery_state FROM message_log WHERE message_key = ?").bind(key).fetch_optional(conn).await?;
+    row.map(|(id, state)| Ok((id, parse_stored(&state)?))).transpose()
+}
+
+/// Puts dead messages back in the queue, due at `now`, with a fresh count of attempts (the
+/// last error stays until the next try); returns how many.
+pub async fn requeue_dead(conn: &mut SqliteConnection, which: DeadOf, now: Timestamp) -> Result<u64> {
+    let (sql, value) = match which {
+        DeadOf::Journey(id) => (
+            "UPDATE message_log SET delivery_state = 'queued', attempts = 0, next_attempt_at = ?
+             WHERE journey_id = ? AND delivery_state = 'dead'",
+            id,
+        ),
+        DeadOf::Message(id) => (
+            "UPDATE message_log SET delivery_state = 'queued', attempts = 0, next_attempt_at = ?
+             WHERE id = ? AND delivery_state = 'dead'",
+            id,
+        ),
+    };
+    let r = sqlx::query(sql).bind(to_ms(now)).bind(value).execute(conn).await?;
+    Ok(r.rows_affected())
+}
+
+/// Which dead messages [`requeue_dead`] puts back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadOf {
+    /// All of a journey's.
+    Journey(i64),
+    /// One, by log id.
+    Message(i64),
 }
 
 /// Message log rows of a journey (for scripts and tests), newest last.
@@ -95,6 +333,8 @@ pub struct LoggedMessage {
     pub channel: String,
     pub created_at: i64,
     pub delivered_at: Option<i64>,
+    pub delivery_state: String,
+    pub attempts: i64,
 }
 
 pub async fn messages(
@@ -110,7 +350,7 @@ pub async fn messages(
         m: LoggedMessage,
     }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, message_key, generation, iteration, contact_id, node_id, channel, created_at, delivered_at
+        "SELECT id, message_key, generation, iteration, contact_id, node_id, channel, created_at, delivered_at, delivery_state, attempts
          FROM message_log WHERE journey_id = ? AND id > ? ORDER BY id LIMIT ?",
     )
     .bind(journey_id)
