@@ -59,21 +59,24 @@ async fn main() {
         tasks.spawn(async move { http.get(url).send().await.map(|r| r.status().as_u16()) });
     }
     let mut loaded = Vec::new();
+    let mut statuses = std::collections::BTreeMap::new();
+    let mut count = |done: Result<Result<u16, reqwest::Error>, tokio::task::JoinError>| {
+        let status = done.unwrap().map(|s| s.to_string()).unwrap_or_else(|e| format!("error: {e}"));
+        *statuses.entry(status).or_insert(0) += 1;
+    };
     while !tasks.is_empty() && loaded.len() < 20_000 {
         loaded.push(health_once(&http, &health).await);
         tokio::time::sleep(Duration::from_millis(10)).await;
         while let Some(done) = tasks.try_join_next() {
-            let _ = done;
+            count(done);
         }
         if started.elapsed() > Duration::from_secs(600) {
             break;
         }
     }
     let elapsed = started.elapsed();
-    let mut statuses = std::collections::BTreeMap::new();
     while let Some(done) = tasks.join_next().await {
-        let status = done.unwrap().map(|s| s.to_string()).unwrap_or_else(|e| format!("error: {e}"));
-        *statuses.entry(status).or_insert(0) += 1;
+        count(done);
     }
     println!("overload: {IMPORTS} imports of {PER_IMPORT} contacts + {READS} snapshot reads at once, done in {elapsed:.1?}");
     println!("  answers by status (imports and reads together): {statuses:?}");

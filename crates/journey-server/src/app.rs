@@ -1,6 +1,7 @@
 //! The router, assembled in one place: every `/api` route with its handler, then the console,
 //! and the headers every response carries.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -10,6 +11,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
+use tokio::sync::Semaphore;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
@@ -21,6 +23,24 @@ use crate::{api, openapi, web};
 
 /// The router: `/api/...` (JSON everywhere, including unknown paths), then the console.
 pub fn router(state: AppState, body_timeout: Duration) -> Router {
+    // Batch imports (up to 10,000 contacts, 1 MiB of JSON each) are parsed on the server's few
+    // threads: a few at a time, and the rest told at once to come back, so that everything
+    // else (health, pages, activations) keeps answering under a flood of imports.
+    let permits = Arc::new(Semaphore::new(CONCURRENT_IMPORTS));
+    let imports = middleware::from_fn(move |req: Request, next: Next| {
+        let permits = permits.clone();
+        async move {
+            match permits.try_acquire_owned() {
+                Ok(_permit) => next.run(req).await,
+                Err(_) => {
+                    // Read the body (cheap, unlike parsing it): a client still sending it would
+                    // otherwise see the connection reset instead of this answer.
+                    let _ = axum::body::to_bytes(req.into_body(), BODY_LIMIT).await;
+                    ApiError::busy(2).into_response()
+                }
+            }
+        }
+    });
     let api = Router::new()
         .route("/health", get(api::health))
         .route("/openapi.json", get(openapi::document))
@@ -35,10 +55,10 @@ pub fn router(state: AppState, body_timeout: Duration) -> Router {
         .route("/journeys/{id}/pause", post(api::pause))
         .route("/journeys/{id}/stop", post(api::stop))
         .route("/journeys/{id}/activate", post(api::activate))
-        .route("/contacts", post(api::create_contacts))
+        .route("/contacts", post(api::create_contacts).layer(imports.clone()))
         .route("/contacts/{id}/subscription", post(api::set_subscription))
         .route("/datasets", post(api::create_dataset))
-        .route("/datasets/{id}/contacts", post(api::add_to_dataset))
+        .route("/datasets/{id}/contacts", post(api::add_to_dataset).layer(imports))
         .route("/events", post(api::event))
         .route("/messages/{key}/retry", post(api::retry_message))
         .fallback(api::api_not_found)
@@ -64,6 +84,9 @@ pub fn router(state: AppState, body_timeout: Duration) -> Router {
         ))
         .with_state(state)
 }
+
+/// Batch imports handled at once; more are answered 503 with `Retry-After` at once.
+pub const CONCURRENT_IMPORTS: usize = 2;
 
 /// The longest address (path and query) a request may have: 414 beyond.
 pub const MAX_URI: usize = 8 * 1024;
