@@ -61,7 +61,10 @@ async fn main() {
     let mut loaded = Vec::new();
     let mut statuses = std::collections::BTreeMap::new();
     let mut count = |done: Result<Result<u16, reqwest::Error>, tokio::task::JoinError>| {
-        let status = done.unwrap().map(|s| s.to_string()).unwrap_or_else(|e| format!("error: {e}"));
+        let status = done.unwrap().map(|s| s.to_string()).unwrap_or_else(|e| {
+            let cause = std::error::Error::source(&e).map(|c| format!("{c:?}")).unwrap_or_default();
+            format!("error: {}", cause.chars().take(160).collect::<String>())
+        });
         *statuses.entry(status).or_insert(0) += 1;
     };
     while !tasks.is_empty() && loaded.len() < 20_000 {
