@@ -126,6 +126,11 @@ pub async fn post<B: serde::Serialize, T: DeserializeOwned>(
     post_json(path, body, idempotency_key).await.and_then(parse)
 }
 
+/// POSTs with no body (actions whose URL says everything).
+async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    send(Request::post(path), None).await.and_then(parse)
+}
+
 async fn post_json(path: &str, body: String, idempotency_key: Option<&str>) -> Result<String, ApiError> {
     let mut req = Request::post(path);
     if let Some(key) = idempotency_key {
@@ -144,7 +149,10 @@ pub fn new_idempotency_key() -> String {
 
 // ---- The journey API ----
 
-use journey_core::api::{ActivateRequest, ActivateResponse, JourneyDetail, JourneyListResponse, PauseRequest, StopRequest};
+use journey_core::api::{
+    ActivateRequest, ActivateResponse, DeliveryResponse, JourneyDetail, JourneyListResponse, MessageRetryResponse, PauseRequest,
+    RequeuedResponse, StopRequest,
+};
 use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationMode, WaitHandling};
 use journey_core::snapshot::JourneySnapshot;
@@ -188,4 +196,21 @@ pub async fn activate(
 ) -> Result<ActivateResponse, ApiError> {
     let body = ActivateRequest { mode, wait_handling, expected_version, idempotency_key: None };
     post(&format!("/api/journeys/{id}/activate"), &body, Some(&idempotency_key)).await
+}
+
+/// `GET /api/journeys/{id}/delivery`: messages per delivery state and the first page of dead
+/// messages.
+pub async fn delivery(id: JourneyId) -> Result<DeliveryResponse, ApiError> {
+    get(&format!("/api/journeys/{id}/delivery")).await
+}
+
+/// `POST /api/journeys/{id}/delivery/retry`: every dead message of the journey back in the queue.
+pub async fn retry_journey_delivery(id: JourneyId) -> Result<RequeuedResponse, ApiError> {
+    post_empty(&format!("/api/journeys/{id}/delivery/retry")).await
+}
+
+/// `POST /api/messages/{key}/retry`: one dead message back in the queue (the key
+/// percent-encoded, `/` as `%2F`).
+pub async fn retry_message(key: &str) -> Result<MessageRetryResponse, ApiError> {
+    post_empty(&format!("/api/messages/{}/retry", encode(key))).await
 }

@@ -23,6 +23,7 @@ impl<T: Clone> Shared<T> {
 
 use journey_console::api::ApiError;
 use journey_console::components::activate_dialog::ActivateDialog;
+use journey_console::components::delivery::{DeliveryPanel, RetryRequest};
 use journey_console::components::remote::Remote;
 use journey_console::components::state_tabs::StateTabs;
 use journey_console::components::summary_view::SummaryView;
@@ -384,4 +385,87 @@ async fn a_stale_version_answer_is_explained_and_nothing_is_activated() {
     root.remove();
     js_sys::Reflect::set(&window, &"fetch".into(), &previous).unwrap();
     history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&back_to)).unwrap();
+}
+
+/// The server's JSON for a journey with two dead messages (one never tried).
+const DELIVERY_JSON: &str = r#"{"journey_id":3,"counts":{"queued":12,"delivering":1,"retrying":4,"delivered":98765,"dead":2},
+"dead":[{"message_key":"3/1/0/42/welcome","contact_id":42,"node_id":"welcome","channel":"email","template":"welcome-v2","attempts":8,"last_error":"HTTP 410 Gone: <b>no such inbox</b>","last_attempt_at":"2026-01-02T08:30:00Z","created_at":"2026-01-01T08:00:00Z"},
+{"message_key":"3/1/0/43/sms","contact_id":43,"node_id":"sms","channel":"sms","template":"reminder","attempts":0,"last_error":null,"last_attempt_at":null,"created_at":"2026-01-01T08:00:00Z"}],
+"next_after":null}"#;
+
+#[wasm_bindgen_test]
+async fn delivery_card_shows_counts_and_dead_messages_with_retry_buttons() {
+    let root = container();
+    let delivery: journey_core::api::DeliveryResponse = serde_json::from_str(DELIVERY_JSON).unwrap();
+    let asked = Shared::new(Vec::<RetryRequest>::new());
+    let asked_in = asked.clone();
+    let on_retry = Callback::new(move |r: RetryRequest| {
+        let mut all = asked_in.get();
+        all.push(r);
+        asked_in.set(all);
+    });
+    let steps = vec![(journey_core::journey::NodeId::new("welcome"), "Welcome email".to_string())];
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <DeliveryPanel delivery=delivery.clone() on_retry steps=steps.clone()/> }
+    });
+    settle().await;
+
+    assert_eq!(text(&root, "delivery-count-queued"), "12");
+    assert_eq!(text(&root, "delivery-count-delivering"), "1");
+    assert_eq!(text(&root, "delivery-count-retrying"), "4");
+    assert_eq!(text(&root, "delivery-count-delivered"), "98,765");
+    assert_eq!(text(&root, "delivery-count-dead"), "2");
+
+    // A table with column headers, one row per dead message.
+    let table = get(&root, "delivery-dead");
+    assert_eq!(table.tag_name(), "TABLE");
+    let headers: Vec<String> = (0..table.query_selector_all("thead th[scope=col]").unwrap().length())
+        .map(|i| table.query_selector_all("thead th").unwrap().item(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(headers[..7], ["Contact", "Step", "Channel", "Template", "Attempts", "Last error", "Last attempt"]);
+    let rows = root.query_selector_all("[data-testid=delivery-dead-row]").unwrap();
+    assert_eq!(rows.length(), 2);
+    let first = rows.item(0).unwrap().text_content().unwrap();
+    assert!(first.contains("42") && first.contains("Welcome email") && first.contains("welcome-v2"), "{first}");
+    // The last error is text, never HTML.
+    assert!(first.contains("HTTP 410 Gone: <b>no such inbox</b>"), "{first}");
+    assert!(table.query_selector("b").unwrap().is_none());
+    let when = journey_console::format::in_viewer_zone("2026-01-02T08:30:00Z".parse().unwrap());
+    assert!(first.contains(&when), "{first} has {when}");
+    let second = rows.item(1).unwrap().text_content().unwrap();
+    assert!(second.contains("43") && second.contains("sms") && second.contains("Never"), "{second}");
+
+    // Real buttons with clear names: Retry all, and Retry per message.
+    let all = get(&root, "delivery-retry-all");
+    assert_eq!(all.tag_name(), "BUTTON");
+    assert_eq!(all.text_content().unwrap(), "Retry all");
+    assert!(all.get_attribute("aria-label").unwrap().starts_with("Retry all"));
+    let retries = root.query_selector_all("button[data-testid=delivery-retry]").unwrap();
+    assert_eq!(retries.length(), 2);
+    let one: web_sys::HtmlElement = retries.item(1).unwrap().unchecked_into();
+    assert_eq!(one.text_content().unwrap(), "Retry");
+    assert!(one.get_attribute("aria-label").unwrap().contains("contact 43"));
+
+    one.click();
+    all.click();
+    settle().await;
+    assert_eq!(asked.get(), vec![RetryRequest::One("3/1/0/43/sms".into()), RetryRequest::All]);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn delivery_card_without_dead_messages_has_no_retry() {
+    let root = container();
+    let mut delivery: journey_core::api::DeliveryResponse = serde_json::from_str(DELIVERY_JSON).unwrap();
+    delivery.counts.dead = 0;
+    delivery.dead.clear();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <DeliveryPanel delivery=delivery.clone() on_retry=Callback::new(|_| {})/> }
+    });
+    settle().await;
+    assert_eq!(text(&root, "delivery-count-dead"), "0");
+    assert_eq!(text(&root, "delivery-no-dead"), "No dead messages.");
+    assert!(find(&root, "delivery-dead").is_none());
+    assert!(find(&root, "delivery-retry-all").is_none());
+    root.remove();
 }

@@ -3,6 +3,7 @@
 use crate::api::{self, ApiError};
 use crate::components::activate_dialog::ActivateDialog;
 use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::delivery::DeliveryCard;
 use crate::components::flow_diagram::{FlowDiagram, trigger_words};
 use crate::components::modal::Modal;
 use crate::components::remote::{ErrorPanel, Loading};
@@ -126,6 +127,7 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
     let list_href = list_url(state, "");
     let total: u64 = journey.node_counts.iter().map(|c| c.count).sum();
     let activity: Vec<ActivityEntry> = journey.activity.iter().rev().cloned().collect();
+    let steps: Vec<_> = def.nodes.iter().filter_map(|n| n.label.clone().map(|label| (n.id.clone(), label))).collect();
 
     view! {
         <div class="page-head">
@@ -221,6 +223,7 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
                 </section>
             </div>
         </div>
+        <DeliveryCard id steps/>
         {move || confirm.get().map(|what| {
             let (title, message, label, danger) = match what {
                 Pending::Pause => (

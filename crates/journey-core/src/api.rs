@@ -393,3 +393,186 @@ pub struct EventRequest {
     #[serde(default)]
     pub at: Option<Timestamp>,
 }
+
+/// Where a logged message is in its delivery (the server's delivery worker moves it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Logged, not tried yet (or put back by a retry).
+    Queued,
+    /// A request is in flight.
+    Delivering,
+    /// A try failed for a reason that may pass; tried again at its next attempt.
+    Retrying,
+    /// The sink accepted it.
+    Delivered,
+    /// Refused for good, or out of attempts: kept until a person retries it.
+    Dead,
+}
+
+impl DeliveryState {
+    /// Every state, in the order of a message's life.
+    pub const ALL: [DeliveryState; 5] = [
+        DeliveryState::Queued,
+        DeliveryState::Delivering,
+        DeliveryState::Retrying,
+        DeliveryState::Delivered,
+        DeliveryState::Dead,
+    ];
+
+    /// The spelling used by the API and the database (snake_case, as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Delivering => "delivering",
+            DeliveryState::Retrying => "retrying",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Dead => "dead",
+        }
+    }
+}
+
+impl std::fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for DeliveryState {
+    type Err = crate::spelling::UnknownSpelling;
+
+    fn from_str(s: &str) -> Result<DeliveryState, Self::Err> {
+        DeliveryState::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| crate::spelling::UnknownSpelling { what: "delivery state", text: s.chars().take(40).collect() })
+    }
+}
+
+/// How many of a journey's messages are in each delivery state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DeliveryCounts {
+    /// Not tried yet, or put back by a retry.
+    pub queued: u64,
+    /// A request in flight.
+    pub delivering: u64,
+    /// Failed for a reason that may pass; tried again later.
+    pub retrying: u64,
+    /// Accepted by the sink.
+    pub delivered: u64,
+    /// Refused for good or out of attempts, until a person retries them.
+    pub dead: u64,
+}
+
+impl DeliveryCounts {
+    /// The count for one state.
+    pub fn get(&self, state: DeliveryState) -> u64 {
+        match state {
+            DeliveryState::Queued => self.queued,
+            DeliveryState::Delivering => self.delivering,
+            DeliveryState::Retrying => self.retrying,
+            DeliveryState::Delivered => self.delivered,
+            DeliveryState::Dead => self.dead,
+        }
+    }
+
+    /// Sets the count for one state.
+    pub fn set(&mut self, state: DeliveryState, n: u64) {
+        let c = match state {
+            DeliveryState::Queued => &mut self.queued,
+            DeliveryState::Delivering => &mut self.delivering,
+            DeliveryState::Retrying => &mut self.retrying,
+            DeliveryState::Delivered => &mut self.delivered,
+            DeliveryState::Dead => &mut self.dead,
+        };
+        *c = n;
+    }
+}
+
+/// A dead message, with why it died.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadMessage {
+    /// Its key in the message log (`POST /api/messages/{key}/retry` takes it).
+    pub message_key: String,
+    /// The contact it was for.
+    pub contact_id: ContactId,
+    /// The send step that made it.
+    pub node_id: NodeId,
+    /// Its channel ("email", "sms", ...).
+    pub channel: String,
+    /// Its template.
+    pub template: String,
+    /// Tries made.
+    pub attempts: u64,
+    /// What the last try came to, as text (none if never tried).
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// When it was last tried.
+    #[serde(default)]
+    pub last_attempt_at: Option<Timestamp>,
+    /// When it was logged.
+    pub created_at: Timestamp,
+}
+
+/// `GET /api/journeys/{id}/delivery?after=&limit=`: how many of a journey's messages are in
+/// each delivery state, and a page of its dead messages with their last error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryResponse {
+    /// The journey.
+    pub journey_id: JourneyId,
+    /// Messages per delivery state.
+    pub counts: DeliveryCounts,
+    /// Dead messages, oldest first.
+    pub dead: Vec<DeadMessage>,
+    /// Pass as `after` for the next page of dead messages (none: this was the last).
+    #[serde(default)]
+    pub next_after: Option<i64>,
+}
+
+/// `POST /api/journeys/{id}/delivery/retry`: how many dead messages were queued again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequeuedResponse {
+    /// Dead messages put back in the queue.
+    pub requeued: u64,
+}
+
+/// `POST /api/messages/{key}/retry`: a dead message put back in the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRetryResponse {
+    /// Its key.
+    pub message_key: String,
+    /// Its state now (`queued`).
+    pub delivery_state: DeliveryState,
+}
+
+#[cfg(test)]
+mod delivery_tests {
+    use super::*;
+
+    /// A `GET /api/journeys/{id}/delivery` body as the server writes it reads back, and
+    /// writes the same bytes.
+    #[test]
+    fn delivery_response_reads_the_servers_json() {
+        let json = r#"{"journey_id":7,"counts":{"queued":1,"delivering":0,"retrying":2,"delivered":1234,"dead":1},"dead":[{"message_key":"7/1/0/42/welcome","contact_id":42,"node_id":"welcome","channel":"email","template":"welcome-v2","attempts":8,"last_error":"HTTP 410 Gone","last_attempt_at":"2026-11-25T19:00:00Z","created_at":"2026-11-25T18:00:00Z"}],"next_after":null}"#;
+        let r: DeliveryResponse = serde_json::from_str(json).unwrap();
+        assert_eq!(r.journey_id, JourneyId(7));
+        assert_eq!(r.counts.delivered, 1234);
+        assert_eq!(r.counts.get(DeliveryState::Dead), 1);
+        assert_eq!(r.dead[0].contact_id, ContactId(42));
+        assert_eq!(r.dead[0].node_id, NodeId::new("welcome"));
+        assert_eq!(r.dead[0].last_error.as_deref(), Some("HTTP 410 Gone"));
+        assert_eq!(r.dead[0].last_attempt_at, Some("2026-11-25T19:00:00Z".parse().unwrap()));
+        assert_eq!(r.next_after, None);
+        assert_eq!(serde_json::to_string(&r).unwrap(), json);
+    }
+
+    #[test]
+    fn delivery_state_spelling_agrees_with_serde() {
+        for state in DeliveryState::ALL {
+            assert_eq!(serde_json::to_string(&state).unwrap(), format!("\"{state}\""));
+            assert_eq!(state.as_str().parse::<DeliveryState>(), Ok(state));
+        }
+        let r: MessageRetryResponse = serde_json::from_str(r#"{"message_key":"k","delivery_state":"queued"}"#).unwrap();
+        assert_eq!(r.delivery_state, DeliveryState::Queued);
+    }
+}

@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use journey_core::api::{
     ActivateRequest, AddToDatasetRequest, CreateContactsRequest, CreateContactsResponse, CreateDatasetRequest,
-    CreateDatasetResponse, CreateJourneyRequest, CreateJourneyResponse, EventRequest, JourneyDetail, JourneyListResponse,
-    PauseRequest, SetSubscriptionRequest, StopRequest,
+    CreateDatasetResponse, CreateJourneyRequest, CreateJourneyResponse, DeliveryResponse, DeliveryState, EventRequest,
+    JourneyDetail, JourneyListResponse, MessageRetryResponse, PauseRequest, RequeuedResponse, SetSubscriptionRequest,
+    StopRequest,
 };
 use journey_core::journey::{ContactId, DatasetId, JourneyId, check_plain_text};
 use journey_core::plan::{ActivationMode, ActivationPlan, WaitHandling};
@@ -23,7 +24,7 @@ use crate::actions::activation::{self, Activation};
 use crate::actions::{audience, delivery, lifecycle, views};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::state::AppState;
-use crate::store::{DeadMessage, DeliveryCounts, DeliveryState, LoggedMessage};
+use crate::store::LoggedMessage;
 
 /// The most contacts one `POST /api/contacts` or data-set addition takes.
 pub const MAX_BATCH: usize = 10_000;
@@ -218,17 +219,6 @@ pub struct DeliveryQuery {
     limit: Option<i64>,
 }
 
-/// A journey's delivery: how many of its messages are in each state, and its dead messages
-/// with their last error, a page at a time.
-#[derive(Debug, Serialize)]
-pub struct DeliveryResponse {
-    pub journey_id: u64,
-    pub counts: DeliveryCounts,
-    pub dead: Vec<DeadMessage>,
-    /// Pass as `after` for the next page of dead messages (none: this was the last).
-    pub next_after: Option<i64>,
-}
-
 /// `GET /api/journeys/{id}/delivery?after=&limit=`
 pub async fn delivery(
     State(state): State<AppState>,
@@ -240,13 +230,7 @@ pub async fn delivery(
         return Err(ApiError::invalid("`limit` must be from 1 to 1000."));
     }
     let view = delivery::view(&state.store, id, query.after.unwrap_or(0), limit).await?;
-    Ok(Json(DeliveryResponse { journey_id: id, counts: view.counts, dead: view.dead, next_after: view.next_after }))
-}
-
-/// How many dead messages were queued again.
-#[derive(Debug, Serialize)]
-pub struct RequeuedResponse {
-    pub requeued: u64,
+    Ok(Json(DeliveryResponse { journey_id: JourneyId(id), counts: view.counts, dead: view.dead, next_after: view.next_after }))
 }
 
 /// `POST /api/journeys/{id}/delivery/retry`: every dead message of the journey back in the
@@ -258,13 +242,6 @@ pub async fn retry_journey_delivery(
 ) -> Result<Json<RequeuedResponse>, ApiError> {
     let requeued = delivery::retry_journey(&state.store, id, state.clock.now(), &actor(&headers)).await?;
     Ok(Json(RequeuedResponse { requeued }))
-}
-
-/// A message put back in the queue.
-#[derive(Debug, Serialize)]
-pub struct MessageRetryResponse {
-    pub message_key: String,
-    pub delivery_state: DeliveryState,
 }
 
 /// `POST /api/messages/{key}/retry` (the key percent-encoded: `/` as `%2F`): one dead message

@@ -2,11 +2,9 @@
 //! delivery worker (`crate::delivery`) reads from. Each message carries its delivery state
 //! (`migrations/0003_delivery.sql`): queued, delivering, retrying, delivered or dead.
 
-use std::fmt;
-use std::str::FromStr;
-
 use jiff::Timestamp;
-use journey_core::spelling::UnknownSpelling;
+pub use journey_core::api::{DeadMessage, DeliveryCounts, DeliveryState};
+use journey_core::journey::{ContactId, NodeId};
 use serde::Serialize;
 use sqlx::SqliteConnection;
 
@@ -48,58 +46,6 @@ pub async fn log_message(conn: &mut SqliteConnection, m: &NewMessage<'_>, now: T
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
-}
-
-/// Where a logged message is in its delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryState {
-    /// Logged, not tried yet (or put back by a retry).
-    Queued,
-    /// A request is in flight.
-    Delivering,
-    /// A try failed for a reason that may pass; tried again at its next attempt.
-    Retrying,
-    /// The sink accepted it.
-    Delivered,
-    /// Refused for good, or out of attempts: kept until a person retries it.
-    Dead,
-}
-
-impl DeliveryState {
-    pub const ALL: [DeliveryState; 5] = [
-        DeliveryState::Queued,
-        DeliveryState::Delivering,
-        DeliveryState::Retrying,
-        DeliveryState::Delivered,
-        DeliveryState::Dead,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryState::Queued => "queued",
-            DeliveryState::Delivering => "delivering",
-            DeliveryState::Retrying => "retrying",
-            DeliveryState::Delivered => "delivered",
-            DeliveryState::Dead => "dead",
-        }
-    }
-}
-
-impl fmt::Display for DeliveryState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for DeliveryState {
-    type Err = UnknownSpelling;
-    fn from_str(s: &str) -> std::result::Result<DeliveryState, UnknownSpelling> {
-        DeliveryState::ALL
-            .into_iter()
-            .find(|d| d.as_str() == s)
-            .ok_or_else(|| UnknownSpelling { what: "delivery state", text: s.chars().take(40).collect() })
-    }
 }
 
 /// A logged message claimed for delivery (state `delivering`).
@@ -194,16 +140,6 @@ pub async fn requeue_delivering(conn: &mut SqliteConnection) -> Result<u64> {
     Ok(r.rows_affected())
 }
 
-/// How many of a journey's messages are in each delivery state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct DeliveryCounts {
-    pub queued: u64,
-    pub delivering: u64,
-    pub retrying: u64,
-    pub delivered: u64,
-    pub dead: u64,
-}
-
 pub async fn delivery_counts(conn: &mut SqliteConnection, journey_id: i64) -> Result<DeliveryCounts> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT delivery_state, COUNT(*) FROM message_log WHERE journey_id = ? GROUP BY delivery_state")
@@ -212,30 +148,9 @@ pub async fn delivery_counts(conn: &mut SqliteConnection, journey_id: i64) -> Re
             .await?;
     let mut counts = DeliveryCounts::default();
     for (state, n) in rows {
-        let n = n.max(0) as u64;
-        match parse_stored::<DeliveryState>(&state)? {
-            DeliveryState::Queued => counts.queued = n,
-            DeliveryState::Delivering => counts.delivering = n,
-            DeliveryState::Retrying => counts.retrying = n,
-            DeliveryState::Delivered => counts.delivered = n,
-            DeliveryState::Dead => counts.dead = n,
-        }
+        counts.set(parse_stored::<DeliveryState>(&state)?, n.max(0) as u64);
     }
     Ok(counts)
-}
-
-/// A dead message, with why.
-#[derive(Debug, Clone, Serialize)]
-pub struct DeadMessage {
-    pub message_key: String,
-    pub contact_id: i64,
-    pub node_id: String,
-    pub channel: String,
-    pub template: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub last_attempt_at: Option<Timestamp>,
-    pub created_at: Timestamp,
 }
 
 /// Up to `limit` dead messages of a journey after the log id `after`, oldest first, with
@@ -273,11 +188,11 @@ pub async fn dead_messages(
         .map(|r| {
             let m = DeadMessage {
                 message_key: r.message_key,
-                contact_id: r.contact_id,
-                node_id: r.node_id,
+                contact_id: ContactId(r.contact_id.max(0) as u64),
+                node_id: NodeId(r.node_id),
                 channel: r.channel,
                 template: r.template,
-                attempts: r.attempts,
+                attempts: r.attempts.max(0) as u64,
                 last_error: r.last_error,
                 last_attempt_at: opt_ts(r.last_attempt_at),
                 created_at: from_ms(r.created_at),
