@@ -4,7 +4,12 @@
 
 use journey_e2e::{Result, dist_dir};
 
-/// 435 KB gzipped for everything the browser downloads to run the console.
+/// 440 KB gzipped for everything the browser downloads to run the console.
+///
+/// Raised from 435 KB when the journey page gained its Delivery card (counts, dead messages,
+/// retries, and journey-core's delivery types): the build measured 447,307 bytes (436.8 KB;
+/// wasm 432,949, JS 9,543). Issue 13 (compression on the wire, lighter wire types, jiff and
+/// serde trimmed) is where it comes down.
 ///
 /// The aim was 200 KB; the build measured 430 KB (wasm 415 KB, JS 9.5 KB, CSS 4.6 KB) when
 /// this budget was set, with `--cfg erase_components` (.cargo/config.toml, -6%) and the
@@ -13,7 +18,7 @@ use journey_e2e::{Result, dist_dir};
 /// types (internally tagged enums) about 130 KB, jiff about 100 KB; the rules crate alone is
 /// 157 KB gzipped. `opt-level = "s"` costs 8%. The budget sits just above today's size so that
 /// growth is noticed; bringing it down is open work.
-const BUDGET_GZIPPED_BYTES: u64 = 435 * 1024;
+const BUDGET_GZIPPED_BYTES: u64 = 440 * 1024;
 
 #[test]
 fn release_build_fits_the_download_budget() -> Result<()> {
