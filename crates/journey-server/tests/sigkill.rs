@@ -4,57 +4,19 @@
 
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::binary::{post_json, start_binary};
 use journey_server::store::Store;
 use serde_json::{Value, json};
 
 const CONTACTS: usize = 2000;
 const SENDS: usize = 5;
 
-/// The server binary's process: killed (SIGKILL) and reaped when dropped, so a failed
-/// assertion leaves no server behind.
-struct Process(Child);
-
-impl Process {
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Starts the binary on `db`; returns the process and its base URL.
-fn start(db: &Path) -> (Process, String) {
-    let mut process = Process(
-        Command::new(env!("CARGO_BIN_EXE_journey-server"))
-            .args(["--database", db.to_str().unwrap(), "--no-seed", "--addr", "127.0.0.1:0", "--dist", "/nonexistent"])
-            .args(["--runner-interval-ms", "5", "--runner-batch", "40"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("server binary starts"),
-    );
-    let mut line = String::new();
-    BufReader::new(process.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("Journey console running at ").expect("banner").trim_end_matches('/').to_string();
-    (process, url)
-}
-
-async fn post(http: &reqwest::Client, url: String, body: Value) -> Value {
-    let res = http.post(url).json(&body).send().await.unwrap();
-    assert!(res.status().is_success(), "{}", res.status());
-    res.json().await.unwrap()
-}
+/// A runner that ticks often in small batches, so a kill lands mid-batch.
+const SERVER_ARGS: &[&str] = &["--runner-interval-ms", "5", "--runner-batch", "40"];
 
 async fn counts(store: &Store) -> (i64, i64, i64, i64) {
     sqlx::query_as(
@@ -73,17 +35,17 @@ async fn killed_mid_batch_and_restarted() {
     let db = dir.path().join("journeys.db");
     journey_server::install_crypto_provider();
     let http = reqwest::Client::new();
-    let (mut child, url) = start(&db);
+    let (mut child, url) = start_binary(&db, SERVER_ARGS, None, &[]);
 
     let contacts: Vec<Value> = (0..CONTACTS).map(|i| json!({ "email": format!("c{i}@example.com") })).collect();
-    let ids = post(&http, format!("{url}/api/contacts"), json!({ "contacts": contacts })).await["ids"].clone();
+    let ids = post_json(&http, format!("{url}/api/contacts"), json!({ "contacts": contacts })).await["ids"].clone();
     let nodes: Vec<Value> = (0..SENDS)
         .map(|i| {
             json!({ "id": format!("s{i}"), "kind": { "type": "send", "channel": "email", "template": format!("t{i}"),
                          "next": if i + 1 < SENDS { json!(format!("s{}", i + 1)) } else { Value::Null } } })
         })
         .collect();
-    let journey = post(
+    let journey = post_json(
         &http,
         format!("{url}/api/journeys"),
         json!({
@@ -123,7 +85,7 @@ async fn killed_mid_batch_and_restarted() {
         kills += 1;
         let before = counts(&store).await;
         println!("killed at {} of {total} logged ({} undelivered)", before.0, before.3);
-        (child, _) = start(&db);
+        (child, _) = start_binary(&db, SERVER_ARGS, None, &[]);
     }
     assert!(kills >= 1, "the server was killed while sending");
 

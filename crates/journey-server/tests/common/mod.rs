@@ -2,6 +2,8 @@
 //! manual runner, and a small JSON client.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
