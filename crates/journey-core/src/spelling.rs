@@ -61,6 +61,7 @@ spelled!(crate::plan::WaitHandling, "wait handling", {
 spelled!(crate::journey::TriggerKind, "trigger kind", { Dataset => "dataset", Segment => "segment", Event => "event" });
 spelled!(crate::journey::AudienceMode, "audience mode", { NewUsers => "new_users", AllUsers => "all_users" });
 spelled!(crate::journey::Channel, "channel", { Email => "email", Sms => "sms", Push => "push", Whatsapp => "whatsapp" });
+spelled!(crate::access::Role, "role", { Viewer => "viewer", Operator => "operator", Admin => "admin" });
 spelled!(crate::membership::ExitReason, "exit reason", {
     Restarted => "restarted", Condition => "condition", Unsubscribed => "unsubscribed",
     ExitNode => "exit_node", NodeMissing => "node_missing",
@@ -93,6 +94,7 @@ mod tests {
         agrees(AudienceMode::SPELLINGS);
         agrees(Channel::SPELLINGS);
         agrees(ExitReason::SPELLINGS);
+        agrees(crate::access::Role::SPELLINGS);
         assert_eq!(JourneyState::SPELLINGS.len(), JourneyState::ALL.len());
     }
 
