@@ -30,7 +30,7 @@ use pages::{
     sign_in::SignInPage,
     summary::SummaryPage,
 };
-use session::{SessionProvider, SignedIn};
+use session::{SessionKnown, SessionProvider};
 
 /// Sets the document's title: "{what} · Journeys · Engage".
 pub fn set_title(what: &str) {
@@ -47,9 +47,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <SessionProvider>
                 <Shell>
-                    <Routes fallback=NotFound>
-                        <Route path=routes::SIGN_IN view=SignInPage/>
-                        <ParentRoute path=routes::SIGNED_IN view=SignedIn>
+                    <SessionKnown>
+                        <Routes fallback=NotFound>
+                            <Route path=routes::SIGN_IN view=SignInPage/>
                             <Route path=routes::ROOT view=|| view! { <Redirect path=routes::journeys_home()/> }/>
                             <Route path=routes::ENGAGE view=|| view! { <Redirect path=routes::journeys_home()/> }/>
                             <Route path=routes::JOURNEYS view=JourneysPage/>
@@ -59,8 +59,8 @@ pub fn App() -> impl IntoView {
                                 <Route path=routes::JOURNEY_INDEX view=|| ()/>
                                 <Route path=routes::ACTIVATE view=ActivateRoute/>
                             </ParentRoute>
-                        </ParentRoute>
-                    </Routes>
+                        </Routes>
+                    </SessionKnown>
                 </Shell>
             </SessionProvider>
         </Router>

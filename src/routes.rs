@@ -26,8 +26,6 @@ type Static = StaticSegment<&'static str>;
 
 // ---- The router's patterns ----
 
-/// Every page but sign-in: the parent route that waits for someone to be signed in.
-pub const SIGNED_IN: () = path!("");
 /// `/`: redirects to the journeys list.
 pub const ROOT: () = path!("/");
 /// `/engage`: redirects to the journeys list.

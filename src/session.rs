@@ -1,8 +1,8 @@
 //! Who is signed in, for the whole console.
 //!
 //! [`SessionProvider`] asks `GET /api/me` once when the console opens and provides a
-//! [`Session`] to every page. [`SignedIn`] wraps the pages that need a session: it shows a
-//! quiet placeholder until the answer comes. Whenever any request answers 401
+//! [`Session`] to every page; [`SessionKnown`] shows the routes once the answer is in. Every
+//! page but sign-in needs someone signed in. Whenever any request answers 401
 //! `unauthenticated` (nobody signed in, or a session that expired while a page was open), the
 //! person goes to the sign-in page with `next` set to the page they were on, path and query,
 //! and comes back to it once signed in. What a page needs to survive that trip is in its URL
@@ -18,7 +18,6 @@ use journey_core::access::Role;
 use journey_core::api::UserView;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::components::Outlet;
 use leptos_router::hooks::use_navigate;
 
 /// Where the console stands with the server about who is using it.
@@ -91,21 +90,22 @@ pub fn SessionProvider(children: Children) -> impl IntoView {
     children()
 }
 
-/// The pages behind sign-in (a parent route): shown once someone is signed in; a quiet
-/// placeholder while the console asks; the error with Retry if the server cannot say.
+/// The routes, once the console knows whether someone is signed in: a quiet placeholder while
+/// it asks, the error with Retry if the server cannot say. A signed-out person is on the
+/// sign-in page by then (see [`SessionProvider`]), so no other page loads for them.
 #[component]
-pub fn SignedIn() -> impl IntoView {
+pub fn SessionKnown(children: ChildrenFn) -> impl IntoView {
     let session = expect_context::<Session>();
-    // Only a change of phase re-renders the pages, not a new copy of the same person.
+    // Built once the answer comes; signing in or out later does not rebuild the routes.
     let phase = Memo::new(move |_| {
         session.0.with(|s| match s {
-            SessionState::SignedIn(_) => Ok(()),
+            SessionState::Checking => Err(None),
             SessionState::Unknown(e) => Err(Some(e.clone())),
-            _ => Err(None),
+            _ => Ok(()),
         })
     });
     move || match phase.get() {
-        Ok(()) => view! { <Outlet/> }.into_any(),
+        Ok(()) => children().into_any(),
         Err(Some(error)) => view! {
             <ErrorPanel error=Signal::stored(error) what="who is signed in" on_retry=Callback::new(move |_| session.check())/>
         }

@@ -6,6 +6,7 @@ use crate::routes::{SIGN_IN_PATH, journeys_home};
 use crate::session::{Session, SessionState};
 use journey_core::api::UserView;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -50,19 +51,25 @@ pub fn Shell(children: Children) -> impl IntoView {
 fn UserArea(user: UserView) -> impl IntoView {
     let session = expect_context::<Session>();
     let navigate = use_navigate();
-    let sign_out = Action::new_local(|_: &()| api::sign_out());
+    let sending = RwSignal::new(false);
     let failed = RwSignal::new(None::<String>);
-    Effect::new(move |_| match sign_out.value().get() {
-        Some(Ok(())) => {
-            navigate(SIGN_IN_PATH, NavigateOptions::default());
-            session.0.set(SessionState::SignedOut);
-        }
-        // Already signed out: the console is on its way to the sign-in page.
-        Some(Err(e)) if e.is_unauthenticated() => {}
-        Some(Err(e)) => failed.set(Some(format!("Could not sign out: {}.", e.title()))),
-        None => {}
-    });
-    let pending = sign_out.pending();
+    let sign_out = move |_| {
+        sending.set(true);
+        failed.set(None);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::sign_out().await {
+                Ok(()) => {
+                    navigate(SIGN_IN_PATH, NavigateOptions::default());
+                    session.0.set(SessionState::SignedOut);
+                }
+                // Already signed out: the console is on its way to the sign-in page.
+                Err(e) if e.is_unauthenticated() => {}
+                Err(e) => failed.set(Some(format!("Could not sign out: {}.", e.title()))),
+            }
+            sending.set(false);
+        });
+    };
     view! {
         <div class="user-area">
             {move || failed.get().map(|text| view! { <span class="user-error" role="alert">{text}</span> })}
@@ -70,8 +77,7 @@ fn UserArea(user: UserView) -> impl IntoView {
                 {format!("{} · {}", user.name, user.role.as_str())}
             </span>
             <button type="button" class="btn btn-secondary btn-small" data-testid="sign-out"
-                disabled=move || pending.get()
-                on:click=move |_| { failed.set(None); sign_out.dispatch_local(()); }>
+                disabled=move || sending.get() on:click=sign_out>
                 "Sign out"
             </button>
         </div>

@@ -121,8 +121,8 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
     let open_activate = move |_| nav(&activate_url(id, None), NavigateOptions::default());
     // ACTIVATE, PAUSE and STOP change the journey: operators and admins only.
     let refused = refusal(Role::Operator);
-    let may_not = Signal::derive(move || refused.with(Option::is_some));
-    let described_by = move || may_not.get().then_some("journey-role-note");
+    let disabled = move || refused.with(Option::is_some);
+    let described_by = move || disabled().then_some("journey-role-note");
     let has_actions = state.can_activate() || state == JourneyState::Active;
     let def = journey.definition.clone();
     let zone = def.time_zone.clone();
@@ -152,15 +152,15 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
             <div class="page-actions">
                 {state.can_activate().then(|| view! {
                     <button type="button" class="btn btn-primary btn-caps" data-testid="activate-button"
-                        disabled=move || may_not.get() aria-describedby=described_by
+                        disabled=disabled aria-describedby=described_by
                         on:click=open_activate>"Activate"</button>
                 })}
                 {(state == JourneyState::Active).then(|| view! {
                     <button type="button" class="btn btn-secondary btn-caps" data-testid="pause-button"
-                        disabled=move || may_not.get() aria-describedby=described_by
+                        disabled=disabled aria-describedby=described_by
                         on:click=move |_| set_confirm.set(Some(Pending::Pause))>"Pause"</button>
                     <button type="button" class="btn btn-danger btn-caps" data-testid="stop-button"
-                        disabled=move || may_not.get() aria-describedby=described_by
+                        disabled=disabled aria-describedby=described_by
                         on:click=move |_| set_confirm.set(Some(Pending::Stop))>"Stop"</button>
                 })}
             </div>

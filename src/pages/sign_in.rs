@@ -4,9 +4,9 @@
 use crate::api::{self, ApiError};
 use crate::routes::use_next;
 use crate::session::{Session, SessionState};
-use journey_core::api::SessionResponse;
 use leptos::html;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
@@ -17,38 +17,36 @@ pub fn SignInPage() -> impl IntoView {
     let next = use_next();
     let email = NodeRef::<html::Input>::new();
     let password = NodeRef::<html::Input>::new();
-    let send = Action::new_local(|(email, password): &(String, String)| api::sign_in(email.clone(), password.clone()));
+    let sending = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
 
-    Effect::new(move |_| {
-        if let Some(input) = email.get() {
-            let _ = input.focus();
-        }
-    });
-    Effect::new(move |_| match send.value().get() {
-        Some(Ok(SessionResponse { user, .. })) => session.0.set(SessionState::SignedIn(user)),
-        Some(Err(e)) => error.set(Some(sign_in_failed(&e))),
-        None => {}
-    });
     // Signed in, just now or before this page opened: on to where the person was going.
+    // Else the email field takes the focus.
     let navigate = use_navigate();
     Effect::new(move |_| {
         if session.0.with(|s| matches!(s, SessionState::SignedIn(_))) {
             navigate(&next.get_untracked(), NavigateOptions { replace: true, ..Default::default() });
+        } else if let Some(input) = email.get_untracked() {
+            let _ = input.focus();
         }
     });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if send.pending().get_untracked() {
+        let (Some(email), Some(password)) = (email.get_untracked(), password.get_untracked()) else { return };
+        if sending.get_untracked() {
             return;
         }
-        if let (Some(email), Some(password)) = (email.get_untracked(), password.get_untracked()) {
-            error.set(None);
-            send.dispatch_local((email.value(), password.value()));
-        }
+        sending.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match api::sign_in(email.value(), password.value()).await {
+                Ok(me) => session.0.set(SessionState::SignedIn(me.user)),
+                Err(e) => error.set(Some(sign_in_failed(&e))),
+            }
+            sending.set(false);
+        });
     };
-    let pending = send.pending();
 
     view! {
         <div class="sign-in">
@@ -69,8 +67,8 @@ pub fn SignInPage() -> impl IntoView {
                         data-testid="sign-in-password"/>
                 </label>
                 <button type="submit" class="btn btn-primary sign-in-button" data-testid="sign-in-button"
-                    disabled=move || pending.get() aria-busy=move || if pending.get() { "true" } else { "false" }>
-                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                    disabled=move || sending.get()>
+                    {move || if sending.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
         </div>
