@@ -93,6 +93,21 @@ impl RunningServer {
         &self.state.store
     }
 
+    /// Adds a person with this role (their email made from the name, at `test.example`) and
+    /// returns a new API token acting as them: for tests and benchmarks that call the API.
+    pub async fn person_with_token(
+        &self,
+        role: journey_core::access::Role,
+        name: &str,
+    ) -> Result<String, actions::ActionError> {
+        use actions::people::{self, NewUser};
+        let email = format!("{}@test.example", name.to_lowercase().replace(' ', "."));
+        let now = self.state.clock.now();
+        let new = NewUser { email: &email, name, role, password: "a long test password" };
+        let user = people::add_user(&self.state.store, new, now).await?;
+        Ok(people::create_token(&self.state.store, user.id, "tests", now).await?.token)
+    }
+
     /// Every `/api` route with the access the router declares for it.
     pub fn routes(&self) -> Vec<app::RouteAccess> {
         app::api_routes(&self.state).1

@@ -67,15 +67,14 @@ impl Settings {
         }
     }
 
-    /// Whether a request's `Origin` is the server's own: the public origin, or (loopback
-    /// only) the origin of the `Host` the request was sent to.
-    pub fn is_own_origin(&self, origin: &str, host: &str) -> bool {
+    /// Whether a request's `Origin` is the server's own: the public origin; or, on a
+    /// loopback-only server, a loopback origin of any port (so `trunk serve`'s proxy on
+    /// another port works; a page of another local port still cannot send the console's
+    /// header without the server's consent, which it never gives).
+    pub fn is_own_origin(&self, origin: &str) -> bool {
         match &self.public_origin {
             Some(own) => origin.eq_ignore_ascii_case(&own.text),
-            None => {
-                let rest = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
-                rest.is_some_and(|rest| rest.eq_ignore_ascii_case(host)) && is_loopback_host(host)
-            }
+            None => origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).is_some_and(is_loopback_host),
         }
     }
 }
@@ -233,10 +232,10 @@ enum Touch {
 /// request came from the console, not from another site's page.
 fn came_from_console(settings: &Settings, headers: &HeaderMap) -> bool {
     let text = |name| headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
-    let (Some(origin), Some(host)) = (text(header::ORIGIN), text(header::HOST)) else {
+    let Some(origin) = text(header::ORIGIN) else {
         return false;
     };
-    headers.contains_key(journey_core::access::CONSOLE_HEADER) && settings.is_own_origin(origin, host)
+    headers.contains_key(journey_core::access::CONSOLE_HEADER) && settings.is_own_origin(origin)
 }
 
 /// The session cookie's token, if the request has one.

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use journey_core::access::Role;
-use journey_server::actions::people::{self, NewUser};
 use journey_server::{Config, RunningServer, TestClock};
 use serde_json::{Value, json};
 
@@ -168,13 +167,10 @@ impl Harness {
     }
 }
 
-/// Adds a person with this role (email from the name) and returns an API token acting as
-/// them.
+/// Adds a person with this role (email from the name, password "a long test password") and
+/// returns an API token acting as them.
 pub async fn person(server: &RunningServer, role: Role, name: &str) -> String {
-    let email = format!("{}@test.example", name.to_lowercase().replace(' ', "."));
-    let new = NewUser { email: &email, name, role, password: "a long test password" };
-    let user = people::add_user(server.store(), new, Timestamp::now()).await.expect("person added");
-    people::create_token(server.store(), user.id, "tests", Timestamp::now()).await.expect("token").token
+    server.person_with_token(role, name).await.expect("person and token")
 }
 
 /// A client that sends `Authorization: Bearer <token>` with every request.
