@@ -95,11 +95,7 @@ impl RunningServer {
 
     /// Adds a person with this role (their email made from the name, at `test.example`) and
     /// returns a new API token acting as them: for tests and benchmarks that call the API.
-    pub async fn person_with_token(
-        &self,
-        role: journey_core::access::Role,
-        name: &str,
-    ) -> Result<String, actions::ActionError> {
+    pub async fn person_with_token(&self, role: journey_core::access::Role, name: &str) -> Result<String, actions::ActionError> {
         use actions::people::{self, NewUser};
         let email = format!("{}@test.example", name.to_lowercase().replace(' ', "."));
         let now = self.state.clock.now();
