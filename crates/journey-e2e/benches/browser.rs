@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use fantoccini::Client;
-use journey_e2e::{Chromedriver, Result, TestServer, wait_enabled, wait_for_text};
+use journey_e2e::{Chromedriver, OPERATOR, Result, TestServer, sign_in, wait_enabled, wait_for_text};
 use serde_json::Value;
 
 const ROUNDS: usize = 7;
@@ -51,6 +51,7 @@ async fn run() -> Result<()> {
     let server = TestServer::with_demo_contacts(30_000).await?;
     let driver = Chromedriver::start()?;
     let browser = driver.browser(1280, 900).await?;
+    sign_in(&browser, &server, OPERATOR).await?;
 
     // The largest journey that can be activated.
     let mut candidates: Vec<Value> = Vec::new();

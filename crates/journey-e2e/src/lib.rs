@@ -117,7 +117,29 @@ impl Drop for Chromedriver {
 /// The server under test, with demo data, and the temporary folder holding its database.
 pub struct TestServer {
     pub server: journey_server::RunningServer,
+    /// An operator's API token: what `request` and `get_json` act as (the browser signs in
+    /// with a demo account instead).
+    token: String,
     _data: tempfile::TempDir,
+}
+
+/// The demo's accounts (seeded with the demo data): email and password.
+pub const OPERATOR: (&str, &str) = ("operator@example.com", "demo-operator");
+pub const VIEWER: (&str, &str) = ("viewer@example.com", "demo-viewer");
+
+/// Signs the browser in through the sign-in page and waits for the shell to name the person.
+pub async fn sign_in(browser: &Client, server: &TestServer, account: (&str, &str)) -> Result<()> {
+    browser.goto(&server.url("/sign-in")).await?;
+    fill_sign_in(browser, account).await
+}
+
+/// Fills and sends the sign-in form already on the screen; waits until signed in.
+pub async fn fill_sign_in(browser: &Client, (email, password): (&str, &str)) -> Result<()> {
+    wait_for(browser, "[data-testid=sign-in-email]").await?.send_keys(email).await?;
+    wait_for(browser, "[data-testid=sign-in-password]").await?.send_keys(password).await?;
+    wait_enabled(browser, "[data-testid=sign-in-button]").await?.click().await?;
+    wait_for(browser, "[data-testid=user-who]").await?;
+    Ok(())
 }
 
 impl TestServer {
@@ -133,7 +155,8 @@ impl TestServer {
         let data = tempfile::tempdir()?;
         let config = journey_server::Config::for_tests(data.path().join("journeys.db"), dist_dir()?).with_demo_contacts(contacts);
         let server = journey_server::spawn(config).await?;
-        Ok(Self { server, _data: data })
+        let token = server.person_with_token(journey_core::access::Role::Operator, "E2E Robot").await?;
+        Ok(Self { server, token, _data: data })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -149,7 +172,16 @@ impl TestServer {
         Ok(body)
     }
 
-    /// Sends a request with an optional JSON body; returns the status and the JSON answer.
+    /// Ends every session at once, as if each had reached its absolute expiry.
+    pub async fn expire_sessions(&self) -> Result<()> {
+        let mut tx = self.server.store().write().await?;
+        sqlx::query("UPDATE sessions SET expires_at = 0").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sends a request (as the operator's API token unless `headers` has an `Authorization`)
+    /// with an optional JSON body; returns the status and the JSON answer.
     pub async fn request(
         &self,
         method: &str,
@@ -159,6 +191,9 @@ impl TestServer {
     ) -> Result<(u16, serde_json::Value)> {
         let client: HttpClient<HttpConnector, Full<Bytes>> = HttpClient::builder(TokioExecutor::new()).build_http();
         let mut req = hyper::Request::builder().method(method).uri(self.url(path));
+        if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization")) {
+            req = req.header("authorization", format!("Bearer {}", self.token));
+        }
         for (name, value) in headers {
             req = req.header(*name, *value);
         }

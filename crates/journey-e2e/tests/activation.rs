@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use journey_e2e::{Chromedriver, Result, TestServer, number_in, screenshot, wait_enabled, wait_for, wait_for_text};
+use journey_e2e::{
+    Chromedriver, OPERATOR, Result, TestServer, number_in, screenshot, sign_in, wait_enabled, wait_for, wait_for_text,
+};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -111,6 +113,7 @@ async fn seed_navigation(browser: &Client, server: &TestServer, mode: &str) -> R
         .ok_or("no activation in the activity log")?;
     let entering = shown_number(browser, "result-entering").await?;
     assert_eq!(Some(entering), entry["counts"]["entering"].as_u64(), "the result shows the server's counts");
+    assert_eq!(entry["actor"], "Omar Haddad <operator@example.com>", "the activity log names the signed-in operator");
 
     wait_for(browser, "[data-testid=active-tab-link]").await?.click().await?;
     wait_for_text(browser, "[data-testid=journey-row]", WAIT, |t| t.contains(&name)).await?;
@@ -119,14 +122,18 @@ async fn seed_navigation(browser: &Client, server: &TestServer, mode: &str) -> R
     Ok(())
 }
 
-/// Runs `body` in a fresh 1280-wide browser against a fresh server, closing the browser
-/// whatever happens.
+/// Runs `body` in a fresh 1280-wide browser signed in as the demo operator, against a fresh
+/// server, closing the browser whatever happens.
 macro_rules! in_browser {
     (|$browser:ident, $server:ident| $body:expr) => {{
         let $server = TestServer::start().await?;
         let driver = Chromedriver::start()?;
         let $browser = driver.browser(1280, 900).await?;
-        let outcome: Result<()> = async { $body }.await;
+        let outcome: Result<()> = async {
+            sign_in(&$browser, &$server, OPERATOR).await?;
+            $body
+        }
+        .await;
         $browser.close().await?;
         outcome
     }};

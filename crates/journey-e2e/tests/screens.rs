@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use journey_e2e::{Chromedriver, Result, TestServer, fits_the_window, screenshot, wait_for, wait_for_text};
+use journey_e2e::{
+    Chromedriver, OPERATOR, Result, TestServer, fill_sign_in, fits_the_window, screenshot, wait_for, wait_for_text,
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -19,7 +21,12 @@ async fn walk_every_screen(server: &TestServer, browser: &Client, width: u32) ->
     let listing = server.get_json("/api/journeys?state=stopped").await?;
     let id = listing["rows"][0]["id"].as_u64().ok_or("the demo data has no stopped journey")?;
 
+    // Signed out, any page leads to sign-in, and back to that page after it.
     browser.goto(&server.url("/engage/journeys?tab=stopped")).await?;
+    wait_for(browser, "[data-testid=sign-in-form]").await?;
+    check(browser, "sign-in", width).await?;
+    fill_sign_in(browser, OPERATOR).await?;
+    assert!(browser.current_url().await?.as_str().ends_with("/engage/journeys?tab=stopped"), "back where the user wanted to go");
     wait_for(browser, "[data-testid=journey-row]").await?;
     check(browser, "journeys", width).await?;
 

@@ -4,13 +4,16 @@
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use journey_e2e::{Chromedriver, Result, TestServer, number_in, screenshot, wait_for, wait_for_text};
+use journey_e2e::{Chromedriver, OPERATOR, Result, TestServer, number_in, screenshot, sign_in, wait_for, wait_for_text};
 
 const STATES: [&str; 6] = ["active", "scheduled", "paused", "stopped", "draft", "completed"];
 
 async fn shell_shows_the_api_counts(server: &TestServer, browser: &Client, width: u32) -> Result<()> {
     let listing = server.get_json("/api/journeys?state=paused").await?;
 
+    sign_in(browser, server, OPERATOR).await?;
+    let who = wait_for_text(browser, "[data-testid=user-who]", Duration::from_secs(15), |t| !t.is_empty()).await?;
+    assert!(who.contains("Omar Haddad") && who.contains("operator"), "the shell names the person and role: {who:?}");
     browser.goto(&server.url("/")).await?;
     wait_for(browser, "[data-testid=nav-journey]").await?.click().await?;
     for state in STATES {

@@ -34,7 +34,7 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::for_tests(dir.path().join("bench.db"), dir.path().join("dist")).with_demo_contacts(1_000);
     let server = journey_server::spawn(config).await.unwrap();
-    let http = reqwest::Client::new();
+    let http = operator_client(&server).await;
     let health = format!("{}/api/health", server.url());
     let list: Value = http.get(format!("{}/api/journeys", server.url())).send().await.unwrap().json().await.unwrap();
     let journey = list["rows"][0]["id"].as_u64().unwrap();
@@ -86,4 +86,12 @@ async fn main() {
     println!("  /api/health idle (baseline): {}", percentiles(idle));
     println!("  /api/health under overload:  {}", percentiles(loaded));
     server.shutdown().await;
+}
+
+/// A client acting as an operator (through an API token).
+async fn operator_client(server: &journey_server::RunningServer) -> reqwest::Client {
+    let token = server.person_with_token(journey_core::access::Role::Operator, "Bench Operator").await.unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
 }

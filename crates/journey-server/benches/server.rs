@@ -73,7 +73,7 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
             { "id": "followup", "kind": { "type": "send", "channel": "sms", "template": "f", "next": null } },
         ],
     });
-    let http = reqwest::Client::new();
+    let http = operator_client(server, "Bench Populate").await;
     let created: Value =
         http.post(format!("{}/api/journeys", server.url())).json(&def).send().await.unwrap().json().await.unwrap();
     let id = created["id"].as_i64().unwrap();
@@ -125,7 +125,7 @@ async fn bench(contacts: usize) {
     let started = Instant::now();
     let id = populate(&server, contacts, now).await;
     println!("populate: {:.1} s", started.elapsed().as_secs_f64());
-    let http = reqwest::Client::new();
+    let http = operator_client(&server, "Bench Reader").await;
     let base = server.url();
 
     reset_peak();
@@ -204,4 +204,12 @@ fn main() {
             println!("\n(set JOURNEY_BENCH_MILLION=1 for the 1-million-contact figures)");
         }
     });
+}
+
+/// A client acting as an operator (through an API token).
+async fn operator_client(server: &journey_server::RunningServer, name: &str) -> reqwest::Client {
+    let token = server.person_with_token(journey_core::access::Role::Operator, name).await.unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
 }

@@ -7,14 +7,18 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
+use axum::handler::Handler;
+use axum::http::Method;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{self, MethodRouter, any};
+use journey_core::access::Role;
 use tokio::sync::Semaphore;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
+use crate::auth::guard::{self, Access};
 use crate::config::BODY_LIMIT;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -23,6 +27,49 @@ use crate::{api, openapi, web};
 
 /// The router: `/api/...` (JSON everywhere, including unknown paths), then the console.
 pub fn router(state: AppState, body_timeout: Duration) -> Router {
+    let (api, _) = api_routes(&state);
+    let api = api
+        .fallback(api::api_not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+
+    Router::new()
+        .nest("/api", api)
+        // `/api` and `/api/` themselves are API paths too: JSON, not the console.
+        .route("/api", any(api::api_not_found))
+        .route("/api/", any(api::api_not_found))
+        .fallback(web::serve_console)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
+        .layer(middleware::from_fn(request_size_limits))
+        // Before anything else: a request for a host name the server does not answer.
+        .layer(middleware::from_fn_with_state(state.auth.clone(), guard::check_host))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(BASE_CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+/// A route of the API and who may call it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteAccess {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Every `/api` route, each with the access it needs, declared here and nowhere else: the
+/// router and the table of routes (for the authorization test) come from the same list.
+pub fn api_routes(state: &AppState) -> (Router<AppState>, Vec<RouteAccess>) {
+    use Access::Public;
+    const VIEWER: Access = Access::Role(Role::Viewer);
+    const OPERATOR: Access = Access::Role(Role::Operator);
+    const ADMIN: Access = Access::Role(Role::Admin);
     // Batch imports (up to 10,000 contacts, 1 MiB of JSON each) are parsed on the server's few
     // threads: a few at a time, and the rest told at once to come back, so that everything
     // else (health, pages, activations) keeps answering under a flood of imports.
@@ -41,48 +88,75 @@ pub fn router(state: AppState, body_timeout: Duration) -> Router {
             }
         }
     });
-    let api = Router::new()
-        .route("/health", get(api::health))
-        .route("/openapi.json", get(openapi::document))
-        .route("/journeys", get(api::list).post(api::create))
-        .route("/journeys/{id}", get(api::detail))
-        .route("/journeys/{id}/snapshot", get(api::snapshot))
-        .route("/journeys/{id}/preview", get(api::preview))
-        .route("/journeys/{id}/messages", get(api::messages))
-        .route("/journeys/{id}/delivery", get(api::delivery))
-        .route("/journeys/{id}/delivery/retry", post(api::retry_journey_delivery))
-        .route("/journeys/{id}/publish", post(api::publish))
-        .route("/journeys/{id}/pause", post(api::pause))
-        .route("/journeys/{id}/stop", post(api::stop))
-        .route("/journeys/{id}/activate", post(api::activate))
-        .route("/contacts", post(api::create_contacts).layer(imports.clone()))
-        .route("/contacts/{id}/subscription", post(api::set_subscription))
-        .route("/datasets", post(api::create_dataset))
-        .route("/datasets/{id}/contacts", post(api::add_to_dataset).layer(imports))
-        .route("/events", post(api::event))
-        .route("/messages/{key}/retry", post(api::retry_message))
-        .fallback(api::api_not_found)
-        .method_not_allowed_fallback(api::method_not_allowed)
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    let routes = ApiRoutes { state: state.clone(), router: Router::new(), table: Vec::new() }
+        .get("/health", Public, api::health)
+        .get("/openapi.json", Public, openapi::document)
+        .post("/sign-in", Public, api::sign_in)
+        .post("/sign-out", VIEWER, api::sign_out)
+        .get("/me", VIEWER, api::me)
+        .get("/journeys", VIEWER, api::list)
+        .post("/journeys", OPERATOR, api::create)
+        .get("/journeys/{id}", VIEWER, api::detail)
+        .get("/journeys/{id}/snapshot", VIEWER, api::snapshot)
+        .get("/journeys/{id}/preview", VIEWER, api::preview)
+        .get("/journeys/{id}/messages", VIEWER, api::messages)
+        .get("/journeys/{id}/delivery", VIEWER, api::delivery)
+        .post("/journeys/{id}/delivery/retry", OPERATOR, api::retry_journey_delivery)
+        .post("/journeys/{id}/publish", OPERATOR, api::publish)
+        .post("/journeys/{id}/pause", OPERATOR, api::pause)
+        .post("/journeys/{id}/stop", OPERATOR, api::stop)
+        .post("/journeys/{id}/activate", OPERATOR, api::activate)
+        .post_layered("/contacts", OPERATOR, api::create_contacts, imports.clone())
+        .post("/contacts/{id}/subscription", OPERATOR, api::set_subscription)
+        .post("/datasets", OPERATOR, api::create_dataset)
+        .post_layered("/datasets/{id}/contacts", OPERATOR, api::add_to_dataset, imports)
+        .post("/events", OPERATOR, api::event)
+        .post("/messages/{key}/retry", OPERATOR, api::retry_message)
+        .get("/users", ADMIN, api::users)
+        .post("/users", ADMIN, api::add_user)
+        .post("/users/{id}", ADMIN, api::change_user)
+        .get("/tokens", ADMIN, api::tokens)
+        .post("/tokens", ADMIN, api::create_token)
+        .post("/tokens/{id}/revoke", ADMIN, api::revoke_token);
+    (routes.router, routes.table)
+}
 
-    Router::new()
-        .nest("/api", api)
-        // `/api` and `/api/` themselves are API paths too: JSON, not the console.
-        .route("/api", any(api::api_not_found))
-        .route("/api/", any(api::api_not_found))
-        .fallback(web::serve_console)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(RequestBodyTimeoutLayer::new(body_timeout))
-        .layer(middleware::from_fn(request_size_limits))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(BASE_CSP)))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("cross-origin-opener-policy"),
-            HeaderValue::from_static("same-origin"),
-        ))
-        .with_state(state)
+/// Builds the API router and its table together, each route behind [`guard::require`] with
+/// its access.
+struct ApiRoutes {
+    state: AppState,
+    router: Router<AppState>,
+    table: Vec<RouteAccess>,
+}
+
+impl ApiRoutes {
+    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> ApiRoutes {
+        self.add(Method::GET, path, access, routing::get(handler))
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> ApiRoutes {
+        self.add(Method::POST, path, access, routing::post(handler))
+    }
+
+    /// A POST route with a layer of its own (inside the access check).
+    fn post_layered<H, T, L>(self, path: &'static str, access: Access, handler: H, layer: L) -> ApiRoutes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<Request, Error = std::convert::Infallible> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as tower::Service<Request>>::Future: Send + 'static,
+    {
+        self.add(Method::POST, path, access, routing::post(handler).layer(layer))
+    }
+
+    fn add(mut self, method: Method, path: &'static str, access: Access, route: MethodRouter<AppState>) -> ApiRoutes {
+        let guarded = route.route_layer(middleware::from_fn_with_state((self.state.clone(), access), guard::require));
+        self.router = self.router.route(path, guarded);
+        self.table.push(RouteAccess { method, path, access });
+        self
+    }
 }
 
 /// Batch imports handled at once; more are answered 503 with `Retry-After` at once.

@@ -42,7 +42,7 @@ pub struct Config {
     pub addr: SocketAddr,
 
     /// The SQLite database file (created with its parent folder if missing).
-    #[arg(long, env = "JOURNEY_DATABASE", default_value = "data/journeys.db")]
+    #[arg(long, env = "JOURNEY_DATABASE", default_value = "data/journeys.db", global = true)]
     pub database: PathBuf,
 
     /// The console's built files (Trunk's dist folder).
@@ -128,6 +128,37 @@ pub struct Config {
     #[arg(long, env = "JOURNEY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// The address people use to reach the server, as an origin (`https://journeys.example.com`).
+    /// Requests for any other host name are refused; without it only loopback names
+    /// (localhost, 127.0.0.1, [::1]) are answered. Needed for an `--addr` that is not loopback.
+    #[arg(long, env = "JOURNEY_PUBLIC_ORIGIN")]
+    pub public_origin: Option<crate::auth::Origin>,
+
+    /// Mark the session cookie `Secure`: browsers then send it only over HTTPS. Use it when
+    /// a proxy in front terminates TLS (it is implied by an https `--public-origin`).
+    #[arg(long, env = "JOURNEY_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// A session ends after this many minutes without a request.
+    #[arg(long, env = "JOURNEY_SESSION_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=10_080))]
+    pub session_idle_minutes: u32,
+
+    /// A session ends this many hours after sign-in, however busy.
+    #[arg(long, env = "JOURNEY_SESSION_MAX_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub session_max_hours: u32,
+
+    /// Sign-in attempts allowed per account per minute.
+    #[arg(long, env = "JOURNEY_SIGN_IN_PER_ACCOUNT", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_per_account: u32,
+
+    /// Sign-in attempts allowed per client address per minute.
+    #[arg(long, env = "JOURNEY_SIGN_IN_PER_ADDRESS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_per_address: u32,
+
+    /// Manage people and API tokens instead of serving (`journey-server users --help`).
+    #[command(subcommand)]
+    pub command: Option<crate::cli::Command>,
+
     /// Where time comes from (tests pass a `TestClock`; the default is the system clock).
     #[arg(skip)]
     pub clock: Option<Arc<dyn Clock>>,
@@ -161,6 +192,13 @@ impl Config {
             header_timeout_ms: 10_000,
             body_timeout_ms: 30_000,
             log_format: LogFormat::Text,
+            public_origin: None,
+            secure_cookies: false,
+            session_idle_minutes: 60,
+            session_max_hours: 12,
+            sign_in_per_account: 5,
+            sign_in_per_address: 30,
+            command: None,
             clock: None,
         }
     }
@@ -201,6 +239,21 @@ impl Config {
             concurrency: self.delivery_concurrency.max(1),
             max_attempts: self.delivery_max_attempts.max(1),
             rate: self.delivery_rate,
+        }
+    }
+
+    /// How the server decides who is asking (sessions, hosts, sign-in limits).
+    pub fn auth(&self) -> crate::auth::Settings {
+        let https = self.public_origin.as_ref().is_some_and(|o| o.text.starts_with("https://"));
+        crate::auth::Settings {
+            idle: jiff::SignedDuration::from_mins(i64::from(self.session_idle_minutes)),
+            absolute: jiff::SignedDuration::from_hours(i64::from(self.session_max_hours)),
+            secure_cookies: self.secure_cookies || https,
+            public_origin: self.public_origin.clone(),
+            throttle: crate::auth::throttle::Throttle::new(crate::auth::throttle::Limits {
+                per_account: self.sign_in_per_account,
+                per_address: self.sign_in_per_address,
+            }),
         }
     }
 

@@ -111,6 +111,12 @@ impl From<ActionError> for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_REQUEST, None)
             }
             ActionError::Duplicate(_) => (StatusCode::CONFLICT, "conflict", None),
+            ActionError::InvalidCredentials => (StatusCode::UNAUTHORIZED, codes::INVALID_CREDENTIALS, None),
+            ActionError::RateLimited { seconds } => {
+                let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED, message);
+                e.retry_after = Some(seconds);
+                return e;
+            }
             ActionError::Storage(StoreError::Busy(cause)) => {
                 tracing::warn!(%cause, "answered 503: the database is busy");
                 return ApiError::busy(BUSY_RETRY_AFTER);

@@ -19,6 +19,8 @@
 pub mod actions;
 pub mod api;
 pub mod app;
+pub mod auth;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod delivery;
@@ -59,6 +61,8 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("{0}")]
     Webhook(#[from] SinkError),
+    #[error("{0}")]
+    Settings(String),
 }
 
 /// A server running in this process.
@@ -72,6 +76,10 @@ pub struct RunningServer {
     runner: Option<tokio::task::JoinHandle<()>>,
     delivery: Arc<Delivery>,
     delivery_task: Option<tokio::task::JoinHandle<()>>,
+    /// Whether this start seeded the demo data (with its accounts).
+    seeded: bool,
+    /// How many accounts the database had at start.
+    people: i64,
 }
 
 impl RunningServer {
@@ -83,6 +91,22 @@ impl RunningServer {
     /// The store (tests read the message log directly).
     pub fn store(&self) -> &Store {
         &self.state.store
+    }
+
+    /// Adds a person with this role (their email made from the name, at `test.example`) and
+    /// returns a new API token acting as them: for tests and benchmarks that call the API.
+    pub async fn person_with_token(&self, role: journey_core::access::Role, name: &str) -> Result<String, actions::ActionError> {
+        use actions::people::{self, NewUser};
+        let email = format!("{}@test.example", name.to_lowercase().replace(' ', "."));
+        let now = self.state.clock.now();
+        let new = NewUser { email: &email, name, role, password: "a long test password" };
+        let user = people::add_user(&self.state.store, new, now).await?;
+        Ok(people::create_token(&self.state.store, user.id, "tests", now).await?.token)
+    }
+
+    /// Every `/api` route with the access the router declares for it.
+    pub fn routes(&self) -> Vec<app::RouteAccess> {
+        app::api_routes(&self.state).1
     }
 
     /// Runs the runner's due work at `now` (tests with a `TestClock` and a manual runner).
@@ -115,20 +139,31 @@ impl RunningServer {
 /// serves.
 pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
     install_crypto_provider();
+    if !config.addr.ip().is_loopback() && config.public_origin.is_none() {
+        return Err(StartError::Settings(format!(
+            "--addr {} is reachable from other machines: give --public-origin, the address people use \
+             (https://journeys.example.com), and put TLS in front (see the README)",
+            config.addr
+        )));
+    }
     let sink = sink(&config)?;
     let db_error = |source| StartError::Database { path: config.database.display().to_string(), source };
     let write_wait = Duration::from_millis(config.write_wait_ms);
     let store = Store::open_with(&config.database, config.reseed, write_wait).await.map_err(db_error)?;
     let clock: Arc<dyn Clock> = config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
+    let mut seeded = false;
     if !config.no_seed && store.is_empty().await.map_err(StartError::Seed)? {
         let started = std::time::Instant::now();
         seed::seed(&store, clock.now(), config.demo_contacts).await.map_err(StartError::Seed)?;
         tracing::info!(contacts = config.demo_contacts, elapsed = ?started.elapsed(), "seeded demo data");
+        seeded = true;
     }
+    let people = store.count_users().await.map_err(StartError::Seed)?;
     let runner = Arc::new(Runner::new(store.clone(), clock.clone(), config.runner_batch));
     let delivery = Arc::new(Delivery::new(store.clone(), sink, clock.clone(), config.delivery()));
     let console = web::Console::new(config.dist.clone());
-    let state = AppState { store, clock, console, runner: runner.clone(), delivery: delivery.clone() };
+    let auth = Arc::new(config.auth());
+    let state = AppState { store, clock, console, runner: runner.clone(), delivery: delivery.clone(), auth };
     let listener =
         tokio::net::TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
@@ -143,7 +178,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         .then(|| tokio::spawn(runner.run_forever(Duration::from_millis(config.runner_interval_ms), stop_rx.clone())));
     let delivery_task = (config.delivery_interval_ms > 0)
         .then(|| tokio::spawn(delivery.clone().run_forever(Duration::from_millis(config.delivery_interval_ms), stop_rx)));
-    Ok(RunningServer { addr, state, stop, server, runner, delivery, delivery_task })
+    Ok(RunningServer { addr, state, stop, server, runner, delivery, delivery_task, seeded, people })
 }
 
 /// The sink the settings ask for: the webhook (its URL checked) or the log.
@@ -177,8 +212,18 @@ fn sink(config: &Config) -> Result<Sink, StartError> {
 
 /// The binary's body: spawn, print the URL, serve until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> Result<(), StartError> {
+    let database = config.database.clone();
     let server = spawn(config).await?;
     println!("Journey console running at http://{}/", server.addr);
+    if server.seeded {
+        print!("{}", seed::demo_sign_in_text());
+    } else if server.people == 0 {
+        println!(
+            "Nobody can sign in yet. Create the first admin with:\n  journey-server users add --database {} \
+             --email you@example.com --name \"Your Name\" --role admin",
+            database.display()
+        );
+    }
     shutdown_signal().await;
     server.shutdown().await;
     Ok(())

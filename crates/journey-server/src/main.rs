@@ -1,4 +1,5 @@
-//! `journey-server`: parses the command line and runs the server until Ctrl-C.
+//! `journey-server`: parses the command line and runs the server until Ctrl-C, or one
+//! `users`/`tokens` command against the database.
 
 use clap::Parser;
 
@@ -6,6 +7,15 @@ use clap::Parser;
 async fn main() -> std::process::ExitCode {
     let config = journey_server::Config::parse();
     journey_server::init_tracing(config.log_format);
+    if let Some(command) = config.command.clone() {
+        return match journey_server::cli::run(&config.database, command).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("journey-server: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     match journey_server::run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

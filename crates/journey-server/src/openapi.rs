@@ -42,11 +42,6 @@ fn id_param(what: &str) -> Value {
             "schema": { "type": "integer", "minimum": 0, "format": "int64" } })
 }
 
-fn actor() -> Value {
-    json!({ "name": "X-Actor", "in": "header", "required": false, "description": "Who acts, for the activity log (default \"console\").",
-            "schema": { "type": "string", "maxLength": 100 } })
-}
-
 /// Responses common to every operation with a JSON body.
 fn with_body_errors(mut responses: Value) -> Value {
     let extra = json!({
@@ -74,15 +69,34 @@ pub fn spec() -> Value {
 /// never do).
 fn with_common_answers(mut doc: Value) -> Value {
     let busy = err("The server is busy; nothing was changed. Try again after the `Retry-After` seconds.");
+    let host = err("The request's host name is not one this server answers for (loopback names, or `--public-origin`).");
+    let nobody = err("Nobody is signed in: no session cookie or API token, or an ended session, or a revoked token.");
+    let role = err(
+        "Signed in, but the role is not enough (the message names the role needed), or a cookie-authenticated change that did not come from the console.",
+    );
+    let not_json = err("A change must be sent with `Content-Type: application/json`, even with an empty body.");
     let uri = err("The address is longer than 8 KiB.");
     let headers = err("The request's headers are larger than 16 KiB.");
     if let Some(paths) = doc["paths"].as_object_mut() {
         for (path, ops) in paths.iter_mut() {
             let from_memory = path == "/api/health" || path == "/api/openapi.json";
-            for op in ops.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+            let public = from_memory || path == "/api/sign-in";
+            for (method, op) in ops.as_object_mut().into_iter().flat_map(|o| o.iter_mut()) {
+                if public {
+                    op["security"] = json!([]);
+                }
                 if let Some(responses) = op["responses"].as_object_mut() {
                     responses.insert("414".to_string(), uri.clone());
                     responses.insert("431".to_string(), headers.clone());
+                    responses.insert("421".to_string(), host.clone());
+                    if !public {
+                        responses.insert("401".to_string(), nobody.clone());
+                        responses.entry("403".to_string()).or_insert(role.clone());
+                    }
+                    if method == "post" {
+                        responses.entry("415".to_string()).or_insert(not_json.clone());
+                        responses.entry("403".to_string()).or_insert(role.clone());
+                    }
                     if !from_memory {
                         responses.insert("503".to_string(), busy.clone());
                     }
@@ -106,7 +120,71 @@ fn document_body() -> Value {
             "description": "Journeys, their reactivation (Resume or Restart) and the data that feeds them. Every error is {\"error\": {\"code\", \"message\"}}.",
         },
         "servers": [{ "url": "/" }],
+        "security": [{ "bearerToken": [] }, { "sessionCookie": [] }],
         "paths": {
+            "/api/sign-in": { "post": {
+                "operationId": "signIn", "summary": "Starts a session: sets the `journey_session` cookie (HttpOnly, SameSite=Strict). Limited per account and per address.",
+                "requestBody": body(r("SignInRequest"), true),
+                "responses": with_body_errors(json!({
+                    "200": resp("Signed in; the cookie is set.", r("SessionResponse")),
+                    "401": err("The email or password is not right (the same answer for an unknown email)."),
+                    "429": err("Too many attempts; try again after the `Retry-After` seconds."),
+                })),
+            }},
+            "/api/sign-out": { "post": {
+                "operationId": "signOut", "summary": "Ends the session and clears the cookie. Takes no body (but `Content-Type: application/json`).",
+                "responses": { "204": { "description": "Signed out." } },
+            }},
+            "/api/me": { "get": {
+                "operationId": "me", "summary": "Who is signed in (the session's person, or the API token's owner).",
+                "responses": { "200": resp("The person.", r("SessionResponse")) },
+            }},
+            "/api/users": {
+                "get": {
+                    "operationId": "listUsers", "summary": "Everyone who can sign in (admins).",
+                    "responses": { "200": resp("The people.", obj(&["users"], json!({ "users": { "type": "array", "items": r("UserView") } }))) },
+                },
+                "post": {
+                    "operationId": "addUser", "summary": "Adds a person (admins).",
+                    "requestBody": body(r("AddUserRequest"), true),
+                    "responses": with_body_errors(json!({
+                        "201": resp("Added.", r("UserView")),
+                        "409": err("Someone already signs in with that email."),
+                    })),
+                },
+            },
+            "/api/users/{id}": { "post": {
+                "operationId": "changeUser", "summary": "Changes a person's role, disables or enables them, or sets a new password (admins).",
+                "parameters": [id_param("person")],
+                "requestBody": body(r("ChangeUserRequest"), true),
+                "responses": with_body_errors(json!({
+                    "200": resp("Changed.", r("UserView")),
+                    "404": err("No such person."),
+                })),
+            }},
+            "/api/tokens": {
+                "get": {
+                    "operationId": "listTokens", "summary": "Every API token, never the token itself (admins).",
+                    "responses": { "200": resp("The tokens.", obj(&["tokens"], json!({ "tokens": { "type": "array", "items": r("TokenRecord") } }))) },
+                },
+                "post": {
+                    "operationId": "createToken", "summary": "Creates an API token acting as a person with their role; the answer is the only time it is shown (admins).",
+                    "requestBody": body(r("CreateTokenRequest"), true),
+                    "responses": with_body_errors(json!({
+                        "201": resp("Created.", obj(&["id", "user_id", "name", "token"], json!({ "id": count, "user_id": count, "name": text, "token": text }))),
+                        "404": err("No such person."),
+                    })),
+                },
+            },
+            "/api/tokens/{id}/revoke": { "post": {
+                "operationId": "revokeToken", "summary": "Revokes an API token at once (admins). Takes no body.",
+                "parameters": [id_param("token")],
+                "responses": {
+                    "200": resp("Revoked.", obj(&["id", "revoked"], json!({ "id": count, "revoked": { "const": true } }))),
+                    "400": err("A malformed id."),
+                    "404": err("No such live token."),
+                },
+            }},
             "/api/health": { "get": {
                 "operationId": "health", "summary": "The server answers; the runner's last pass and lag (from memory).",
                 "responses": { "200": resp("Healthy.", r("Health")) },
@@ -130,7 +208,6 @@ fn document_body() -> Value {
                 },
                 "post": {
                     "operationId": "createJourney", "summary": "Creates a Draft from a definition (published at once with `publish: true`).",
-                    "parameters": [actor()],
                     "requestBody": body(r("CreateJourneyRequest"), true),
                     "responses": with_body_errors(json!({
                         "201": resp("Created.", r("CreateJourneyResponse")),
@@ -196,7 +273,7 @@ fn document_body() -> Value {
             "/api/journeys/{id}/delivery/retry": { "post": {
                 "operationId": "retryJourneyDelivery",
                 "summary": "Puts every dead message of the journey back in the delivery queue, with a fresh count of attempts. Takes no body.",
-                "parameters": [id_param("journey"), actor()],
+                "parameters": [id_param("journey")],
                 "responses": {
                     "200": resp("How many were queued again (0 when none was dead).", obj(&["requeued"], json!({ "requeued": count }))),
                     "400": err("A malformed id."),
@@ -205,7 +282,7 @@ fn document_body() -> Value {
             }},
             "/api/journeys/{id}/publish": { "post": {
                 "operationId": "publishJourney", "summary": "Draft to Scheduled (first run in the future) or Active (event trigger).",
-                "parameters": [id_param("journey"), actor()],
+                "parameters": [id_param("journey")],
                 "requestBody": body(r("VersionRequest"), false),
                 "responses": with_body_errors(json!({
                     "200": resp("The journey after publishing.", r("JourneyDetail")),
@@ -215,7 +292,7 @@ fn document_body() -> Value {
             }},
             "/api/journeys/{id}/pause": { "post": {
                 "operationId": "pauseJourney", "summary": "Active to Paused.",
-                "parameters": [id_param("journey"), actor()],
+                "parameters": [id_param("journey")],
                 "requestBody": body(r("VersionRequest"), false),
                 "responses": with_body_errors(json!({
                     "200": resp("The journey after pausing.", r("JourneyDetail")),
@@ -225,7 +302,7 @@ fn document_body() -> Value {
             }},
             "/api/journeys/{id}/stop": { "post": {
                 "operationId": "stopJourney", "summary": "Active or Paused to Stopped.",
-                "parameters": [id_param("journey"), actor()],
+                "parameters": [id_param("journey")],
                 "requestBody": body(r("VersionRequest"), false),
                 "responses": with_body_errors(json!({
                     "200": resp("The journey after stopping.", r("JourneyDetail")),
@@ -237,7 +314,7 @@ fn document_body() -> Value {
                 "operationId": "activateJourney",
                 "summary": "Resume or Restart a Paused or Stopped journey, in one transaction; the same Idempotency-Key returns the first answer.",
                 "parameters": [
-                    id_param("journey"), actor(),
+                    id_param("journey"),
                     { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "minLength": 1, "maxLength": 200 } },
                 ],
                 "requestBody": body(r("ActivateRequest"), true),
@@ -284,7 +361,6 @@ fn document_body() -> Value {
                 "parameters": [
                     { "name": "key", "in": "path", "required": true, "description": "The message key, percent-encoded (`j1/g1/i1/c7/welcome` as `j1%2Fg1%2Fi1%2Fc7%2Fwelcome`).",
                       "schema": { "type": "string" } },
-                    actor(),
                 ],
                 "responses": {
                     "200": resp("Queued again.", obj(&["message_key", "delivery_state"], json!({ "message_key": text, "delivery_state": { "const": "queued" } }))),
@@ -301,7 +377,23 @@ fn document_body() -> Value {
                 })),
             }},
         },
-        "components": { "schemas": {
+        "components": {
+          "securitySchemes": {
+            "bearerToken": { "type": "http", "scheme": "bearer", "description": "A per-person API token (`jt_...`), from `journey-server tokens create` or `POST /api/tokens`; it acts with its owner's role." },
+            "sessionCookie": { "type": "apiKey", "in": "cookie", "name": "journey_session", "description": "The console's session, from `POST /api/sign-in`. A change made with it must also send `X-Journey-Console: 1` and the server's own `Origin`." },
+          },
+          "schemas": {
+            "Role": { "type": "string", "enum": ["viewer", "operator", "admin"] },
+            "SignInRequest": obj(&["email", "password"], json!({ "email": text, "password": text })),
+            "UserView": obj(&["id", "email", "name", "role", "disabled"], json!({ "id": count, "email": text, "name": text, "role": r("Role"), "disabled": { "type": "boolean" } })),
+            "SessionResponse": obj(&["user", "expires_at"], json!({ "user": r("UserView"), "expires_at": nullable(ts.clone()) })),
+            "AddUserRequest": obj(&["email", "name", "role", "password"], json!({ "email": text, "name": text, "role": r("Role"), "password": text })),
+            "ChangeUserRequest": obj(&[], json!({ "role": r("Role"), "disabled": { "type": "boolean" }, "password": text })),
+            "CreateTokenRequest": obj(&["user_id", "name"], json!({ "user_id": count, "name": text })),
+            "TokenRecord": obj(&["id", "user_id", "user_email", "name", "created_at", "last_used_at", "revoked_at"], json!({
+                "id": count, "user_id": count, "user_email": text, "name": text, "created_at": ts,
+                "last_used_at": nullable(ts.clone()), "revoked_at": nullable(ts.clone()),
+            })),
             "Error": obj(&["error"], json!({ "error": obj(&["code", "message", "current_version", "current_state"], json!({
                 "code": text, "message": text,
                 "current_version": nullable(count.clone()),
@@ -479,6 +571,7 @@ fn document_body() -> Value {
                 })) },
                 "next_after": nullable(json!({ "type": "integer" })),
             })),
-        }},
+          },
+        },
     })
 }

@@ -8,12 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
+use tower::ServiceExt;
 
 /// Connection limits.
 #[derive(Debug, Clone, Copy)]
@@ -44,7 +46,7 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, mut stop:
         };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: wait a moment rather than spin.
                     tracing::warn!(error = %e, "could not accept a connection");
@@ -54,8 +56,14 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, mut stop:
             },
             _ = stopped(&mut stop) => break,
         };
+        let (stream, client) = stream;
         let _ = stream.set_nodelay(true);
-        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        // The client's address, for sign-in's per-address limit (`ConnectInfo` in handlers).
+        let app = app.clone().map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(client));
+            req
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // Errors here are the client's (reset, timeout): nothing to answer.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 
+use crate::auth::SharedSettings;
 use crate::clock::Clock;
 use crate::delivery::Delivery;
 use crate::runner::Runner;
@@ -18,6 +19,15 @@ pub struct AppState {
     pub console: Console,
     pub runner: Arc<Runner>,
     pub delivery: Arc<Delivery>,
+    /// Sessions, hosts and sign-in limits.
+    pub auth: SharedSettings,
+}
+
+/// The host check needs only the auth settings.
+impl FromRef<AppState> for SharedSettings {
+    fn from_ref(state: &AppState) -> SharedSettings {
+        state.auth.clone()
+    }
 }
 
 /// The console's handler needs only its files.

@@ -26,7 +26,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use common::binary::{post_json, start_binary};
+use common::binary::{operator, post_json, start_binary};
 use common::*;
 use hmac::{Hmac, Mac};
 use jiff::{SignedDuration, Timestamp};
@@ -630,7 +630,7 @@ async fn killed_during_delivery_repeats_at_most_the_concurrency_per_crash() {
         "--runner-batch",
         "100",
     ];
-    let http = reqwest::Client::new();
+    let http = operator(&db);
     let (mut child, url) = start_binary(&db, &args, None, &[]);
     let store = Store::open(&db, false).await.unwrap();
     let (_, total) = event_backlog(&http, &url, &store, 4000, 5).await;
@@ -693,11 +693,11 @@ async fn killed_during_delivery_repeats_at_most_the_concurrency_per_crash() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_address_token_or_password_in_the_logs() {
     journey_server::install_crypto_provider();
-    let http = reqwest::Client::new();
 
     // The log sink, at INFO: every message is a line, and no address is in any.
     let dir = tempfile::tempdir().unwrap();
     let (db, log) = (dir.path().join("journeys.db"), dir.path().join("server.log"));
+    let http = operator(&db);
     let (mut child, url) = start_binary(&db, &["--runner-interval-ms", "20", "--delivery-interval-ms", "20"], Some(&log), &[]);
     let store = Store::open(&db, false).await.unwrap();
     let (_, total) = event_backlog(&http, &url, &store, 50, 2).await;
@@ -720,6 +720,7 @@ async fn no_address_token_or_password_in_the_logs() {
     let hook = format!("http://admin:pa55w0rd@{closed}/hook?token=t0ps3cret");
     let dir = tempfile::tempdir().unwrap();
     let (db, log) = (dir.path().join("journeys.db"), dir.path().join("server.log"));
+    let http = operator(&db);
     let args = ["--webhook-url", hook.as_str(), "--runner-interval-ms", "20", "--delivery-interval-ms", "20"];
     let (mut child, url) = start_binary(&db, &args, Some(&log), &[]);
     let store = Store::open(&db, false).await.unwrap();

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use journey_core::access::Role;
 use serde_json::json;
 
 const T0: &str = "2026-01-01T08:00:00Z";
@@ -184,9 +185,13 @@ async fn pause_stop_preview_activate_statuses() {
     assert_eq!(status, 409);
     assert_eq!(body["error"]["current_state"], "paused");
     assert!(body["error"]["message"].as_str().unwrap().contains("only Active journeys can be paused"));
-    // Empty body pause/stop accepted; unknown field in the body rejected.
+    // An empty body is accepted, but only as JSON (a form or beacon could send it otherwise);
+    // an unknown field in the body is rejected.
     assert_eq!(h.post(&path("stop"), json!({ "expected_version": 1, "why": "x" })).await.0, 422);
     let res = h.http.post(h.url(&path("stop"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 415);
+    assert_eq!(h.state(id).await, "paused");
+    let res = h.http.post(h.url(&path("stop"))).header("content-type", "application/json").send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(h.state(id).await, "stopped");
 
@@ -220,12 +225,12 @@ async fn pause_stop_preview_activate_statuses() {
     // Success, then the same key answers the same, a reused key for another request is 422,
     // and a second activation is 409.
     let body = json!({ "mode": "resume", "wait_handling": "keep_deadlines", "expected_version": version });
-    let (status, first) = h.post_with(&url, body.clone(), &[("Idempotency-Key", "abc"), ("X-Actor", "maria")]).await;
+    let (status, first) = h.post_with(&url, body.clone(), &[("Idempotency-Key", "abc")]).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["journey"]["state"], "active");
     assert_eq!(first["counts"]["continuing"], 9);
     let last = first["journey"]["activity"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!(last["actor"], "maria");
+    assert_eq!(last["actor"], "Olive Operator <olive.operator@test.example> (API token \"tests\")");
     assert_eq!(last["mode"], "resume");
     assert_eq!(last["counts"]["continuing"], 9);
     let (status, again) = h.post_with(&url, body.clone(), &[("Idempotency-Key", "abc")]).await;
@@ -282,10 +287,16 @@ async fn every_change_to_a_journey_is_in_the_activity_log_with_who_made_it() {
     let h = Harness::start(T0).await;
     let (ds, _) = h.dataset("activity", 4, &[]).await;
     let def = two_sends("Who did it", ds, "Europe/Berlin", daily("10:00", "2026-01-01"), "new_users", 60);
-    let (status, created) = h.post_with("/api/journeys", def, &[("X-Actor", "ana")]).await;
+    // Five operators, each with their own token; each also sends an `X-Actor` header naming
+    // someone else, which changes nothing.
+    let mut people = std::collections::HashMap::new();
+    for name in ["Ana Alves", "Ben Brook", "Chen Chu", "Dara Diaz", "Emil Eck"] {
+        people.insert(name.split(' ').next().unwrap().to_lowercase(), h.client_as(Role::Operator, name).await);
+    }
+    let forged = [("X-Actor", "mallory")];
+    let (status, created) = h.post_by(&people["ana"], "/api/journeys", def, &forged).await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_u64().unwrap();
-    let as_who = |who: &'static str| [("X-Actor", who)];
     let mut version = created["version"].as_u64().unwrap();
     for (action, who) in [("publish", "ben"), ("pause", "chen"), ("stop", "dara")] {
         if action == "pause" {
@@ -294,14 +305,14 @@ async fn every_change_to_a_journey_is_in_the_activity_log_with_who_made_it() {
             h.run_now().await;
             version = h.version(id).await;
         }
-        let (status, detail) = h.post_with(&format!("/api/journeys/{id}/{action}"), json!({}), &as_who(who)).await;
+        let (status, detail) = h.post_by(&people[who], &format!("/api/journeys/{id}/{action}"), json!({}), &forged).await;
         assert_eq!(status, 200, "{action}: {detail}");
         // One change, one new version: the page that sent it can go on without reloading.
         assert_eq!(detail["version"].as_u64().unwrap(), version + 1, "{action}");
         version += 1;
     }
     let body = json!({ "mode": "restart", "wait_handling": "keep_deadlines", "expected_version": version });
-    let (status, activated) = h.post_with(&format!("/api/journeys/{id}/activate"), body, &as_who("emil")).await;
+    let (status, activated) = h.post_by(&people["emil"], &format!("/api/journeys/{id}/activate"), body, &forged).await;
     assert_eq!(status, 200, "{activated}");
     assert_eq!(activated["journey"]["version"].as_u64().unwrap(), version + 1);
 
@@ -319,15 +330,19 @@ async fn every_change_to_a_journey_is_in_the_activity_log_with_who_made_it() {
         })
         .collect();
     let expected = [
-        ("ana", None, "draft"),
-        ("ben", Some("draft"), "scheduled"),
+        ("Ana Alves", None, "draft"),
+        ("Ben Brook", Some("draft"), "scheduled"),
         ("system", Some("scheduled"), "active"),
-        ("chen", Some("active"), "paused"),
-        ("dara", Some("paused"), "stopped"),
-        ("emil", Some("stopped"), "active"),
+        ("Chen Chu", Some("active"), "paused"),
+        ("Dara Diaz", Some("paused"), "stopped"),
+        ("Emil Eck", Some("stopped"), "active"),
     ];
+    let named = |who: &str| match who {
+        "system" => who.to_string(),
+        _ => format!("{who} <{}@test.example> (API token \"tests\")", who.to_lowercase().replace(' ', ".")),
+    };
     let expected: Vec<(String, Option<String>, String)> =
-        expected.iter().map(|(w, f, t)| (w.to_string(), f.map(str::to_string), t.to_string())).collect();
+        expected.iter().map(|(w, f, t)| (named(w), f.map(str::to_string), t.to_string())).collect();
     assert_eq!(log, expected);
     // The restart's line carries what it did: 4 contacts entered at once.
     assert_eq!(detail["activity"][5]["mode"], "restart");

@@ -31,7 +31,7 @@ async fn overload_answers_503_with_retry_after_and_never_500() {
     const IMPORTS: usize = 30;
     const PER_IMPORT: usize = 2_000;
     const READS: usize = 400;
-    let http = reqwest::Client::new();
+    let http = h.http.clone();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..IMPORTS {
         let (http, url, body) = (http.clone(), h.url("/api/contacts"), import(1_000_000 + i * PER_IMPORT, PER_IMPORT));

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::binary::{post_json, start_binary};
+use common::binary::{operator, post_json, start_binary};
 use journey_server::store::Store;
 use serde_json::{Value, json};
 
@@ -34,7 +34,7 @@ async fn killed_mid_batch_and_restarted() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("journeys.db");
     journey_server::install_crypto_provider();
-    let http = reqwest::Client::new();
+    let http = operator(&db);
     let (mut child, url) = start_binary(&db, SERVER_ARGS, None, &[]);
 
     let contacts: Vec<Value> = (0..CONTACTS).map(|i| json!({ "email": format!("c{i}@example.com") })).collect();

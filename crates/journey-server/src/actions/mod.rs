@@ -1,7 +1,8 @@
 //! What people and other systems do through the API, each in one transaction: journeys are
 //! created, published, paused, stopped and activated ([`lifecycle`], [`activation`]); contacts,
 //! data sets and events are fed in ([`audience`]); journeys are read ([`views`]); dead
-//! messages are looked at and sent again ([`delivery`]).
+//! messages are looked at and sent again ([`delivery`]); people sign in and are managed, with
+//! their API tokens ([`people`]).
 //!
 //! Every decision is journey-core's (`state::transition`, `plan::plan_activation`, the
 //! schedule's runs); this module reads the rows through the store, calls the rules and writes
@@ -12,6 +13,7 @@ pub mod activation;
 pub mod audience;
 pub mod delivery;
 pub mod lifecycle;
+pub mod people;
 pub mod views;
 
 use journey_core::state::{JourneyAction, JourneyState, transition};
@@ -52,6 +54,12 @@ pub enum ActionError {
     /// An `Idempotency-Key` reused for a different request.
     #[error("This Idempotency-Key was already used for a different request; use a new key for a new activation.")]
     IdempotencyKeyReused,
+    /// The email and password do not match an active account (the same for each case).
+    #[error("The email or password is not right.")]
+    InvalidCredentials,
+    /// Too many sign-in attempts for the account or from the address.
+    #[error("Too many sign-in attempts. Please wait {seconds} seconds and try again.")]
+    RateLimited { seconds: u32 },
     /// The database failed (never the caller's fault).
     #[error(transparent)]
     Storage(#[from] StoreError),

@@ -24,16 +24,41 @@ mod replay;
 
 use jiff::{SignedDuration, Timestamp};
 
+use journey_core::access::Role;
+
 use crate::actions::lifecycle;
+use crate::actions::people as accounts;
 use crate::store::{Store, StoreError};
 
-/// Who created the demo journeys.
-const AUTHOR: &str = "maria.lopez@acme.example";
+/// Who created the demo journeys, as the activity log names a person.
+const AUTHOR: &str = "Maria Lopez <admin@example.com>";
+
+/// The demo's accounts: one per role, with passwords anyone may know (`journey-server` prints
+/// them when it seeds; change them with `users reset-password` on a server others can reach).
+pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str); 3] = [
+    ("Maria Lopez", "admin@example.com", Role::Admin, "demo-admin"),
+    ("Omar Haddad", "operator@example.com", Role::Operator, "demo-operator"),
+    ("Vera Novak", "viewer@example.com", Role::Viewer, "demo-viewer"),
+];
+
+/// How to sign in to the demo, for the terminal.
+pub fn demo_sign_in_text() -> String {
+    let mut text = String::from("Sign in with one of the demo accounts (email / password):\n");
+    for (_, email, role, password) in DEMO_ACCOUNTS {
+        text.push_str(&format!("  {:<9} {email} / {password}\n", role.as_str()));
+    }
+    text
+}
 
 /// Seeds the demo workspace into an empty database, with `contacts` contacts, as of `now`.
 pub async fn seed(store: &Store, now: Timestamp, contacts: u32) -> Result<(), StoreError> {
     let now = journey_core::flow::floor_to_minute(now);
     let start = now - SignedDuration::from_hours(14 * 24);
+    for (name, email, role, password) in DEMO_ACCOUNTS {
+        accounts::add_user(store, accounts::NewUser { email, name, role, password }, start)
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("demo account {email}: {e}")))?;
+    }
     let mut rng = people::Rng::new();
     let people = people::populate(store, &mut rng, start, contacts.max(100) as usize).await?;
     let mut journey_ids = Vec::new();

@@ -37,10 +37,10 @@ fn acts(start: Timestamp, now: Timestamp) -> Vec<(Timestamp, Act)> {
         (start, Act::Publish(8)),
         (start, Act::Publish(9)),
         (day(9) + SignedDuration::from_mins(11 * 60 + 2), Act::Pause(0, AUTHOR)),
-        (day(11) + SignedDuration::from_mins(16 * 60 + 40), Act::Pause(5, "chen.wang@acme.example")),
-        (day(10) + SignedDuration::from_hours(20), Act::Stop(1, "amara.okafor@acme.example")),
-        (day(3), Act::Pause(8, "lukas.mueller@acme.example")),
-        (day(4) + SignedDuration::from_hours(2), Act::Stop(8, "lukas.mueller@acme.example")),
+        (day(11) + SignedDuration::from_mins(16 * 60 + 40), Act::Pause(5, "Chen Wang <chen.wang@acme.example>")),
+        (day(10) + SignedDuration::from_hours(20), Act::Stop(1, "Amara Okafor <amara.okafor@acme.example>")),
+        (day(3), Act::Pause(8, "Lukas Müller <lukas.mueller@acme.example>")),
+        (day(4) + SignedDuration::from_hours(2), Act::Stop(8, "Lukas Müller <lukas.mueller@acme.example>")),
         (now - SignedDuration::from_hours(2), Act::Publish(6)),
     ];
     for d in 0..14 {

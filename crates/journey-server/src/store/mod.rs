@@ -34,6 +34,7 @@ mod idempotency;
 mod journeys;
 mod memberships;
 mod messages;
+mod people;
 mod snapshot;
 
 pub use activity::*;
@@ -44,6 +45,7 @@ pub use idempotency::*;
 pub use journeys::*;
 pub use memberships::*;
 pub use messages::*;
+pub use people::*;
 pub use snapshot::*;
 
 /// Read connections: enough for concurrent page loads on a small machine; more would only
@@ -175,6 +177,12 @@ impl Store {
     /// A read transaction (a consistent view across several queries).
     pub async fn read_tx(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.reader.begin().await?)
+    }
+
+    /// How many accounts there are (the first start explains how to make the first one).
+    pub async fn count_users(&self) -> Result<i64> {
+        let mut conn = self.read().await?;
+        people::count_users(&mut conn).await
     }
 
     pub async fn is_empty(&self) -> Result<bool> {

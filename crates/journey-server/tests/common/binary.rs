@@ -58,3 +58,23 @@ pub async fn post_json(http: &reqwest::Client, url: String, body: Value) -> Valu
     assert!(res.status().is_success(), "{}", res.status());
     res.json().await.unwrap()
 }
+
+/// Runs `journey-server --database DB ARGS...` (a `users` or `tokens` command) and returns
+/// what it printed; panics with its error if it fails.
+pub fn command(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_journey-server"))
+        .args(["--database", db.to_str().unwrap()])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("journey-server runs");
+    assert!(out.status.success(), "journey-server {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// An operator on `db`, made with the command line, and a client sending their API token.
+pub fn operator(db: &Path) -> reqwest::Client {
+    command(db, &["users", "add", "--email", "ops@test.example", "--name", "Ops Robot", "--role", "operator"]);
+    let token = command(db, &["tokens", "create", "--email", "ops@test.example", "--name", "tests"]);
+    super::bearer_client(token.trim())
+}

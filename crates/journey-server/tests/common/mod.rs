@@ -7,6 +7,7 @@ pub mod binary;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use journey_core::access::Role;
 use journey_server::{Config, RunningServer, TestClock};
 use serde_json::{Value, json};
 
@@ -35,7 +36,13 @@ impl Harness {
             .with_manual_runner()
             .with_clock(Arc::new(clock.clone()));
         let server = journey_server::spawn(f(config)).await.expect("server starts");
-        Harness { server, clock, http: reqwest::Client::new(), dir }
+        let token = person(&server, Role::Operator, "Olive Operator").await;
+        Harness { server, clock, http: bearer_client(&token), dir }
+    }
+
+    /// A client acting as a new person with this role (through an API token).
+    pub async fn client_as(&self, role: Role, name: &str) -> reqwest::Client {
+        bearer_client(&person(&self.server, role, name).await)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -54,6 +61,15 @@ impl Harness {
 
     pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> (u16, Value) {
         let mut req = self.http.post(self.url(path)).json(&body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        decode(req.send().await.expect("request")).await
+    }
+
+    /// POST as another client (another person), with extra headers.
+    pub async fn post_by(&self, client: &reqwest::Client, path: &str, body: Value, headers: &[(&str, &str)]) -> (u16, Value) {
+        let mut req = client.post(self.url(path)).json(&body);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -149,6 +165,19 @@ impl Harness {
         )
         .await
     }
+}
+
+/// Adds a person with this role (email from the name, password "a long test password") and
+/// returns an API token acting as them.
+pub async fn person(server: &RunningServer, role: Role, name: &str) -> String {
+    server.person_with_token(role, name).await.expect("person and token")
+}
+
+/// A client that sends `Authorization: Bearer <token>` with every request.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().expect("header"));
+    reqwest::Client::builder().default_headers(headers).build().expect("client")
 }
 
 pub trait NowTs {

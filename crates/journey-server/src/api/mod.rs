@@ -3,10 +3,14 @@
 //! function of `actions`, and answers with journey-core's `api` types. Failures become JSON
 //! through `ApiError`'s one status mapping.
 
-use axum::Json;
+mod people;
+
+pub use people::*;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use jiff::Timestamp;
 use journey_core::api::{
     ActivateRequest, AddToDatasetRequest, CreateContactsRequest, CreateContactsResponse, CreateDatasetRequest,
@@ -22,23 +26,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::activation::{self, Activation};
 use crate::actions::{audience, delivery, lifecycle, views};
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, OptionalJson};
 use crate::state::AppState;
 use crate::store::LoggedMessage;
 
 /// The most contacts one `POST /api/contacts` or data-set addition takes.
 pub const MAX_BATCH: usize = 10_000;
-
-/// Who the activity log names: the `X-Actor` header (at most 100 characters), else "console".
-fn actor(headers: &HeaderMap) -> String {
-    headers
-        .get("x-actor")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|v| v.chars().take(100).collect())
-        .unwrap_or_else(|| "console".to_string())
-}
 
 /// `GET /api/health`: answered from memory (never waits for the database), with the runner's
 /// last pass and the delivery worker's requests in flight, each with how far behind it may be.
@@ -76,10 +70,10 @@ pub async fn list(
 /// `POST /api/journeys`
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(who): Extension<Principal>,
     ApiJson(req): ApiJson<CreateJourneyRequest>,
 ) -> Result<(StatusCode, Json<CreateJourneyResponse>), ApiError> {
-    let rec = lifecycle::create(&state.store, req.definition, req.publish, state.clock.now(), &actor(&headers)).await?;
+    let rec = lifecycle::create(&state.store, req.definition, req.publish, state.clock.now(), &who.actor()).await?;
     let created = CreateJourneyResponse { id: JourneyId(rec.id as u64), state: rec.state()?, version: rec.version() };
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -126,39 +120,40 @@ pub struct PublishRequest {
 /// `POST /api/journeys/{id}/publish`
 pub async fn publish(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<u64>,
     OptionalJson(body): OptionalJson<PublishRequest>,
 ) -> Result<Json<JourneyDetail>, ApiError> {
     let expected = body.and_then(|b| b.expected_version);
-    Ok(Json(lifecycle::publish(&state.store, id, expected, state.clock.now(), &actor(&headers)).await?))
+    Ok(Json(lifecycle::publish(&state.store, id, expected, state.clock.now(), &who.actor()).await?))
 }
 
 /// `POST /api/journeys/{id}/pause`
 pub async fn pause(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<u64>,
     OptionalJson(body): OptionalJson<PauseRequest>,
 ) -> Result<Json<JourneyDetail>, ApiError> {
     let expected = body.and_then(|b| b.expected_version);
-    Ok(Json(lifecycle::pause(&state.store, id, expected, state.clock.now(), &actor(&headers)).await?))
+    Ok(Json(lifecycle::pause(&state.store, id, expected, state.clock.now(), &who.actor()).await?))
 }
 
 /// `POST /api/journeys/{id}/stop`
 pub async fn stop(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<u64>,
     OptionalJson(body): OptionalJson<StopRequest>,
 ) -> Result<Json<JourneyDetail>, ApiError> {
     let expected = body.and_then(|b| b.expected_version);
-    Ok(Json(lifecycle::stop(&state.store, id, expected, state.clock.now(), &actor(&headers)).await?))
+    Ok(Json(lifecycle::stop(&state.store, id, expected, state.clock.now(), &who.actor()).await?))
 }
 
 /// `POST /api/journeys/{id}/activate` with an `Idempotency-Key` header (or body field).
 pub async fn activate(
     State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
     headers: HeaderMap,
     ApiPath(id): ApiPath<u64>,
     ApiJson(req): ApiJson<ActivateRequest>,
@@ -172,7 +167,9 @@ pub async fn activate(
     if key.as_ref().is_some_and(|k| k.len() > 200) {
         return Err(ApiError::invalid("The idempotency key is too long (at most 200 characters)."));
     }
-    let answer = activation::activate(&state.store, id, &req, key.as_deref(), state.clock.now(), &actor(&headers)).await?;
+    // Keys are the person's own: two people who happen to pick the same key do not collide.
+    let key = key.map(|k| format!("user-{}/{k}", who.user_id));
+    let answer = activation::activate(&state.store, id, &req, key.as_deref(), state.clock.now(), &who.actor()).await?;
     Ok(match answer {
         Activation::Done(response) => Json(response).into_response(),
         Activation::Replayed(body) => Json(body).into_response(),
@@ -237,10 +234,10 @@ pub async fn delivery(
 /// queue.
 pub async fn retry_journey_delivery(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<u64>,
 ) -> Result<Json<RequeuedResponse>, ApiError> {
-    let requeued = delivery::retry_journey(&state.store, id, state.clock.now(), &actor(&headers)).await?;
+    let requeued = delivery::retry_journey(&state.store, id, state.clock.now(), &who.actor()).await?;
     Ok(Json(RequeuedResponse { requeued }))
 }
 
@@ -248,13 +245,13 @@ pub async fn retry_journey_delivery(
 /// back in the queue.
 pub async fn retry_message(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(who): Extension<Principal>,
     ApiPath(key): ApiPath<String>,
 ) -> Result<Json<MessageRetryResponse>, ApiError> {
     if key.len() > 200 {
         return Err(ApiError::not_found("There is no message with that key."));
     }
-    delivery::retry_message(&state.store, &key, state.clock.now(), &actor(&headers)).await?;
+    delivery::retry_message(&state.store, &key, state.clock.now(), &who.actor()).await?;
     Ok(Json(MessageRetryResponse { message_key: key, delivery_state: DeliveryState::Queued }))
 }
 
