@@ -30,7 +30,7 @@ pub enum SessionState {
     /// Nobody is (or the session ended).
     SignedOut,
     /// `GET /api/me` failed for another reason, e.g. the server cannot be reached.
-    Unknown(ApiError),
+    CheckFailed(ApiError),
 }
 
 /// The signed-in person, shared with every page through context.
@@ -60,7 +60,7 @@ impl Session {
             self.0.set(match api::me().await {
                 Ok(me) => SessionState::SignedIn(me.user),
                 Err(e) if e.is_unauthenticated() => SessionState::SignedOut,
-                Err(e) => SessionState::Unknown(e),
+                Err(e) => SessionState::CheckFailed(e),
             });
         });
     }
@@ -100,7 +100,7 @@ pub fn SessionKnown(children: ChildrenFn) -> impl IntoView {
     let phase = Memo::new(move |_| {
         session.0.with(|s| match s {
             SessionState::Checking => Err(None),
-            SessionState::Unknown(e) => Err(Some(e.clone())),
+            SessionState::CheckFailed(e) => Err(Some(e.clone())),
             _ => Ok(()),
         })
     });

@@ -570,6 +570,10 @@ fn page_url() -> String {
     location.pathname().unwrap() + &location.search().unwrap()
 }
 
+fn has_focus(el: &web_sys::HtmlElement) -> bool {
+    web_sys::window().unwrap().document().unwrap().active_element().is_some_and(|a| el.is_same_node(Some(&a)))
+}
+
 fn type_into(root: &web_sys::HtmlElement, testid: &str, value: &str) {
     get(root, testid).unchecked_into::<web_sys::HtmlInputElement>().set_value(value);
 }
@@ -646,8 +650,7 @@ async fn sign_in_sends_once_while_waiting_and_shows_the_servers_sentence() {
     let password = get(&root, "sign-in-password");
     assert_eq!(password.get_attribute("type").as_deref(), Some("password"));
     assert_eq!(password.get_attribute("autocomplete").as_deref(), Some("current-password"));
-    let focused = web_sys::window().unwrap().document().unwrap().active_element().unwrap();
-    assert!(email.is_same_node(Some(&focused)), "the email field has the focus");
+    wait_until("the focus in the email field", || has_focus(&email)).await;
 
     type_into(&root, "sign-in-email", "vera@example.com");
     type_into(&root, "sign-in-password", "wrong");
@@ -699,6 +702,7 @@ async fn a_session_that_ends_on_the_summary_signs_in_and_returns_with_the_same_i
     wait_until("the sign-in page", || find(&root, "sign-in-form").is_some()).await;
     assert_eq!(page_url(), format!("/sign-in?next={}", js_sys::encode_uri_component(summary)));
     assert!(find(&root, "nav-journey").is_none(), "no navigation for a signed-out person");
+    wait_until("the focus in the email field", || has_focus(&get(&root, "sign-in-email"))).await;
     type_into(&root, "sign-in-email", "operator@example.com");
     type_into(&root, "sign-in-password", "demo-operator");
     get(&root, "sign-in-button").click();

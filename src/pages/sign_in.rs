@@ -26,8 +26,12 @@ pub fn SignInPage() -> impl IntoView {
     Effect::new(move |_| {
         if session.0.with(|s| matches!(s, SessionState::SignedIn(_))) {
             navigate(&next.get_untracked(), NavigateOptions { replace: true, ..Default::default() });
-        } else if let Some(input) = email.get_untracked() {
-            let _ = input.focus();
+        } else if let Some(input) = email.get() {
+            // After a navigation the router puts the page in the document a little later:
+            // this runs again once the field exists, and focuses it on the next frame.
+            request_animation_frame(move || {
+                let _ = input.focus();
+            });
         }
     });
 
