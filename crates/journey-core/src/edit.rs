@@ -480,9 +480,9 @@ fn label_of(node: &Node) -> String {
 /// "2 days", "90 minutes", "3 hours".
 fn minutes_text(m: u32) -> String {
     let unit = |n: u32, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    if m % (24 * 60) == 0 {
+    if m.is_multiple_of(24 * 60) {
         unit(m / (24 * 60), "day")
-    } else if m % 60 == 0 {
+    } else if m.is_multiple_of(60) {
         unit(m / 60, "hour")
     } else {
         unit(m, "minute")
@@ -494,7 +494,7 @@ fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
