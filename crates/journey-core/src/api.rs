@@ -134,6 +134,12 @@ pub struct JourneyDetail {
     /// The last audience run.
     #[serde(default)]
     pub last_run_at: Option<Timestamp>,
+    /// The current definition's number (1 at creation, +1 per save).
+    #[serde(default)]
+    pub definition_version: u32,
+    /// The definition version its contacts move under (0: never activated).
+    #[serde(default)]
+    pub activated_definition_version: u32,
 }
 
 /// One line of the activity log: who did what, when.
@@ -154,6 +160,12 @@ pub struct ActivityEntry {
     /// The activation's counts.
     #[serde(default)]
     pub counts: Option<ActivationCounts>,
+    /// What happened: create, publish, start, pause, stop, resume, restart, complete, edit.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// The definition version created, saved (edit) or activated.
+    #[serde(default)]
+    pub definition_version: Option<u32>,
 }
 
 /// `POST /api/journeys/{id}/activate`. Send an `Idempotency-Key` header (or the
@@ -622,4 +634,73 @@ pub struct SessionResponse {
     /// has none).
     #[serde(default)]
     pub expires_at: Option<Timestamp>,
+}
+
+/// `PUT /api/journeys/{id}/definition`: a new definition version (the journey's state does
+/// not change, and nothing moves until the next activation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveDefinitionRequest {
+    /// The journey's version the editor showed (409 if it moved on).
+    pub expected_version: u64,
+    /// The new definition.
+    pub definition: JourneyDefinition,
+    /// Where the contacts of each removed node that holds some go.
+    #[serde(default)]
+    pub moves: Vec<crate::edit::NodeMove>,
+    /// Apply changed wait durations to contacts already waiting.
+    #[serde(default)]
+    pub apply_new_waits: bool,
+}
+
+impl SaveDefinitionRequest {
+    /// The revision it asks to save.
+    pub fn revision(&self) -> crate::edit::Revision {
+        crate::edit::Revision {
+            definition: self.definition.clone(),
+            moves: self.moves.clone(),
+            apply_new_waits: self.apply_new_waits,
+        }
+    }
+}
+
+/// One saved definition version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefinitionVersion {
+    /// Its number.
+    pub version: u32,
+    /// When it was saved.
+    pub saved_at: Timestamp,
+    /// Who saved it.
+    pub saved_by: String,
+    /// The definition.
+    pub definition: JourneyDefinition,
+    /// The moves saved with it.
+    #[serde(default)]
+    pub moves: Vec<crate::edit::NodeMove>,
+    /// Whether it applies changed waits to contacts already waiting.
+    #[serde(default)]
+    pub apply_new_waits: bool,
+}
+
+/// `GET /api/journeys/{id}/versions`: every definition version, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefinitionVersions {
+    /// The current one.
+    pub current: u32,
+    /// The one its contacts move under (0: never activated).
+    pub activated: u32,
+    /// All of them.
+    pub versions: Vec<DefinitionVersion>,
+}
+
+/// `GET /api/journeys/{id}/diff?from=&to=`: what changed between two definition versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefinitionDiff {
+    /// The older version.
+    pub from: u32,
+    /// The newer version.
+    pub to: u32,
+    /// The changes, in `edit::diff`'s order.
+    pub changes: Vec<crate::edit::Change>,
 }

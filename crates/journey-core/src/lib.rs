@@ -13,6 +13,7 @@
 //! | [`state`] | journey states and allowed transitions |
 //! | [`membership`] | generations, iterations, membership status, the message key |
 //! | [`flow`] | how one membership moves (`step`, and `advance` until it waits or ends); who enters |
+//! | [`edit`] | editing a frozen journey: revisions, moves for removed nodes, the diff, the summary's change lines |
 //! | [`snapshot`] | the bounded aggregate the API serves for the preview |
 //! | [`plan`] | Resume/Restart plans: next runs, counts, warnings |
 //! | [`api`] | the JSON API's request and response bodies |
@@ -93,6 +94,7 @@
 
 pub mod access;
 pub mod api;
+pub mod edit;
 pub mod flow;
 pub mod journey;
 pub mod membership;

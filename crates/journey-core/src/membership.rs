@@ -74,6 +74,8 @@ pub enum ExitReason {
     ExitNode,
     /// Its node no longer exists in the journey's definition.
     NodeMissing,
+    /// Its node was removed by an edit whose move said "out of the journey".
+    NodeRemoved,
 }
 
 /// A membership's status.

@@ -268,6 +268,10 @@ pub struct ActivationCounts {
     pub exited_by_restart: u64,
     /// Entering contacts that already received a message (Restart).
     pub re_receiving: u64,
+    /// Live memberships at nodes an edit removed, whose move says "out of the journey"
+    /// (Resume).
+    #[serde(default)]
+    pub exited_by_edit: u64,
 }
 
 /// Everything an activation at T will do; see the module docs.
@@ -322,6 +326,9 @@ pub struct ActivationPlan {
     pub exited_by_restart: u64,
     /// Entering contacts that already received a message (Restart).
     pub re_receiving: u64,
+    /// Live memberships at removed nodes that leave the journey (Resume after an edit).
+    #[serde(default)]
+    pub exited_by_edit: u64,
     /// The counts of both wait-handling choices (Resume; empty on Restart).
     pub wait_options: Vec<WaitOption>,
     /// Warnings, most important first.
@@ -340,6 +347,7 @@ impl ActivationPlan {
             suppressed: self.suppressed,
             exited_by_restart: self.exited_by_restart,
             re_receiving: self.re_receiving,
+            exited_by_edit: self.exited_by_edit,
         }
     }
 }
@@ -391,8 +399,7 @@ fn resume(snapshot: &JourneySnapshot, t: Timestamp, wait_handling: WaitHandling)
     let mut plan = base_plan(snapshot, t, mode, wait_handling);
     let mut warnings = Vec::new();
     resume_waits(snapshot, t, wait_handling, &mut plan);
-    plan.continuing = snapshot.live_total();
-    plan.continuing_by_node = by_definition_order(snapshot);
+    resume_positions(snapshot, &mut plan);
 
     if is_event(snapshot) {
         plan.next_run = NextRun::OnEachEvent;
@@ -458,6 +465,28 @@ fn resume_waits(snapshot: &JourneySnapshot, t: Timestamp, wait_handling: WaitHan
     };
     plan.overdue = overdue;
     plan.overdue_by_node = by_node;
+}
+
+/// Who continues where under Resume: every live membership, at its node; after an edit, those
+/// at a removed node at the node its move names, or out of the journey (`exited_by_edit`).
+fn resume_positions(snapshot: &JourneySnapshot, plan: &mut ActivationPlan) {
+    let exiting = snapshot.edit.as_ref().map_or(0, |e| e.exiting(&snapshot.nodes));
+    plan.exited_by_edit = exiting;
+    plan.continuing = snapshot.live_total().saturating_sub(exiting);
+    let mut by_node = by_definition_order(snapshot);
+    if let Some(edit) = &snapshot.edit {
+        for m in &edit.moves {
+            let (crate::edit::Destination::Node { node }, count) = (&m.to, snapshot.live_at(&m.from)) else { continue };
+            if count == 0 || snapshot.definition.node(&m.from).is_some() {
+                continue;
+            }
+            match by_node.iter_mut().find(|c| &c.node == node) {
+                Some(c) => c.count = c.count.saturating_add(count),
+                None => by_node.push(NodeCount { node: node.clone(), count }),
+            }
+        }
+    }
+    plan.continuing_by_node = by_node;
 }
 
 /// Resume's audience at the next run, as it stands now (none enter without a next run).
@@ -546,6 +575,7 @@ fn base_plan(snapshot: &JourneySnapshot, t: Timestamp, mode: ActivationMode, wai
         in_flight_skipped: 0,
         exited_by_restart: 0,
         re_receiving: 0,
+        exited_by_edit: 0,
         wait_options: Vec::new(),
         warnings: Vec::new(),
         valid_until: snapshot.valid_until(),

@@ -71,6 +71,7 @@ pub fn paused_snapshot(definition: JourneyDefinition, zone: Zone, taken_at: Time
         nodes: Vec::<NodeCount>::new(),
         waits: Vec::new(),
         horizon_minutes: DEFAULT_HORIZON_MINUTES,
+        edit: None,
     }
 }
 

@@ -73,6 +73,10 @@ pub struct JourneySnapshot {
     pub waits: Vec<WaitDeadlines>,
     /// The horizon of the per-minute buckets, in minutes.
     pub horizon_minutes: u32,
+    /// What was saved since the last activation, if anything (the `definition` above is the
+    /// saved one).
+    #[serde(default)]
+    pub edit: Option<crate::edit::PendingEdit>,
 }
 
 /// The trigger's audience now (dataset members or segment matches; all zero for event
@@ -305,8 +309,10 @@ impl JourneySnapshot {
         if self.frozen_at.is_some_and(|f| f > self.taken_at) {
             return Err(SnapshotError::FrozenAfterTaken);
         }
+        // Contacts may stand at a node a saved edit removed, if the edit says where they go.
+        let moved = |node: &NodeId| self.edit.as_ref().is_some_and(|e| e.moves.iter().any(|m| &m.from == node));
         for n in &self.nodes {
-            if self.definition.node(&n.node).is_none() {
+            if self.definition.node(&n.node).is_none() && !moved(&n.node) {
                 return Err(SnapshotError::UnknownNode(n.node.clone()));
             }
         }

@@ -64,7 +64,7 @@ spelled!(crate::journey::Channel, "channel", { Email => "email", Sms => "sms", P
 spelled!(crate::access::Role, "role", { Viewer => "viewer", Operator => "operator", Admin => "admin" });
 spelled!(crate::membership::ExitReason, "exit reason", {
     Restarted => "restarted", Condition => "condition", Unsubscribed => "unsubscribed",
-    ExitNode => "exit_node", NodeMissing => "node_missing",
+    ExitNode => "exit_node", NodeMissing => "node_missing", NodeRemoved => "node_removed",
 });
 
 #[cfg(test)]

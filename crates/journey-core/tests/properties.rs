@@ -457,11 +457,15 @@ fn every_api_type_round_trips() {
             to: JourneyState::Active,
             mode: Some(ActivationMode::Restart),
             counts: Some(plan.counts()),
+            action: Some("restart".into()),
+            definition_version: Some(2),
         }],
         generation: Generation(1),
         next_run_at: Some(t),
         frozen_at: Some(t),
         last_run_at: None,
+        definition_version: 2,
+        activated_definition_version: 2,
     };
     round_trip(&detail);
     let mut counts = StateCounts::default();

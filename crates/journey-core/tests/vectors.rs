@@ -630,7 +630,8 @@ fn restart_counts() {
                 entering: Some(1_000),
                 suppressed: 40,
                 exited_by_restart: 105,
-                re_receiving: 400
+                re_receiving: 400,
+                exited_by_edit: 0
             }
         );
     }

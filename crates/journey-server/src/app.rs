@@ -106,6 +106,9 @@ pub fn api_routes(state: &AppState) -> (Router<AppState>, Vec<RouteAccess>) {
         .post("/journeys/{id}/pause", OPERATOR, api::pause)
         .post("/journeys/{id}/stop", OPERATOR, api::stop)
         .post("/journeys/{id}/activate", OPERATOR, api::activate)
+        .put("/journeys/{id}/definition", OPERATOR, api::save_definition)
+        .get("/journeys/{id}/versions", VIEWER, api::versions)
+        .get("/journeys/{id}/diff", VIEWER, api::diff)
         .post_layered("/contacts", OPERATOR, api::create_contacts, imports.clone())
         .post("/contacts/{id}/subscription", OPERATOR, api::set_subscription)
         .post("/datasets", OPERATOR, api::create_dataset)
@@ -136,6 +139,10 @@ impl ApiRoutes {
 
     fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> ApiRoutes {
         self.add(Method::POST, path, access, routing::post(handler))
+    }
+
+    fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> ApiRoutes {
+        self.add(Method::PUT, path, access, routing::put(handler))
     }
 
     /// A POST route with a layer of its own (inside the access check).

@@ -93,7 +93,7 @@ fn with_common_answers(mut doc: Value) -> Value {
                         responses.insert("401".to_string(), nobody.clone());
                         responses.entry("403".to_string()).or_insert(role.clone());
                     }
-                    if method == "post" {
+                    if method == "post" || method == "put" {
                         responses.entry("415".to_string()).or_insert(not_json.clone());
                         responses.entry("403".to_string()).or_insert(role.clone());
                     }
@@ -369,6 +369,37 @@ fn document_body() -> Value {
                     "409": err("The message is not dead."),
                 },
             }},
+            "/api/journeys/{id}/definition": { "put": {
+                "operationId": "saveDefinition",
+                "summary": "Saves the next definition version of a Draft, Scheduled, Paused or Stopped journey. Nothing moves or is sent until the next activation.",
+                "parameters": [id_param("journey")],
+                "requestBody": body(r("SaveDefinitionRequest"), true),
+                "responses": with_body_errors(json!({
+                    "200": resp("Saved; the journey with its new definition version.", r("JourneyDetail")),
+                    "404": err("No such journey."),
+                    "409": err("A stale `expected_version`, or a journey that cannot be edited in its state (Active: pause it first)."),
+                    "422": err("An invalid definition, or a removed node holding contacts without a move (the message names the node and the count)."),
+                })),
+            }},
+            "/api/journeys/{id}/versions": { "get": {
+                "operationId": "definitionVersions", "summary": "Every saved definition version, oldest first.",
+                "parameters": [id_param("journey")],
+                "responses": { "200": resp("The versions.", r("DefinitionVersions")), "400": err("A malformed id."), "404": err("No such journey.") },
+            }},
+            "/api/journeys/{id}/diff": { "get": {
+                "operationId": "definitionDiff", "summary": "What changed between two definition versions (default: the activated one to the current one).",
+                "parameters": [
+                    id_param("journey"),
+                    { "name": "from", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 4294967295_u64 } },
+                    { "name": "to", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 4294967295_u64 } },
+                ],
+                "responses": {
+                    "200": resp("The changes.", r("DefinitionDiff")),
+                    "400": err("A malformed id or query."),
+                    "404": err("No such journey."),
+                    "422": err("No such definition version."),
+                },
+            }},
             "/api/events": { "post": {
                 "operationId": "recordEvent", "summary": "Records an event; event-triggered Active journeys enter the contact at the runner's next pass.",
                 "requestBody": body(r("EventRequest"), true),
@@ -425,13 +456,36 @@ fn document_body() -> Value {
             })),
             "JourneyListResponse": obj(&["rows", "counts"], json!({ "rows": { "type": "array", "items": r("JourneyRow") }, "counts": r("StateCounts") })),
             "NodeCount": obj(&["node", "count"], json!({ "node": node_id, "count": count })),
-            "ActivationCounts": obj(&["continuing", "overdue", "entering", "suppressed", "exited_by_restart", "re_receiving"], json!({
+            "ActivationCounts": obj(&["continuing", "overdue", "entering", "suppressed", "exited_by_restart", "re_receiving", "exited_by_edit"], json!({
                 "continuing": count, "overdue": count, "entering": nullable(count.clone()), "suppressed": count, "exited_by_restart": count, "re_receiving": count,
+                "exited_by_edit": count,
             })),
-            "ActivityEntry": obj(&["at", "actor", "from", "to", "mode", "counts"], json!({
+            "ActivityEntry": obj(&["at", "actor", "from", "to", "mode", "counts", "action", "definition_version"], json!({
                 "at": ts, "actor": text, "from": nullable(r("JourneyState")), "to": r("JourneyState"),
                 "mode": nullable(r("ActivationMode")), "counts": nullable(r("ActivationCounts")),
+                "action": nullable(text.clone()), "definition_version": nullable(count.clone()),
             })),
+            "Destination": { "oneOf": [
+                obj(&["kind", "node"], json!({ "kind": { "const": "node" }, "node": node_id })),
+                obj(&["kind"], json!({ "kind": { "const": "exit" } })),
+            ]},
+            "NodeMove": obj(&["from", "to"], json!({ "from": node_id, "to": r("Destination") })),
+            "SaveDefinitionRequest": obj(&["expected_version", "definition"], json!({
+                "expected_version": count, "definition": r("JourneyDefinition"),
+                "moves": { "type": "array", "items": r("NodeMove") }, "apply_new_waits": { "type": "boolean", "default": false },
+            })),
+            "DefinitionVersions": obj(&["current", "activated", "versions"], json!({
+                "current": count, "activated": count,
+                "versions": { "type": "array", "items": obj(&["version", "saved_at", "saved_by", "definition", "moves", "apply_new_waits"], json!({
+                    "version": count, "saved_at": ts, "saved_by": text, "definition": r("JourneyDefinition"),
+                    "moves": { "type": "array", "items": r("NodeMove") }, "apply_new_waits": { "type": "boolean" },
+                })) },
+            })),
+            "Change": { "type": "object", "required": ["kind"], "properties": { "kind": { "type": "string", "enum": [
+                "renamed", "node_added", "node_removed", "content_changed", "wait_changed", "condition_changed", "rewired",
+                "entry_changed", "schedule_changed", "time_zone_changed", "audience_changed", "source_changed",
+            ] } } },
+            "DefinitionDiff": obj(&["from", "to", "changes"], json!({ "from": count, "to": count, "changes": { "type": "array", "items": r("Change") } })),
             "AttributeTest": { "oneOf": [
                 obj(&["op", "attribute", "value"], json!({ "op": { "const": "equals" }, "attribute": text, "value": text })),
                 obj(&["op", "attribute", "value"], json!({ "op": { "const": "contains" }, "attribute": text, "value": text })),
@@ -482,7 +536,8 @@ fn document_body() -> Value {
                 "publish": { "type": "boolean", "default": false },
             })),
             "CreateJourneyResponse": obj(&["id", "state", "version"], json!({ "id": count, "state": r("JourneyState"), "version": count })),
-            "JourneyDetail": obj(&["id", "version", "name", "state", "definition", "node_counts", "schedule_text", "activity", "generation", "next_run_at", "frozen_at", "last_run_at"], json!({
+            "JourneyDetail": obj(&["id", "version", "name", "state", "definition", "node_counts", "schedule_text", "activity", "generation", "next_run_at", "frozen_at", "last_run_at", "definition_version", "activated_definition_version"], json!({
+                "definition_version": count, "activated_definition_version": count,
                 "id": count, "version": count, "name": text, "state": r("JourneyState"), "definition": r("JourneyDefinition"),
                 "node_counts": { "type": "array", "items": r("NodeCount") }, "schedule_text": text,
                 "activity": { "type": "array", "items": r("ActivityEntry") }, "generation": count,
@@ -505,6 +560,11 @@ fn document_body() -> Value {
                         "beyond_horizon": count,
                     })) },
                     "horizon_minutes": { "type": "integer", "minimum": 1 },
+                    "edit": nullable(obj(&["activated_version", "saved_version", "activated", "moves", "apply_new_waits", "sent"], json!({
+                        "activated_version": count, "saved_version": count, "activated": r("JourneyDefinition"),
+                        "moves": { "type": "array", "items": r("NodeMove") }, "apply_new_waits": { "type": "boolean" },
+                        "sent": { "type": "array", "items": r("NodeCount") },
+                    }))),
                 },
                 "additionalProperties": false,
             },
@@ -524,7 +584,7 @@ fn document_body() -> Value {
                     "continuing": count, "continuing_by_node": { "type": "array", "items": r("NodeCount") },
                     "overdue": count, "overdue_by_node": { "type": "array", "items": r("NodeCount") },
                     "entering": nullable(count.clone()), "audience_total": count, "suppressed": count, "not_entering": count,
-                    "in_flight_skipped": count, "exited_by_restart": count, "re_receiving": count,
+                    "in_flight_skipped": count, "exited_by_restart": count, "re_receiving": count, "exited_by_edit": count,
                     "wait_options": { "type": "array", "items": { "type": "object", "required": ["handling", "overdue"], "properties": {
                         "handling": r("WaitHandling"), "overdue": count, "deadline_shift": nullable(text.clone()) } } },
                     "warnings": { "type": "array", "items": { "type": "object", "required": ["kind"], "properties": { "kind": text } } },

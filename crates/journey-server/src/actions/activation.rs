@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use journey_core::api::{ActivateRequest, ActivateResponse};
+use journey_core::edit::{Destination, wait_shifts};
 use journey_core::journey::TriggerSource;
 use journey_core::membership::ExitReason;
 use journey_core::plan::{ActivationCounts, ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, plan_activation};
@@ -123,6 +124,25 @@ async fn execute(
     let mut counts = ActivationCounts { suppressed: plan.suppressed, re_receiving: plan.re_receiving, ..Default::default() };
     match req.mode {
         ActivationMode::Resume => {
+            // A saved edit first: removed nodes' contacts where the moves say, changed waits
+            // applied to those already waiting if the revision said so (the snapshot the plan
+            // came from already counted them so).
+            if let Some(edit) = &snapshot.edit {
+                for m in edit.moves.iter().filter(|m| snapshot.definition.node(&m.from).is_none()) {
+                    match &m.to {
+                        Destination::Node { node } => {
+                            store::move_node(&mut *conn, rec.id, &m.from, node, t).await?;
+                        }
+                        Destination::Exit => {
+                            counts.exited_by_edit +=
+                                store::exit_at_node(&mut *conn, rec.id, &m.from, ExitReason::NodeRemoved, t).await?;
+                        }
+                    }
+                }
+                for (node, minutes) in wait_shifts(&edit.activated, &snapshot.definition, edit.apply_new_waits) {
+                    store::shift_node_deadlines(&mut *conn, rec.id, &node, minutes * 60_000, t).await?;
+                }
+            }
             if let (WaitHandling::ExtendByPause, Some(shift), Some(frozen_at)) =
                 (req.wait_handling, plan.deadline_shift, snapshot.frozen_at)
             {

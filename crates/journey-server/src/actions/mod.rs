@@ -12,6 +12,7 @@
 pub mod activation;
 pub mod audience;
 pub mod delivery;
+pub mod editing;
 pub mod lifecycle;
 pub mod people;
 pub mod views;

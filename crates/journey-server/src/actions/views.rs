@@ -45,6 +45,8 @@ pub async fn detail_of(conn: &mut SqliteConnection, rec: &JourneyRecord) -> Resu
         frozen_at: rec.frozen_at.map(from_ms),
         last_run_at: rec.last_run_at.map(from_ms),
         definition: def,
+        definition_version: rec.definition_version(),
+        activated_definition_version: u32::try_from(rec.activated_definition_version).unwrap_or(0),
     })
 }
 

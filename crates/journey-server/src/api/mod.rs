@@ -3,8 +3,10 @@
 //! function of `actions`, and answers with journey-core's `api` types. Failures become JSON
 //! through `ApiError`'s one status mapping.
 
+mod editing;
 mod people;
 
+pub use editing::*;
 pub use people::*;
 
 use axum::extract::State;

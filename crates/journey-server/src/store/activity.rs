@@ -19,14 +19,17 @@ pub struct Activity<'a> {
     pub to: JourneyState,
     /// An activation's mode, wait handling and executed counts.
     pub activation: Option<(ActivationMode, WaitHandling, &'a ActivationCounts)>,
+    /// The definition version created, saved or activated.
+    pub definition_version: Option<u32>,
 }
 
 /// Appends one line to the activity log.
 pub async fn log_activity(conn: &mut SqliteConnection, a: &Activity<'_>) -> Result<()> {
     let details = a.activation.map(|(_, _, counts)| serde_json::to_string(counts).unwrap_or_default());
     sqlx::query(
-        "INSERT INTO activity_log (journey_id, at, actor, action, from_state, to_state, mode, wait_handling, details)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO activity_log (journey_id, at, actor, action, from_state, to_state, mode, wait_handling, details,
+           definition_version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(a.journey_id)
     .bind(to_ms(a.at))
@@ -37,6 +40,7 @@ pub async fn log_activity(conn: &mut SqliteConnection, a: &Activity<'_>) -> Resu
     .bind(a.activation.map(|(mode, _, _)| mode.as_str()))
     .bind(a.activation.map(|(_, wait, _)| wait.as_str()))
     .bind(details)
+    .bind(a.definition_version.map(i64::from))
     .execute(conn)
     .await?;
     Ok(())
@@ -49,11 +53,13 @@ pub async fn activity(conn: &mut SqliteConnection, journey_id: i64, limit: i64) 
         actor: String,
         from_state: Option<String>,
         to_state: Option<String>,
+        action: String,
         mode: Option<String>,
         details: Option<String>,
+        definition_version: Option<i64>,
     }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT at, actor, from_state, to_state, mode, details FROM
+        "SELECT at, actor, action, from_state, to_state, mode, details, definition_version FROM
            (SELECT * FROM activity_log WHERE journey_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
     )
     .bind(journey_id)
@@ -69,6 +75,8 @@ pub async fn activity(conn: &mut SqliteConnection, journey_id: i64, limit: i64) 
                 to: parse_stored(r.to_state.as_deref().unwrap_or("draft"))?,
                 mode: r.mode.as_deref().map(parse_stored).transpose()?,
                 counts: r.details.as_deref().and_then(|d| serde_json::from_str(d).ok()),
+                action: Some(r.action),
+                definition_version: r.definition_version.and_then(|v| u32::try_from(v).ok()),
             })
         })
         .collect()

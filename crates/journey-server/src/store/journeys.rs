@@ -1,7 +1,7 @@
 //! Journeys: the row, reading it, creating it, changing its state, the list and the counts per node.
 
 use super::{Activity, Result, StoreError, log_activity, opt_ts, parse_stored};
-use crate::clock::to_ms;
+use crate::clock::{from_ms, to_ms};
 use jiff::Timestamp;
 use journey_core::api::{JourneyRow, StateCounts};
 use journey_core::journey::{JourneyDefinition, NodeId};
@@ -35,6 +35,10 @@ pub struct JourneyRecord {
     pub activated_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The current definition's number (1 at creation, +1 per save).
+    pub definition_version: i64,
+    /// The definition version the contacts move under (0: never activated).
+    pub activated_definition_version: i64,
 }
 
 impl JourneyRecord {
@@ -52,6 +56,9 @@ impl JourneyRecord {
     }
     pub fn version(&self) -> u64 {
         u64::try_from(self.version).unwrap_or(0)
+    }
+    pub fn definition_version(&self) -> u32 {
+        u32::try_from(self.definition_version).unwrap_or(0)
     }
     pub fn zone(&self) -> Result<Zone> {
         Zone::bundled(&self.time_zone).map_err(|e| StoreError::Corrupt(format!("journey {} zone: {e}", self.id)))
@@ -79,8 +86,17 @@ pub async fn insert_journey(conn: &mut SqliteConnection, def: &JourneyDefinition
     .bind(now_ms)
     .fetch_one(&mut *conn)
     .await?;
-    let created =
-        Activity { journey_id: id, at: now, actor, action: "create", from: None, to: JourneyState::Draft, activation: None };
+    insert_definition_version(&mut *conn, id, 1, def, &[], false, now, actor).await?;
+    let created = Activity {
+        journey_id: id,
+        at: now,
+        actor,
+        action: "create",
+        from: None,
+        to: JourneyState::Draft,
+        activation: None,
+        definition_version: Some(1),
+    };
     log_activity(conn, &created).await?;
     Ok(id)
 }
@@ -192,6 +208,9 @@ pub enum JourneyChange<'a> {
     AudienceRun { iteration: Iteration, next_run: Option<Timestamp> },
     /// Active -> Completed: no run left, nobody in flight.
     Completed,
+    /// A new definition saved (the state does not change): version `definition_version`.
+    /// `next_run` replaces a Scheduled journey's first run when its schedule changed.
+    Edited { definition: &'a JourneyDefinition, definition_version: u32, next_run: Option<Option<Timestamp>> },
 }
 
 impl JourneyChange<'_> {
@@ -202,7 +221,7 @@ impl JourneyChange<'_> {
             JourneyChange::Paused => JourneyState::Paused,
             JourneyChange::Stopped => JourneyState::Stopped,
             JourneyChange::Activated { .. } | JourneyChange::Started { .. } => JourneyState::Active,
-            JourneyChange::AudienceRun { .. } => from,
+            JourneyChange::AudienceRun { .. } | JourneyChange::Edited { .. } => from,
             JourneyChange::Completed => JourneyState::Completed,
         }
     }
@@ -218,6 +237,7 @@ impl JourneyChange<'_> {
             JourneyChange::Started { .. } => "start",
             JourneyChange::AudienceRun { .. } => return None,
             JourneyChange::Completed => "complete",
+            JourneyChange::Edited { .. } => "edit",
         })
     }
 }
@@ -238,6 +258,7 @@ impl JourneyRecord {
                     next.runs_in_generation = 0;
                     next.event_cursor = *event_cursor;
                     next.activated_at = Some(at_ms);
+                    next.activated_definition_version = self.definition_version;
                 }
             }
             JourneyChange::Paused => {
@@ -258,11 +279,13 @@ impl JourneyRecord {
                 next.paused_at = None;
                 next.stopped_at = None;
                 next.activated_at = Some(at_ms);
+                next.activated_definition_version = self.definition_version;
             }
             JourneyChange::Started { due } => {
                 next.generation = self.generation.max(i64::from(Generation::FIRST.0));
                 next.runs_in_generation = 0;
                 next.activated_at = Some(to_ms(*due));
+                next.activated_definition_version = self.definition_version;
             }
             JourneyChange::AudienceRun { iteration, next_run } => {
                 next.runs_in_generation = i64::from(iteration.0);
@@ -270,6 +293,17 @@ impl JourneyRecord {
                 next.next_run_at = next_run.map(to_ms);
             }
             JourneyChange::Completed => {}
+            JourneyChange::Edited { definition, definition_version, next_run } => {
+                next.definition = serde_json::to_string(definition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                next.name = definition.name.clone();
+                next.trigger_kind = definition.trigger.source.kind().as_str().to_string();
+                next.audience = definition.trigger.audience.as_str().to_string();
+                next.time_zone = definition.time_zone.clone();
+                next.definition_version = i64::from(*definition_version);
+                if let Some(run) = next_run {
+                    next.next_run_at = run.map(to_ms);
+                }
+            }
         }
         Ok(next)
     }
@@ -289,7 +323,8 @@ pub async fn change_journey(
     sqlx::query(
         "UPDATE journeys SET state = ?, version = ?, generation = ?, runs_in_generation = ?,
            event_cursor = ?, next_run_at = ?, last_run_at = ?, frozen_at = ?, paused_at = ?, stopped_at = ?,
-           activated_at = ?, updated_at = ? WHERE id = ?",
+           activated_at = ?, updated_at = ?, name = ?, definition = ?, trigger_kind = ?, audience = ?, time_zone = ?,
+           definition_version = ?, activated_definition_version = ? WHERE id = ?",
     )
     .bind(&next.state)
     .bind(next.version)
@@ -303,6 +338,13 @@ pub async fn change_journey(
     .bind(next.stopped_at)
     .bind(next.activated_at)
     .bind(next.updated_at)
+    .bind(&next.name)
+    .bind(&next.definition)
+    .bind(&next.trigger_kind)
+    .bind(&next.audience)
+    .bind(&next.time_zone)
+    .bind(next.definition_version)
+    .bind(next.activated_definition_version)
     .bind(next.id)
     .execute(&mut *conn)
     .await?;
@@ -311,8 +353,22 @@ pub async fn change_journey(
             JourneyChange::Activated { mode, wait_handling, counts, .. } => Some((*mode, *wait_handling, *counts)),
             _ => None,
         };
-        let activity =
-            Activity { journey_id: rec.id, at, actor, action, from: Some(rec.state()?), to: next.state()?, activation };
+        // Edits and activations name the definition version they saved or activated.
+        let definition_version = match &change {
+            JourneyChange::Edited { definition_version, .. } => Some(*definition_version),
+            JourneyChange::Activated { .. } | JourneyChange::Published { .. } => Some(next.definition_version()),
+            _ => None,
+        };
+        let activity = Activity {
+            journey_id: rec.id,
+            at,
+            actor,
+            action,
+            from: Some(rec.state()?),
+            to: next.state()?,
+            activation,
+            definition_version,
+        };
         log_activity(conn, &activity).await?;
     }
     Ok(next)
@@ -341,4 +397,86 @@ pub async fn journeys_without_work(conn: &mut SqliteConnection) -> Result<Vec<i6
     )
     .fetch_all(conn)
     .await?)
+}
+
+/// A saved definition: its number, the definition, the moves and wait choice saved with it,
+/// and who saved it when.
+#[derive(Debug, Clone)]
+pub struct DefinitionVersionRecord {
+    pub version: u32,
+    pub definition: JourneyDefinition,
+    pub moves: Vec<journey_core::edit::NodeMove>,
+    pub apply_new_waits: bool,
+    pub saved_at: Timestamp,
+    pub saved_by: String,
+}
+
+/// Stores definition version `version` of a journey.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_definition_version(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    version: u32,
+    def: &JourneyDefinition,
+    moves: &[journey_core::edit::NodeMove],
+    apply_new_waits: bool,
+    now: Timestamp,
+    actor: &str,
+) -> Result<()> {
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
+    sqlx::query(
+        "INSERT INTO definition_versions (journey_id, version, definition, moves, apply_new_waits, saved_at, saved_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(journey_id)
+    .bind(i64::from(version))
+    .bind(serde_json::to_string(def).map_err(corrupt)?)
+    .bind(serde_json::to_string(moves).map_err(corrupt)?)
+    .bind(apply_new_waits)
+    .bind(to_ms(now))
+    .bind(actor)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every definition version of a journey, oldest first (`only`: just that one).
+pub async fn definition_versions(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    only: Option<u32>,
+) -> Result<Vec<DefinitionVersionRecord>> {
+    let rows: Vec<(i64, String, String, bool, i64, String)> = sqlx::query_as(
+        "SELECT version, definition, moves, apply_new_waits, saved_at, saved_by FROM definition_versions
+         WHERE journey_id = ?1 AND (?2 IS NULL OR version = ?2) ORDER BY version",
+    )
+    .bind(journey_id)
+    .bind(only.map(i64::from))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(version, definition, moves, apply_new_waits, saved_at, saved_by)| {
+            let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("journey {journey_id} definition {version}: {e}"));
+            Ok(DefinitionVersionRecord {
+                version: u32::try_from(version).unwrap_or(0),
+                definition: serde_json::from_str(&definition).map_err(corrupt)?,
+                moves: serde_json::from_str(&moves).map_err(corrupt)?,
+                apply_new_waits,
+                saved_at: from_ms(saved_at),
+                saved_by,
+            })
+        })
+        .collect()
+}
+
+/// Messages logged per node in a generation (who already received each send).
+pub async fn sent_per_node(conn: &mut SqliteConnection, journey_id: i64, generation: i64) -> Result<Vec<NodeCount>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT node_id, COUNT(*) FROM message_log WHERE journey_id = ? AND generation = ? GROUP BY node_id ORDER BY node_id",
+    )
+    .bind(journey_id)
+    .bind(generation)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(node, count)| NodeCount { node: NodeId::new(node), count: count as u64 }).collect())
 }

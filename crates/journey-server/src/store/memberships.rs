@@ -4,7 +4,7 @@
 use super::Result;
 use crate::clock::{from_ms, to_ms};
 use jiff::{SignedDuration, Timestamp};
-use journey_core::journey::Attributes;
+use journey_core::journey::{Attributes, NodeId};
 use journey_core::membership::{ExitReason, MembershipStatus};
 use sqlx::SqliteConnection;
 
@@ -36,6 +36,65 @@ pub async fn shift_deadlines(
     .bind(to_ms(now))
     .bind(journey_id)
     .bind(to_ms(after))
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Moves the live memberships at `from` (a node an edit removed) to `to`, ready to carry it
+/// out as if they had just arrived; returns how many.
+pub async fn move_node(conn: &mut SqliteConnection, journey_id: i64, from: &NodeId, to: &NodeId, now: Timestamp) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE memberships SET node = ?, status = 'ready', wait_until = NULL, updated_at = ?
+         WHERE journey_id = ? AND node = ? AND status IN ('ready', 'waiting')",
+    )
+    .bind(to.as_str())
+    .bind(to_ms(now))
+    .bind(journey_id)
+    .bind(from.as_str())
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Exits the live memberships at one node; returns how many.
+pub async fn exit_at_node(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    node: &NodeId,
+    reason: ExitReason,
+    now: Timestamp,
+) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE memberships SET status = 'exited', exit_reason = ?, wait_until = NULL, updated_at = ?
+         WHERE journey_id = ? AND node = ? AND status IN ('ready', 'waiting')",
+    )
+    .bind(reason.as_str())
+    .bind(to_ms(now))
+    .bind(journey_id)
+    .bind(node.as_str())
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Moves the pending deadlines of the contacts waiting at one node by `ms` (a changed wait
+/// duration applied to contacts already waiting); returns how many.
+pub async fn shift_node_deadlines(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    node: &NodeId,
+    ms: i64,
+    now: Timestamp,
+) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE memberships SET wait_until = wait_until + ?, updated_at = ?
+         WHERE journey_id = ? AND node = ? AND status = 'waiting'",
+    )
+    .bind(ms)
+    .bind(to_ms(now))
+    .bind(journey_id)
+    .bind(node.as_str())
     .execute(conn)
     .await?;
     Ok(r.rows_affected())

@@ -1,9 +1,10 @@
 //! The snapshot of a journey: aggregates only, never contact rows (journey-core's
 //! `snapshot` module says what it holds and why it is bounded).
 
-use super::{JourneyRecord, MemberFacts, Result, node_counts, opt_ts, segment_members};
+use super::{JourneyRecord, MemberFacts, Result, definition_versions, node_counts, opt_ts, segment_members, sent_per_node};
 use crate::clock::{from_ms, to_ms};
 use jiff::{SignedDuration, Timestamp};
+use journey_core::edit::PendingEdit;
 use journey_core::journey::{JourneyDefinition, NodeId, NodeKind, TriggerSource};
 use journey_core::snapshot::{AudienceCounts, DEFAULT_HORIZON_MINUTES, JourneySnapshot, WaitDeadlinesBuilder};
 use sqlx::SqliteConnection;
@@ -15,6 +16,17 @@ pub async fn snapshot(conn: &mut SqliteConnection, rec: &JourneyRecord, taken_at
     let frozen_at = opt_ts(rec.frozen_at);
     let horizon = DEFAULT_HORIZON_MINUTES;
     let nodes = node_counts(&mut *conn, rec.id, &def).await?;
+    let edit = pending_edit(&mut *conn, rec).await?;
+    // A saved edit that applies new wait durations to contacts already waiting: their
+    // deadlines as the activation will set them (minutes -> ms per wait node).
+    let shifts: serde_json::Map<String, serde_json::Value> = edit
+        .as_ref()
+        .map(|e| journey_core::edit::wait_shifts(&e.activated, &def, e.apply_new_waits))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(node, minutes)| (node.0, serde_json::Value::from(minutes * 60_000)))
+        .collect();
+    let shifts = serde_json::Value::Object(shifts).to_string();
 
     // Wait deadlines, aggregated in SQL into the builder's classes.
     let origin = journey_core::flow::floor_to_minute(taken_at);
@@ -24,26 +36,34 @@ pub async fn snapshot(conn: &mut SqliteConnection, rec: &JourneyRecord, taken_at
     let end_ms = to_ms(horizon_end);
     let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT node,
-                SUM(CASE WHEN wait_until <= ?2 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN wait_until > ?2 AND wait_until <= ?3 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN wait_until > ?4 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN until <= ?2 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN until > ?2 AND until <= ?3 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN until > ?4 THEN 1 ELSE 0 END),
                 COUNT(*)
-         FROM memberships WHERE journey_id = ?1 AND status = 'waiting' GROUP BY node",
+         FROM (SELECT m.node, m.wait_until + COALESCE(s.value, 0) AS until
+               FROM memberships m LEFT JOIN json_each(?5) s ON s.key = m.node
+               WHERE m.journey_id = ?1 AND m.status = 'waiting')
+         GROUP BY node",
     )
     .bind(rec.id)
     .bind(frozen_ms)
     .bind(taken_ms)
     .bind(end_ms)
+    .bind(&shifts)
     .fetch_all(&mut *conn)
     .await?;
     let buckets: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT node, wait_until, COUNT(*) FROM memberships
-         WHERE journey_id = ?1 AND status = 'waiting' AND wait_until > ?2 AND wait_until <= ?3
-         GROUP BY node, wait_until",
+        "SELECT node, until, COUNT(*) FROM
+           (SELECT m.node, m.wait_until + COALESCE(s.value, 0) AS until
+            FROM memberships m LEFT JOIN json_each(?4) s ON s.key = m.node
+            WHERE m.journey_id = ?1 AND m.status = 'waiting')
+         WHERE until > ?2 AND until <= ?3
+         GROUP BY node, until",
     )
     .bind(rec.id)
     .bind(taken_ms)
     .bind(end_ms)
+    .bind(&shifts)
     .fetch_all(&mut *conn)
     .await?;
     let mut waits = Vec::new();
@@ -80,7 +100,32 @@ pub async fn snapshot(conn: &mut SqliteConnection, rec: &JourneyRecord, taken_at
         nodes,
         waits,
         horizon_minutes: horizon,
+        edit,
     })
+}
+
+/// What was saved since the journey was last activated (none if nothing was, or if it never
+/// was: without contacts an edit concerns nobody).
+pub async fn pending_edit(conn: &mut SqliteConnection, rec: &JourneyRecord) -> Result<Option<PendingEdit>> {
+    let (activated, saved) = (rec.activated_definition_version, rec.definition_version);
+    if activated == 0 || activated == saved {
+        return Ok(None);
+    }
+    let activated_version = u32::try_from(activated).unwrap_or(0);
+    let Some(before) = definition_versions(&mut *conn, rec.id, Some(activated_version)).await?.pop() else {
+        return Ok(None);
+    };
+    let Some(latest) = definition_versions(&mut *conn, rec.id, Some(rec.definition_version())).await?.pop() else {
+        return Ok(None);
+    };
+    Ok(Some(PendingEdit {
+        activated_version,
+        saved_version: latest.version,
+        activated: before.definition,
+        moves: latest.moves,
+        apply_new_waits: latest.apply_new_waits,
+        sent: sent_per_node(&mut *conn, rec.id, rec.generation).await?,
+    }))
 }
 
 /// The trigger's audience counted now.
