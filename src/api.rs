@@ -3,8 +3,8 @@
 //! Errors are typed ([`ApiError`]) and every message is readable by a person; nothing here
 //! panics on what the server sends.
 //!
-//! Every request carries [`CONSOLE_HEADER`] and every POST `Content-Type: application/json`,
-//! even without a body: the server refuses a change that lacks either, which is what keeps
+//! Every request carries [`CONSOLE_HEADER`] and every POST and PUT `Content-Type:
+//! application/json`, even without a body: the server refuses a change that lacks either, which is what keeps
 //! another site from using the session cookie. The cookie itself goes with each request on
 //! its own (same origin); the console never reads it.
 
@@ -159,6 +159,13 @@ pub async fn post<B: serde::Serialize, T: DeserializeOwned>(
     post_json(path, body, idempotency_key).await.and_then(parse)
 }
 
+/// PUTs a JSON body: the same headers as a POST (a change), and no idempotency key (a PUT
+/// names the whole new state, and `expected_version` refuses a second save of a stale one).
+pub async fn put<B: serde::Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    let body = serde_json::to_string(body).map_err(|e| ApiError::Unexpected(e.to_string()))?;
+    send(Request::put(path), Some(body)).await.and_then(parse)
+}
+
 /// POSTs with an empty body (actions whose URL says everything), still typed as JSON.
 async fn post_empty(path: &str) -> Result<String, ApiError> {
     send(Request::post(path), Some(String::new())).await
@@ -183,8 +190,8 @@ pub fn new_idempotency_key() -> String {
 // ---- The journey API ----
 
 use journey_core::api::{
-    ActivateRequest, ActivateResponse, DeliveryResponse, JourneyDetail, JourneyListResponse, MessageRetryResponse, PauseRequest,
-    RequeuedResponse, SessionResponse, SignInRequest, StopRequest,
+    ActivateRequest, ActivateResponse, DefinitionVersions, DeliveryResponse, JourneyDetail, JourneyListResponse,
+    MessageRetryResponse, PauseRequest, RequeuedResponse, SaveDefinitionRequest, SessionResponse, SignInRequest, StopRequest,
 };
 use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationMode, WaitHandling};
@@ -229,6 +236,18 @@ pub async fn activate(
 ) -> Result<ActivateResponse, ApiError> {
     let body = ActivateRequest { mode, wait_handling, expected_version, idempotency_key: None };
     post(&format!("/api/journeys/{id}/activate"), &body, Some(&idempotency_key)).await
+}
+
+/// `PUT /api/journeys/{id}/definition`: saves the editor's revision as the next definition
+/// version (409 when the journey moved on or is Active, 422 with a sentence when the server
+/// refuses the definition).
+pub async fn save_definition(id: JourneyId, request: &SaveDefinitionRequest) -> Result<JourneyDetail, ApiError> {
+    put(&format!("/api/journeys/{id}/definition"), request).await
+}
+
+/// `GET /api/journeys/{id}/versions`: every saved definition version, oldest first.
+pub async fn versions(id: JourneyId) -> Result<DefinitionVersions, ApiError> {
+    get(&format!("/api/journeys/{id}/versions")).await
 }
 
 /// `GET /api/journeys/{id}/delivery`: messages per delivery state and the first page of dead

@@ -24,6 +24,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use components::shell::Shell;
 use pages::{
     activated::ActivatedPage,
+    edit::EditPage,
     journey::{ActivateRoute, JourneyPage},
     journeys::JourneysPage,
     not_found::NotFound,
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                             <Route path=routes::JOURNEYS view=JourneysPage/>
                             <Route path=routes::SUMMARY view=SummaryPage/>
                             <Route path=routes::ACTIVATED view=ActivatedPage/>
+                            <Route path=routes::EDIT view=EditPage/>
                             <ParentRoute path=routes::JOURNEY view=JourneyPage>
                                 <Route path=routes::JOURNEY_INDEX view=|| ()/>
                                 <Route path=routes::ACTIVATE view=ActivateRoute/>

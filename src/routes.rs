@@ -9,6 +9,7 @@
 //! | ACTIVATE dialog (over the journey) | `/engage/journeys/{id}/activate?mode=resume` |
 //! | summary | `/engage/journeys/{id}/summary?mode=resume&wait=keep_deadlines`, `…?mode=restart` |
 //! | activation result | `/engage/journeys/{id}/activated` |
+//! | editor | `/engage/journeys/{id}/edit` |
 //! | sign-in | `/sign-in?next=/engage/journeys/7/summary%3Fmode%3Drestart` |
 //!
 //! States, modes and wait handlings are written and read with the rules crate's one spelling
@@ -42,6 +43,9 @@ pub const ACTIVATE: (Static,) = path!("activate");
 pub const SUMMARY: (Static, Static, ParamSegment, Static) = path!("/engage/journeys/:id/summary");
 /// The result of an activation.
 pub const ACTIVATED: (Static, Static, ParamSegment, Static) = path!("/engage/journeys/:id/activated");
+
+/// The editor of a journey's definition.
+pub const EDIT: (Static, Static, ParamSegment, Static) = path!("/engage/journeys/:id/edit");
 
 /// The sign-in page.
 pub const SIGN_IN: (Static,) = path!("/sign-in");
@@ -164,6 +168,10 @@ pub fn activated_url(id: JourneyId) -> String {
     format!("{}/activated", journey_url(id))
 }
 
+pub fn edit_url(id: JourneyId) -> String {
+    format!("{}/edit", journey_url(id))
+}
+
 /// The sign-in page, with the page to come back to (a path with its query).
 pub fn sign_in_url(next: &str) -> String {
     format!("{SIGN_IN_PATH}?{NEXT}={}", encode(next))
@@ -180,6 +188,7 @@ mod tests {
         assert_eq!(ID_PARAM, "id");
         assert_eq!(SUMMARY.2.0, ID_PARAM);
         assert_eq!(ACTIVATED.2.0, ID_PARAM);
+        assert_eq!(EDIT.2.0, ID_PARAM);
         assert_eq!(format!("/{}", SIGN_IN.0.0), SIGN_IN_PATH);
     }
 
@@ -204,6 +213,7 @@ mod tests {
             "/engage/journeys/7/summary?mode=restart"
         );
         assert_eq!(activated_url(id), "/engage/journeys/7/activated");
+        assert_eq!(edit_url(id), "/engage/journeys/7/edit");
     }
 
     #[test]

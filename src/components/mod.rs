@@ -3,6 +3,7 @@
 pub mod activate_dialog;
 pub mod confirm_dialog;
 pub mod delivery;
+pub mod editor;
 pub mod flow_diagram;
 pub mod modal;
 pub mod remote;

@@ -80,6 +80,7 @@ fn PlanView(
     let view = view! {
         <div class="card" data-testid="summary">
             {activation_row(&plan, tz, snapshot.zone.name(), &viewer)}
+            {changes_row(&snapshot, &plan)}
             {next_run_row(&plan, tz, &viewer)}
             {recipients_row(&plan, &snapshot.definition)}
             {waits_row(&plan, on_wait_change)}
@@ -104,6 +105,34 @@ fn activation_row(plan: &ActivationPlan, tz: &TimeZone, zone_name: &str, viewer:
         </div>
     }
     .into_any()
+}
+
+/// "Changed since the last activation" (only when something was saved since): the rules
+/// crate's lines (`edit::describe`), each with the contacts it concerns in the plan's mode.
+fn changes_row(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> Option<AnyView> {
+    let lines = journey_core::edit::describe(snapshot, plan);
+    if lines.is_empty() {
+        return None;
+    }
+    Some(
+        view! {
+            <section class="summary-row" aria-labelledby="changes-label" data-testid="summary-changes">
+                <h2 class="summary-label" id="changes-label">"Changed since the last activation"</h2>
+                <table class="by-node changes">
+                    <thead><tr><th scope="col">"Change"</th><th scope="col" class="num">"Contacts"</th></tr></thead>
+                    <tbody>
+                        {lines.into_iter().map(|line| view! {
+                            <tr data-testid="summary-change">
+                                <td>{line.text}</td>
+                                <td class="num" data-testid="summary-change-contacts">{count(line.contacts)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        }
+        .into_any(),
+    )
 }
 
 /// "Next run": the next audience run in the journey's zone (and the viewer's), then the runs
@@ -167,7 +196,8 @@ fn stat(testid: &'static str, value: String, label: &'static str, warn: bool) ->
 }
 
 /// The four numbers of the mode: Resume's continuing and overdue, Restart's exited and
-/// re-receiving, then who enters and who is suppressed.
+/// re-receiving, then who enters and who is suppressed; after an edit, on Resume, who leaves
+/// because their step was removed.
 fn stats(plan: &ActivationPlan) -> AnyView {
     let entering = match plan.entering {
         Some(n) => count(n),
@@ -185,6 +215,7 @@ fn stats(plan: &ActivationPlan) -> AnyView {
             {stat("summary-overdue", count(plan.overdue), "of them overdue: move on at activation", plan.overdue > 0)}
             {stat("summary-entering", entering, entering_label, false)}
             {stat("summary-suppressed", count(plan.suppressed), "suppressed: unsubscribed, never enter", false)}
+            {(plan.exited_by_edit > 0).then(|| stat("summary-exited-by-edit", count(plan.exited_by_edit), "leave the journey: their step was removed", true))}
         }
         .into_any(),
         ActivationMode::Restart => view! {

@@ -53,6 +53,9 @@ fn rows(mode: ActivationMode, p: &ActivationCounts, s: &ActivationCounts) -> Vec
     if mode == ActivationMode::Resume {
         rows.push(("Continuing where they stopped", "continuing", count(p.continuing), count(s.continuing)));
         rows.push(("Overdue, moved on at activation", "overdue", count(p.overdue), count(s.overdue)));
+        if p.exited_by_edit > 0 || s.exited_by_edit > 0 {
+            rows.push(("Left: their step was removed", "exited-by-edit", count(p.exited_by_edit), count(s.exited_by_edit)));
+        }
     } else {
         rows.push(("Exited by the restart", "exited", count(p.exited_by_restart), count(s.exited_by_restart)));
         rows.push(("Receiving messages again", "rereceiving", count(p.re_receiving), count(s.re_receiving)));

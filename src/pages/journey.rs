@@ -4,12 +4,13 @@ use crate::api::{self, ApiError};
 use crate::components::activate_dialog::ActivateDialog;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::delivery::DeliveryCard;
+use crate::components::editor::can_edit;
 use crate::components::flow_diagram::{FlowDiagram, trigger_words};
 use crate::components::modal::Modal;
 use crate::components::remote::{ErrorPanel, Loading};
 use crate::components::state_badge::StateBadge;
 use crate::format::{count, in_viewer_zone};
-use crate::routes::{activate_url, journey_url, journeys_home, list_url, summary_url, use_journey_id, use_mode};
+use crate::routes::{activate_url, edit_url, journey_url, journeys_home, list_url, summary_url, use_journey_id, use_mode};
 use crate::session::{RoleNote, refusal};
 use journey_core::access::Role;
 use journey_core::api::{ActivityEntry, JourneyDetail};
@@ -119,11 +120,20 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
 
     let nav = navigate.clone();
     let open_activate = move |_| nav(&activate_url(id, None), NavigateOptions::default());
-    // ACTIVATE, PAUSE and STOP change the journey: operators and admins only.
+    let nav = navigate.clone();
+    let open_edit = move |_| nav(&edit_url(id), NavigateOptions::default());
+    // EDIT, ACTIVATE, PAUSE and STOP change the journey: operators and admins only.
     let refused = refusal(Role::Operator);
     let disabled = move || refused.with(Option::is_some);
     let described_by = move || disabled().then_some("journey-role-note");
-    let has_actions = state.can_activate() || state == JourneyState::Active;
+    // An Active journey shows EDIT too, disabled, with the note saying to pause it first.
+    let editable = can_edit(state);
+    let edit_described_by = move || match (editable, disabled()) {
+        (false, true) => Some("edit-note journey-role-note"),
+        (false, false) => Some("edit-note"),
+        (true, refused) => refused.then_some("journey-role-note"),
+    };
+    let has_actions = editable || state == JourneyState::Active;
     let def = journey.definition.clone();
     let zone = def.time_zone.clone();
     let frozen_label = match state {
@@ -150,6 +160,11 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
                 </h1>
             </div>
             <div class="page-actions">
+                {has_actions.then(|| view! {
+                    <button type="button" class="btn btn-secondary btn-caps" data-testid="edit-button"
+                        disabled=move || !editable || disabled() aria-describedby=edit_described_by
+                        on:click=open_edit>"Edit"</button>
+                })}
                 {state.can_activate().then(|| view! {
                     <button type="button" class="btn btn-primary btn-caps" data-testid="activate-button"
                         disabled=disabled aria-describedby=described_by
@@ -165,6 +180,9 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
                 })}
             </div>
         </div>
+        {(state == JourneyState::Active).then(|| view! {
+            <p class="role-note" id="edit-note" data-testid="edit-note">"Pause the journey to edit it."</p>
+        })}
         {has_actions.then(|| view! { <RoleNote refusal=refused id="journey-role-note"/> })}
         {move || notice.get().map(|text| view! {
             <div class="notice" role="alert" data-testid="action-error">{text}</div>
@@ -265,6 +283,9 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
 #[component]
 fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
     let what = match (entry.from, entry.mode) {
+        _ if entry.action.as_deref() == Some("edit") => {
+            format!("Saved definition version {}", entry.definition_version.unwrap_or_default())
+        }
         (None, _) => format!("Created as {}", entry.to.label()),
         (Some(from), Some(mode)) => format!(
             "{} ({} → {})",
@@ -289,6 +310,12 @@ fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
             }
             if c.exited_by_restart > 0 {
                 parts.push(format!("{} exited by restart", count(c.exited_by_restart)));
+            }
+            if c.exited_by_edit > 0 {
+                parts.push(format!("{} left: their step was removed", count(c.exited_by_edit)));
+            }
+            if let Some(v) = entry.definition_version {
+                parts.push(format!("definition version {v}"));
             }
             parts.join(" · ")
         })

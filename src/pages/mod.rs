@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod activated;
+pub mod edit;
 pub mod journey;
 pub mod journeys;
 pub mod not_found;
