@@ -210,6 +210,7 @@ async fn summary_shows_exactly_what_the_rules_crate_computes() {
         assert_eq!(following as usize, plan.following_runs.len());
         let warnings = root.query_selector_all("[data-testid=summary-warning]").unwrap().length();
         assert_eq!(warnings as usize, plan.warnings.len());
+        assert!(find(&root, "summary-changes").is_none(), "nothing was saved since the last activation");
         root.remove();
     }
 }
@@ -579,7 +580,7 @@ fn type_into(root: &web_sys::HtmlElement, testid: &str, value: &str) {
 }
 
 #[wasm_bindgen_test]
-async fn every_request_says_it_comes_from_the_console_and_every_post_is_json() {
+async fn every_request_says_it_comes_from_the_console_and_every_post_and_put_is_json() {
     use journey_console::api;
     let server = FakeServer::start(
         "/engage/journeys",
@@ -587,17 +588,25 @@ async fn every_request_says_it_comes_from_the_console_and_every_post_is_json() {
             ("GET /api/me", vec![(200, session_json(Role::Viewer), 0)]),
             ("POST /api/sign-out", vec![(204, String::new(), 0)]),
             ("/delivery/retry", vec![(200, r#"{"requeued":2}"#.into(), 0)]),
+            ("PUT /api/journeys/7/definition", vec![(200, serde_json::to_string(&paused_detail()).unwrap(), 0)]),
         ],
     );
     assert_eq!(api::me().await.unwrap().user.role, Role::Viewer);
     assert_eq!(api::sign_out().await, Ok(()));
     assert_eq!(api::retry_journey_delivery(journey_core::journey::JourneyId(7)).await.unwrap().requeued, 2);
+    let save = journey_core::api::SaveDefinitionRequest {
+        expected_version: 3,
+        definition: paused_detail().definition,
+        moves: vec![],
+        apply_new_waits: false,
+    };
+    assert_eq!(api::save_definition(journey_core::journey::JourneyId(7), &save).await.unwrap().version, 3);
 
     let requests = server.requests();
-    assert_eq!(requests.len(), 3);
+    assert_eq!(requests.len(), 4);
     for r in &requests {
         assert_eq!(r["console"], "1", "{r}");
-        if r["seen"].as_str().unwrap().starts_with("POST") {
+        if r["seen"].as_str().unwrap().starts_with("POST") || r["seen"].as_str().unwrap().starts_with("PUT") {
             assert_eq!(r["type"], "application/json", "{r}");
         }
     }
@@ -739,6 +748,8 @@ async fn journey_page_as(role: Role, state: JourneyState) -> (web_sys::HtmlEleme
         next_run_at: None,
         frozen_at: None,
         last_run_at: None,
+        definition_version: 1,
+        activated_definition_version: 1,
     };
     let server = FakeServer::start(
         "/engage/journeys/7",
@@ -767,7 +778,7 @@ async fn journey_page_as(role: Role, state: JourneyState) -> (web_sys::HtmlEleme
 
 /// The journey page's buttons that change the journey, by its state.
 const JOURNEY_BUTTONS: [(JourneyState, &[&str]); 2] =
-    [(JourneyState::Active, &["pause-button", "stop-button"]), (JourneyState::Paused, &["activate-button"])];
+    [(JourneyState::Active, &["pause-button", "stop-button"]), (JourneyState::Paused, &["activate-button", "edit-button"])];
 
 const VIEWER_NOTE: &str = "You are signed in as a viewer. Only operators and admins may do this.";
 
@@ -805,4 +816,278 @@ async fn an_operator_sees_them_enabled_without_a_note() {
 
 fn text_by_id(root: &web_sys::HtmlElement, id: &str) -> String {
     root.query_selector(&format!("#{id}")).unwrap().unwrap().text_content().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn edit_is_offered_on_a_paused_journey_and_explained_on_an_active_one() {
+    let (root, _server, _mounted) = journey_page_as(Role::Operator, JourneyState::Paused).await;
+    get(&root, "edit-button").click();
+    wait_until("the editor's URL", || page_url() == "/engage/journeys/7/edit").await;
+    root.remove();
+
+    for role in [Role::Operator, Role::Viewer] {
+        let (root, _server, _mounted) = journey_page_as(role, JourneyState::Active).await;
+        let edit = get(&root, "edit-button");
+        assert!(is_disabled(&edit), "an Active journey is paused before it is edited ({role:?})");
+        let described = edit.get_attribute("aria-describedby").unwrap();
+        assert_eq!(text_by_id(&root, described.split(' ').next().unwrap()), "Pause the journey to edit it.");
+        root.remove();
+    }
+}
+
+// ---- The editor ----
+
+use journey_console::components::editor::Editor;
+use journey_core::api::{JourneyDetail, SaveDefinitionRequest};
+use journey_core::edit::{Destination, NodeMove, PendingEdit};
+use journey_core::journey::{NodeId, NodeKind};
+use journey_core::snapshot::NodeCount;
+
+/// The onboarding journey, Paused at version 3, with 100 contacts waiting and 12 at the push.
+fn paused_detail() -> JourneyDetail {
+    JourneyDetail {
+        id: journey_core::journey::JourneyId(7),
+        version: 3,
+        name: "Onboarding series".into(),
+        state: JourneyState::Paused,
+        definition: journey_core::samples::onboarding("Asia/Kolkata", journey_core::samples::daily_at_14()),
+        node_counts: vec![
+            NodeCount { node: NodeId::new("wait"), count: 100 },
+            NodeCount { node: NodeId::new("push"), count: 12 },
+        ],
+        schedule_text: "Every day at 14:00".into(),
+        activity: vec![],
+        generation: journey_core::membership::Generation(1),
+        next_run_at: None,
+        frozen_at: None,
+        last_run_at: None,
+        definition_version: 2,
+        activated_definition_version: 1,
+    }
+}
+
+/// The editor mounted alone: what SAVE sent and where leaving went, as they happen.
+struct MountedEditor {
+    root: web_sys::HtmlElement,
+    saved: Shared<Option<SaveDefinitionRequest>>,
+    left_for: Shared<Option<String>>,
+    _handle: Box<dyn std::any::Any>,
+}
+
+async fn mount_editor() -> MountedEditor {
+    let root = container();
+    let (saved, left_for) = (Shared::new(None), Shared::new(None));
+    let (s, l) = (saved.clone(), left_for.clone());
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        let (s, l) = (s.clone(), l.clone());
+        view! {
+            <Editor journey=paused_detail()
+                on_save=Callback::new(move |r| s.set(Some(r)))
+                on_leave=Callback::new(move |path| l.set(Some(path)))/>
+        }
+    });
+    settle().await;
+    MountedEditor { root, saved, left_for, _handle: Box::new(handle) }
+}
+
+/// The field `testid` of the step `node`.
+fn step_field(root: &web_sys::HtmlElement, node: &str, testid: &str) -> web_sys::HtmlElement {
+    root.query_selector(&format!("[data-node-id=\"{node}\"] [data-testid=\"{testid}\"]"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {testid} in step {node}"))
+        .unchecked_into()
+}
+
+/// Sets a field's value as typing or choosing would, firing the event the page listens to.
+async fn enter(field: &web_sys::HtmlElement, value: &str) {
+    let event = if field.tag_name() == "SELECT" { "change" } else { "input" };
+    js_sys::Reflect::set(field, &"value".into(), &value.into()).unwrap();
+    let fire = js_sys::Function::new_with_args("el, type", "el.dispatchEvent(new Event(type, { bubbles: true }))");
+    fire.call2(&wasm_bindgen::JsValue::NULL, field, &event.into()).unwrap();
+    settle().await;
+}
+
+fn flow_nodes(root: &web_sys::HtmlElement) -> Vec<String> {
+    let list = root.query_selector_all("[data-testid=flow-node]").unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().unchecked_into::<web_sys::Element>().get_attribute("data-node-id").unwrap())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_template_change_enables_save_and_sends_the_new_definition_with_the_version_shown() {
+    let editor = mount_editor().await;
+    let root = &editor.root;
+    let save = get(root, "save-button");
+    assert!(is_disabled(&save), "nothing changed yet");
+    assert_eq!(text(root, "editor-status"), "No changes yet.");
+
+    enter(&step_field(root, "welcome", "step-template"), "").await;
+    assert!(is_disabled(&save));
+    assert!(text(root, "editor-problem").contains("The template name must not be empty."), "the rules crate's sentence");
+
+    enter(&step_field(root, "welcome", "step-template"), "welcome-v2").await;
+    assert!(find(root, "editor-problem").is_none());
+    assert!(!is_disabled(&save), "a template change can be saved");
+    let welcome = root.query_selector("[data-testid=flow-node][data-node-id=welcome]").unwrap().unwrap();
+    assert!(welcome.text_content().unwrap().contains("welcome-v2"), "the flow shows the draft");
+
+    save.click();
+    settle().await;
+    let sent = editor.saved.get().expect("SAVE hands the request to the page");
+    assert_eq!(sent.expected_version, 3);
+    assert!(sent.moves.is_empty());
+    let welcome = sent.definition.nodes.iter().find(|n| n.id.as_str() == "welcome").unwrap();
+    assert!(matches!(&welcome.kind, NodeKind::Send { template, .. } if template == "welcome-v2"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn removing_a_step_with_contacts_cannot_be_saved_until_their_destination_is_chosen() {
+    let editor = mount_editor().await;
+    let root = &editor.root;
+    step_field(root, "push", "step-remove").click();
+    settle().await;
+
+    assert!(!flow_nodes(root).contains(&"push".to_string()), "the flow drops the step: {:?}", flow_nodes(root));
+    let sentence =
+        "The node \"push\" is removed but 12 contacts stand there: choose where they go (another node, or out of the journey).";
+    assert!(text(root, "editor-problem").ends_with(sentence), "{}", text(root, "editor-problem"));
+    assert!(is_disabled(&get(root, "save-button")));
+    get(root, "save-button").click();
+    settle().await;
+    assert_eq!(editor.saved.get(), None, "nothing is sent");
+
+    enter(&get(root, "move-push"), "exit").await;
+    assert!(find(root, "editor-problem").is_none());
+    assert!(!is_disabled(&get(root, "save-button")));
+    get(root, "save-button").click();
+    settle().await;
+    let sent = editor.saved.get().unwrap();
+    assert_eq!(sent.moves, vec![NodeMove { from: NodeId::new("push"), to: Destination::Exit }]);
+    assert!(sent.definition.node(&NodeId::new("push")).is_none());
+
+    // Another step instead: the choice is kept as a move to it.
+    enter(&get(root, "move-push"), "node:sms").await;
+    get(root, "save-button").click();
+    settle().await;
+    assert_eq!(
+        editor.saved.get().unwrap().moves,
+        vec![NodeMove { from: NodeId::new("push"), to: Destination::Node { node: NodeId::new("sms") } }]
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_changed_wait_offers_to_apply_it_to_contacts_already_waiting() {
+    let editor = mount_editor().await;
+    let root = &editor.root;
+    assert!(find(root, "apply-new-waits").is_none(), "no wait changed yet");
+    assert_eq!(step_field(root, "wait", "step-wait-amount").unchecked_into::<web_sys::HtmlInputElement>().value(), "2");
+    enter(&step_field(root, "wait", "step-wait-unit"), "60").await;
+    get(root, "apply-new-waits").click();
+    settle().await;
+    get(root, "save-button").click();
+    settle().await;
+    let sent = editor.saved.get().unwrap();
+    let wait = sent.definition.node(&NodeId::new("wait")).unwrap();
+    assert!(matches!(wait.kind, NodeKind::Wait { minutes: 120, .. }), "2 hours: {wait:?}");
+    assert!(sent.apply_new_waits);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_added_step_is_wired_after_the_chosen_step() {
+    let editor = mount_editor().await;
+    let root = &editor.root;
+    enter(&get(root, "add-kind"), "wait").await;
+    enter(&get(root, "add-place"), "after:welcome").await;
+    get(root, "add-step").click();
+    settle().await;
+    assert_eq!(flow_nodes(root)[..3], ["welcome", "wait-1", "wait"], "the new wait sits between the welcome and the old wait");
+    get(root, "save-button").click();
+    settle().await;
+    let sent = editor.saved.get().expect("a new one-day wait is valid as it is");
+    assert!(
+        matches!(&sent.definition.node(&NodeId::new("welcome")).unwrap().kind, NodeKind::Send { next: Some(n), .. } if n.as_str() == "wait-1")
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn leaving_with_unsaved_changes_asks_first() {
+    let editor = mount_editor().await;
+    let root = &editor.root;
+    get(root, "cancel-edit").click();
+    settle().await;
+    assert_eq!(editor.left_for.get().as_deref(), Some("/engage/journeys/7"), "nothing to lose: no question");
+
+    editor.left_for.set(None);
+    enter(&get(root, "edit-name"), "Onboarding series 2").await;
+    get(root, "cancel-edit").click();
+    settle().await;
+    assert!(find(root, "confirm-dialog").is_some(), "unsaved changes: asked first");
+    assert_eq!(editor.left_for.get(), None);
+    get(root, "confirm-cancel").click();
+    settle().await;
+    assert!(find(root, "confirm-dialog").is_none());
+    assert_eq!(editor.left_for.get(), None, "Cancel keeps editing");
+
+    // A link elsewhere in the page asks too.
+    let link = root.query_selector(".breadcrumb a").unwrap().unwrap().unchecked_into::<web_sys::HtmlElement>();
+    link.click();
+    settle().await;
+    get(root, "confirm-ok").click();
+    settle().await;
+    assert_eq!(editor.left_for.get().as_deref(), Some("/engage/journeys?tab=active"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_summary_lists_what_changed_since_the_last_activation() {
+    let mut snapshot = journey_core::samples::daily_kolkata_snapshot();
+    let before = snapshot.definition.clone();
+    // Saved since: the welcome's template, and the push step removed (its 5 contacts leave).
+    let mut after = before.clone();
+    after.nodes.retain(|n| n.id.as_str() != "push");
+    for n in &mut after.nodes {
+        match &mut n.kind {
+            NodeKind::Send { template, .. } if n.id.as_str() == "welcome" => *template = "welcome-v2".into(),
+            NodeKind::Condition { yes, .. } => *yes = None,
+            _ => {}
+        }
+    }
+    snapshot.definition = after;
+    snapshot.edit = Some(PendingEdit {
+        activated_version: 1,
+        saved_version: 2,
+        activated: before,
+        moves: vec![NodeMove { from: NodeId::new("push"), to: Destination::Exit }],
+        apply_new_waits: false,
+        sent: vec![NodeCount { node: NodeId::new("welcome"), count: 400 }],
+    });
+    let t = snapshot.zone.to_instant(date(2026, 1, 1).at(14, 0, 0, 0)).unwrap();
+    let plan = plan_activation(&snapshot, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    let lines = journey_core::edit::describe(&snapshot, &plan);
+    assert!(lines.len() >= 2, "{lines:?}");
+
+    let root = container();
+    let snap = snapshot.clone();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <SummaryView snapshot=Signal::stored(snap.clone()) plan=Signal::stored(Ok::<_, journey_core::plan::PlanError>(plan.clone()))/> }
+    });
+    settle().await;
+
+    let section = get(&root, "summary-changes");
+    assert!(section.text_content().unwrap().contains("Changed since the last activation"));
+    let rows = root.query_selector_all("[data-testid=summary-change]").unwrap();
+    assert_eq!(rows.length() as usize, lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let row = rows.item(i as u32).unwrap().text_content().unwrap();
+        assert!(row.contains(&line.text) && row.ends_with(&count(line.contacts)), "{row} is {line:?}");
+    }
+    let welcome = lines.iter().find(|l| l.text.starts_with("welcome changed")).expect("the content change is listed");
+    assert_eq!(welcome.contacts, 400, "who already received it");
+    assert_eq!(text(&root, "summary-exited-by-edit"), "5");
+    root.remove();
 }
