@@ -83,6 +83,29 @@ fn revision_of(draft: Draft) -> Revision {
     Revision { definition, moves, apply_new_waits: draft.apply_new_waits.get() }
 }
 
+/// What the rules crate says of the draft, recomputed on each change.
+#[derive(Clone, PartialEq)]
+struct Verdict {
+    /// Why it cannot be saved (`check_revision`'s sentence), if it cannot.
+    problem: Option<String>,
+    /// Something differs from the definition the editor opened with.
+    dirty: bool,
+    /// A wait's duration differs: the editor asks whether it applies to those waiting.
+    wait_changed: bool,
+}
+
+impl Verdict {
+    fn of(draft: Draft) -> Verdict {
+        let revision = revision_of(draft);
+        let changes = draft.original.with_value(|o| diff(o, &revision.definition));
+        Verdict {
+            problem: draft.live.with_value(|live| check_revision(&revision, live).err().map(|e| e.to_string())),
+            dirty: !changes.is_empty(),
+            wait_changed: changes.iter().any(|c| matches!(c, Change::WaitChanged { .. })),
+        }
+    }
+}
+
 /// Removes step `id`. Whoever led to it now leads where it led (a condition's Yes branch,
 /// else its No branch); a branch left behind is then unreachable and the check says so.
 fn remove_step(d: &mut JourneyDefinition, id: &NodeId) {
@@ -190,25 +213,21 @@ pub fn Editor(
         original: StoredValue::new(journey.definition.clone()),
         live: StoredValue::new(journey.node_counts.clone()),
     };
-    let revision = Memo::new(move |_| revision_of(draft));
-    let changes = Memo::new(move |_| draft.original.with_value(|o| revision.with(|r| diff(o, &r.definition))));
-    let problem =
-        Memo::new(move |_| draft.live.with_value(|live| revision.with(|r| check_revision(r, live).err().map(|e| e.to_string()))));
-    let dirty = Memo::new(move |_| changes.with(|c| !c.is_empty()));
-    let wait_changed = Memo::new(move |_| changes.with(|c| c.iter().any(|c| matches!(c, Change::WaitChanged { .. }))));
-    let can_save = move || dirty.get() && problem.with(Option::is_none) && !saving.get() && refused.with(Option::is_none);
+    let verdict = Memo::new(move |_| Verdict::of(draft));
+    let dirty = Signal::derive(move || verdict.with(|v| v.dirty));
+    let can_save = move || verdict.with(|v| v.dirty && v.problem.is_none()) && !saving.get() && refused.with(Option::is_none);
 
     let version = journey.version;
     let save = move |_| {
         if !can_save() {
             return;
         }
-        let r = revision.get_untracked();
+        let r = untrack(|| revision_of(draft));
         on_save.run(SaveDefinitionRequest {
             expected_version: version,
             definition: r.definition,
             moves: r.moves,
-            apply_new_waits: r.apply_new_waits && wait_changed.get_untracked(),
+            apply_new_waits: r.apply_new_waits && verdict.with_untracked(|v| v.wait_changed),
         });
     };
 
@@ -252,7 +271,7 @@ pub fn Editor(
         </div>
         {move || refused.get().map(|text| view! { <p class="role-note" id="editor-role-note" data-testid="role-note">{text}</p> })}
         {children.map(|c| c())}
-        {move || match problem.get() {
+        {move || match verdict.with(|v| v.problem.clone()) {
             Some(text) => view! {
                 <div class="notice" role="status" data-testid="editor-problem">
                     <div><strong>"Not ready to save"</strong>{text}</div>
@@ -273,7 +292,7 @@ pub fn Editor(
                 <JourneySettings draft/>
                 <StepList draft/>
                 <RemovedSteps draft/>
-                <Show when=move || wait_changed.get()>
+                {move || verdict.with(|v| v.wait_changed).then(|| view! {
                     <label class="card card-body check" data-testid="apply-new-waits-label">
                         <input type="checkbox" data-testid="apply-new-waits"
                             prop:checked=move || draft.apply_new_waits.get()
@@ -283,7 +302,7 @@ pub fn Editor(
                             <span class="choice-text">"Otherwise they keep the deadline they were given; only contacts who reach the wait later wait the new time. Applied, some may be overdue at the next activation: its summary counts them."</span>
                         </span>
                     </label>
-                </Show>
+                })}
             </div>
             <section class="card editor-flow" aria-labelledby="editor-flow-title">
                 <div class="card-head">
@@ -319,7 +338,7 @@ fn subtitle(journey: &JourneyDetail) -> String {
 
 /// While there are unsaved changes, a click on a link of the console asks first (the router
 /// has no hook for that, so the editor looks at clicks before the router does: capture phase).
-fn guard_links(dirty: Memo<bool>, ask: impl Fn(String) + 'static) {
+fn guard_links(dirty: Signal<bool>, ask: impl Fn(String) + 'static) {
     let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
         if !dirty.get_untracked() || ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
             return;
@@ -338,6 +357,57 @@ fn guard_links(dirty: Memo<bool>, ask: impl Fn(String) + 'static) {
     });
 }
 
+/// A labelled input of `kind` ("text", "number", "time") starting at `value`; each new text
+/// goes to `on_input`. Every input of the editor is made here: one copy in the wasm.
+fn input_field(
+    class: &'static str,
+    label: String,
+    kind: &'static str,
+    testid: String,
+    value: String,
+    on_input: Callback<String>,
+) -> AnyView {
+    // The time zone field suggests the zones the browser knows.
+    let list = (testid == "edit-zone").then_some("editor-zones");
+    view! {
+        <label class=class>
+            <span class="field-label">{label}</span>
+            <input type=kind data-testid=testid value=value list=list autocomplete="off"
+                on:input=move |ev| on_input.run(event_target_value(&ev))/>
+        </label>
+    }
+    .into_any()
+}
+
+/// A labelled select of `options` (value, words) with `selected` chosen; each choice goes to
+/// `on_change`. Every select of the editor is made here.
+fn select_field(
+    class: &'static str,
+    label: String,
+    testid: String,
+    options: Vec<(String, String)>,
+    selected: String,
+    on_change: Callback<String>,
+) -> AnyView {
+    view! {
+        <label class=class>
+            <span class="field-label">{label}</span>
+            <select data-testid=testid on:change=move |ev| on_change.run(event_target_value(&ev))>
+                {options.into_iter().map(|(value, words)| {
+                    let chosen = value == selected;
+                    view! { <option value=value selected=chosen>{words}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+    .into_any()
+}
+
+/// (value, words) pairs from static text.
+fn choices(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(v, w)| (v.to_string(), w.to_string())).collect()
+}
+
 /// The journey's own settings: name, audience, schedule time and time zone.
 #[component]
 fn JourneySettings(draft: Draft) -> impl IntoView {
@@ -348,53 +418,43 @@ fn JourneySettings(draft: Draft) -> impl IntoView {
         Some(Schedule::Once { at }) => Some(at.time()),
         None => None,
     };
-    let set_time = move |text: String| {
-        // An incomplete time in the browser's field reads as empty: keep the last one.
-        let Ok(t) = text.parse::<Time>() else { return };
+    let set_time = Callback::new(move |text: String| {
+        // The field gives "14:00" (or "" while incomplete: then the last time stays).
+        let Some((h, m)) = text.split_once(':') else { return };
+        let Some(t) = h.parse().ok().zip(m.get(..2).and_then(|m| m.parse().ok())).and_then(|(h, m)| Time::new(h, m, 0, 0).ok())
+        else {
+            return;
+        };
         def.update(|d| match &mut d.trigger.schedule {
             Some(Schedule::Recurring { time_of_day, .. }) => *time_of_day = t,
             Some(Schedule::Once { at }) => *at = at.date().to_datetime(t),
             None => {}
         });
-    };
-    let audience = start.trigger.audience;
+    });
+    let audiences = choices(&[
+        ("new_users", "New users: contacts that have not entered yet"),
+        ("all_users", "All users: every audience member at every run"),
+    ]);
     view! {
         <section class="card" aria-labelledby="settings-title">
             <div class="card-head"><h2 class="card-title" id="settings-title">"Journey"</h2></div>
             <div class="card-body form-grid">
-                <label class="field field-wide">
-                    <span class="field-label">"Name"</span>
-                    <input type="text" data-testid="edit-name" value=start.name.clone()
-                        on:input=move |ev| def.update(|d| d.name = event_target_value(&ev))/>
-                </label>
-                <label class="field field-wide">
-                    <span class="field-label">"Who enters at each run"</span>
-                    <select data-testid="edit-audience"
-                        on:change=move |ev| {
-                            if let Ok(a) = event_target_value(&ev).parse::<AudienceMode>() {
-                                def.update(|d| d.trigger.audience = a);
-                            }
-                        }>
-                        <option value="new_users" selected=audience == AudienceMode::NewUsers>"New users: contacts that have not entered yet"</option>
-                        <option value="all_users" selected=audience == AudienceMode::AllUsers>"All users: every audience member at every run"</option>
-                    </select>
-                </label>
-                {time.map(|t| view! {
-                    <label class="field">
-                        <span class="field-label">"Time of day"</span>
-                        <input type="time" data-testid="edit-time" value=format!("{:02}:{:02}", t.hour(), t.minute())
-                            on:input=move |ev| set_time(event_target_value(&ev))/>
-                    </label>
-                })}
-                <label class="field">
-                    <span class="field-label">"Time zone"</span>
-                    <input type="text" data-testid="edit-zone" list="editor-zones" value=start.time_zone.clone()
-                        autocomplete="off" spellcheck="false"
-                        on:input=move |ev| def.update(|d| d.time_zone = event_target_value(&ev).trim().to_string())/>
-                    <datalist id="editor-zones">
-                        {zone_names().into_iter().map(|z| view! { <option value=z></option> }).collect_view()}
-                    </datalist>
-                </label>
+                {input_field("field field-wide", "Name".into(), "text", "edit-name".into(), start.name.clone(),
+                    Callback::new(move |text| def.update(|d| d.name = text)))}
+                {select_field("field field-wide", "Who enters at each run".into(), "edit-audience".into(), audiences,
+                    start.trigger.audience.as_str().into(),
+                    Callback::new(move |value: String| {
+                        if let Ok(a) = value.parse::<AudienceMode>() {
+                            def.update(|d| d.trigger.audience = a);
+                        }
+                    }))}
+                {time.map(|t| input_field("field", "Time of day".into(), "time", "edit-time".into(),
+                    format!("{:02}:{:02}", t.hour(), t.minute()), set_time))}
+                {input_field("field", "Time zone".into(), "text", "edit-zone".into(), start.time_zone.clone(),
+                    Callback::new(move |text: String| def.update(|d| d.time_zone = text.trim().to_string())))}
+                <datalist id="editor-zones">
+                    {zone_names().into_iter().map(|z| view! { <option value=z></option> }).collect_view()}
+                </datalist>
                 <p class="field-wide muted field-note">{move || def.with(|d| format!("Runs: {}", d.schedule_text()))}</p>
             </div>
         </section>
@@ -416,14 +476,13 @@ fn zone_names() -> Vec<String> {
 /// Every step with what can change in it, then "Add a step".
 #[component]
 fn StepList(draft: Draft) -> impl IntoView {
-    let ids = move || draft.definition.with(|d| d.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>());
+    // The rows are rebuilt only when steps come or go, not on each keystroke (focus stays).
+    let ids = Memo::new(move |_| draft.definition.with(|d| d.nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>()));
     view! {
         <section class="card" aria-labelledby="steps-title">
             <div class="card-head"><h2 class="card-title" id="steps-title">"Steps"</h2></div>
             <ul class="steps">
-                <For each=ids key=|id| id.clone() let:id>
-                    <StepEditor draft id/>
-                </For>
+                {move || ids.get().into_iter().map(|id| step_editor(draft, id)).collect_view()}
             </ul>
             <AddStep draft/>
         </section>
@@ -431,71 +490,83 @@ fn StepList(draft: Draft) -> impl IntoView {
 }
 
 /// One step: its kind, name and contacts, its fields, and Remove.
-#[component]
-fn StepEditor(draft: Draft, id: NodeId) -> impl IntoView {
+fn step_editor(draft: Draft, id: NodeId) -> AnyView {
     let def = draft.definition;
     let Some(node) = def.with_untracked(|d| d.node(&id).cloned()) else { return ().into_any() };
     let here = draft.contacts_at(&id);
     let name_id = id.clone();
-    let name = move || def.with(|d| node_name(d, &name_id));
-    let (remove_id, label_id) = (id.clone(), id.clone());
-    let kind = match node.kind {
-        NodeKind::Send { .. } => "Send",
-        NodeKind::Wait { .. } => "Wait",
-        NodeKind::Condition { .. } => "Condition",
-        NodeKind::Exit => "Exit",
+    let name = Memo::new(move |_| def.with(|d| node_name(d, &name_id)));
+    let remove_id = id.clone();
+    // Each field's change, applied to this step's kind.
+    let edit = move |change: fn(&mut NodeKind, String)| {
+        let id = id.clone();
+        Callback::new(move |text: String| draft.edit_step(&id, |k| change(k, text)))
     };
-    let fields = match node.kind {
-        NodeKind::Send { channel, template, .. } => send_fields(draft, id.clone(), channel, template),
-        NodeKind::Wait { minutes, .. } => wait_fields(draft, id.clone(), minutes),
-        NodeKind::Condition { condition, .. } => condition_fields(draft, id.clone(), condition),
-        NodeKind::Exit => ().into_any(),
+    let (kind, fields) = match node.kind {
+        NodeKind::Send { channel, template, .. } => (
+            "Send",
+            view! {
+                {select_field("field", "Channel".into(), "step-channel".into(),
+                    Channel::SPELLINGS.iter().map(|(c, v)| (v.to_string(), c.label().to_string())).collect(),
+                    channel.as_str().into(),
+                    edit(|k, v| if let (NodeKind::Send { channel, .. }, Ok(c)) = (k, v.parse()) { *channel = c }))}
+                {input_field("field", "Template".into(), "text", "step-template".into(), template,
+                    edit(|k, v| if let NodeKind::Send { template, .. } = k { *template = v }))}
+            }
+            .into_any(),
+        ),
+        NodeKind::Wait { minutes, .. } => ("Wait", wait_fields(draft, node.id.clone(), minutes)),
+        NodeKind::Condition { condition, .. } => {
+            let (label, value) = match condition {
+                Condition::Attribute { test: AttributeTest::Equals { attribute, value } } => {
+                    (format!("“{attribute}” is"), Some(value))
+                }
+                Condition::Attribute { test: AttributeTest::Contains { attribute, value } } => {
+                    (format!("“{attribute}” contains"), Some(value))
+                }
+                Condition::Attribute { test: AttributeTest::Exists { attribute } } => {
+                    (format!("Tests whether “{attribute}” is set."), None)
+                }
+                Condition::DidEvent { event_name } => ("Did the event".to_string(), Some(event_name)),
+            };
+            let field = match value {
+                Some(value) => input_field("field", label, "text", "step-condition".into(), value, edit(set_condition)),
+                None => view! { <p class="muted">{label}</p> }.into_any(),
+            };
+            ("Condition", field)
+        }
+        NodeKind::Exit => ("Exit", ().into_any()),
     };
     view! {
-        <li class="step" data-node-id=id.to_string() data-testid="step">
+        <li class="step" data-node-id=node.id.to_string() data-testid="step">
             <div class="step-head">
                 <span class="step-kind">{kind}</span>
                 <span class="step-name">{name}</span>
                 <span class="muted nowrap">{format!("{} {}", count(here), if here == 1 { "contact" } else { "contacts" })}</span>
                 <button type="button" class="btn btn-secondary btn-small" data-testid="step-remove"
-                    aria-label=move || def.with(|d| format!("Remove {}", node_name(d, &label_id)))
+                    aria-label=move || format!("Remove {}", name.get())
                     disabled=move || def.with(|d| d.nodes.len() <= 1)
                     on:click=move |_| def.update(|d| remove_step(d, &remove_id))>"Remove"</button>
             </div>
-            {fields}
+            <div class="step-fields">{fields}</div>
         </li>
     }
     .into_any()
 }
 
-fn send_fields(draft: Draft, id: NodeId, channel: Channel, template: String) -> AnyView {
-    let channel_id = id.clone();
-    view! {
-        <div class="step-fields">
-            <label class="field">
-                <span class="field-label">"Channel"</span>
-                <select data-testid="step-channel" on:change=move |ev| {
-                    if let Ok(c) = event_target_value(&ev).parse::<Channel>() {
-                        draft.edit_step(&channel_id, |k| if let NodeKind::Send { channel, .. } = k { *channel = c });
-                    }
-                }>
-                    {Channel::SPELLINGS.iter().map(|&(c, text)| view! {
-                        <option value=text selected=c == channel>{c.label()}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            <label class="field">
-                <span class="field-label">"Template"</span>
-                <input type="text" data-testid="step-template" value=template on:input=move |ev| {
-                    let text = event_target_value(&ev);
-                    draft.edit_step(&id, |k| if let NodeKind::Send { template, .. } = k { *template = text });
-                }/>
-            </label>
-        </div>
+/// A condition's value (attribute tests) or event name, from its field.
+fn set_condition(kind: &mut NodeKind, text: String) {
+    match kind {
+        NodeKind::Condition { condition: Condition::DidEvent { event_name }, .. } => *event_name = text,
+        NodeKind::Condition {
+            condition: Condition::Attribute { test: AttributeTest::Equals { value, .. } | AttributeTest::Contains { value, .. } },
+            ..
+        } => *value = text,
+        _ => {}
     }
-    .into_any()
 }
 
+/// A wait's duration: an amount and a unit (minutes, hours, days).
 fn wait_fields(draft: Draft, id: NodeId, minutes: u32) -> AnyView {
     // The largest unit that divides the duration: "2 days", not "2,880 minutes".
     let start_unit = UNITS.iter().rev().map(|u| u.0).find(|u| minutes.is_multiple_of(*u)).unwrap_or(1);
@@ -511,52 +582,11 @@ fn wait_fields(draft: Draft, id: NodeId, minutes: u32) -> AnyView {
     };
     let apply_unit = apply.clone();
     view! {
-        <div class="step-fields">
-            <label class="field">
-                <span class="field-label">"Wait for"</span>
-                <input type="number" min="1" step="1" inputmode="numeric" data-testid="step-wait-amount" value=(minutes / start_unit).to_string()
-                    on:input=move |ev| { amount.set(event_target_value(&ev).trim().parse().unwrap_or(0)); apply() }/>
-            </label>
-            <label class="field">
-                <span class="field-label">"Unit"</span>
-                <select data-testid="step-wait-unit"
-                    on:change=move |ev| { unit.set(event_target_value(&ev).parse().unwrap_or(1)); apply_unit() }>
-                    {UNITS.iter().map(|&(m, words)| view! { <option value=m.to_string() selected=m == start_unit>{words}</option> }).collect_view()}
-                </select>
-            </label>
-        </div>
-    }
-    .into_any()
-}
-
-fn condition_fields(draft: Draft, id: NodeId, condition: Condition) -> AnyView {
-    let (label, value) = match &condition {
-        Condition::Attribute { test: AttributeTest::Equals { attribute, value } } => (format!("“{attribute}” is"), value.clone()),
-        Condition::Attribute { test: AttributeTest::Contains { attribute, value } } => {
-            (format!("“{attribute}” contains"), value.clone())
-        }
-        Condition::Attribute { test: AttributeTest::Exists { attribute } } => {
-            return view! { <p class="step-fields muted">{format!("Tests whether “{attribute}” is set.")}</p> }.into_any();
-        }
-        Condition::DidEvent { event_name } => ("Did the event".to_string(), event_name.clone()),
-    };
-    view! {
-        <div class="step-fields">
-            <label class="field">
-                <span class="field-label">{label}</span>
-                <input type="text" data-testid="step-condition" value=value on:input=move |ev| {
-                    let text = event_target_value(&ev);
-                    draft.edit_step(&id, |k| match k {
-                        NodeKind::Condition { condition: Condition::DidEvent { event_name }, .. } => *event_name = text,
-                        NodeKind::Condition { condition: Condition::Attribute { test }, .. } => match test {
-                            AttributeTest::Equals { value, .. } | AttributeTest::Contains { value, .. } => *value = text,
-                            AttributeTest::Exists { .. } => {}
-                        },
-                        _ => {}
-                    });
-                }/>
-            </label>
-        </div>
+        {input_field("field", "Wait for".into(), "number", "step-wait-amount".into(), (minutes / start_unit).to_string(),
+            Callback::new(move |text: String| { amount.set(text.trim().parse().unwrap_or(0)); apply() }))}
+        {select_field("field", "Unit".into(), "step-wait-unit".into(),
+            UNITS.iter().map(|(m, words)| (m.to_string(), words.to_string())).collect(), start_unit.to_string(),
+            Callback::new(move |value: String| { unit.set(value.parse().unwrap_or(1)); apply_unit() }))}
     }
     .into_any()
 }
@@ -575,22 +605,12 @@ fn AddStep(draft: Draft) -> impl IntoView {
     };
     view! {
         <div class="card-body add-step">
-            <label class="field">
-                <span class="field-label">"Add a step"</span>
-                <select data-testid="add-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                    <option value="send">"Send a message"</option>
-                    <option value="wait">"Wait"</option>
-                </select>
-            </label>
-            <label class="field">
-                <span class="field-label">"Where"</span>
-                <select data-testid="add-place" on:change=move |ev| place.set(event_target_value(&ev))>
-                    {move || draft.definition.with(places).into_iter().map(|(value, words)| {
-                        let selected = place.get_untracked() == value;
-                        view! { <option value=value selected=selected>{words}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
+            {select_field("field", "Add a step".into(), "add-kind".into(),
+                choices(&[("send", "Send a message"), ("wait", "Wait")]), "send".into(),
+                Callback::new(move |v| kind.set(v)))}
+            // Rebuilt when steps change (not when a place is chosen, which keeps its focus).
+            {move || select_field("field", "Where".into(), "add-place".into(), draft.definition.with(places),
+                place.get_untracked(), Callback::new(move |v| place.set(v)))}
             <button type="button" class="btn btn-secondary" data-testid="add-step" on:click=add>"Add step"</button>
         </div>
     }
@@ -599,74 +619,51 @@ fn AddStep(draft: Draft) -> impl IntoView {
 /// For each removed step that holds contacts: where they go (required before SAVE).
 #[component]
 fn RemovedSteps(draft: Draft) -> impl IntoView {
-    let stranded = Memo::new(move |_| {
-        let (def, original) = (draft.definition.get(), draft.original.get_value());
-        draft.live.with_value(|live| {
+    move || {
+        let def = draft.definition.get();
+        let original = draft.original.get_value();
+        let rows: Vec<_> = draft.live.with_value(|live| {
             live.iter()
                 .filter(|c| c.count > 0 && def.node(&c.node).is_none())
-                .map(|c| (c.node.clone(), node_name(&original, &c.node), c.count))
-                .collect::<Vec<_>>()
-        })
-    });
-    move || {
-        let rows = stranded.get();
+                .map(|c| move_choice(draft, &def, c.node.clone(), node_name(&original, &c.node), c.count))
+                .collect()
+        });
         (!rows.is_empty()).then(|| {
             view! {
                 <section class="card" aria-labelledby="removed-title" data-testid="removed-steps">
                     <div class="card-head"><h2 class="card-title" id="removed-title">"Contacts at removed steps"</h2></div>
-                    <div class="card-body form-grid">
-                        {rows.into_iter().map(|(id, name, n)| view! { <MoveChoice draft id name contacts=n/> }).collect_view()}
-                    </div>
+                    <div class="card-body form-grid">{rows}</div>
                 </section>
             }
         })
     }
 }
 
-/// Where the contacts of one removed step go: another step, or out of the journey.
-#[component]
-fn MoveChoice(draft: Draft, id: NodeId, name: String, contacts: u64) -> impl IntoView {
-    let chosen_id = id.clone();
-    let chosen = move || {
-        draft.moves.with(|ms| {
-            ms.iter()
-                .find(|m| m.from == chosen_id)
-                .map(|m| match &m.to {
-                    Destination::Exit => "exit".to_string(),
-                    Destination::Node { node } => format!("node:{node}"),
-                })
-                .unwrap_or_default()
-        })
-    };
-    let from = id.clone();
-    let choose = move |value: String| {
+/// Where the contacts of one removed step go: another step of `def`, or out of the journey.
+fn move_choice(draft: Draft, def: &JourneyDefinition, id: NodeId, name: String, contacts: u64) -> AnyView {
+    let chosen = draft.moves.with_untracked(|ms| {
+        ms.iter()
+            .find(|m| m.from == id)
+            .map(|m| match &m.to {
+                Destination::Exit => "exit".to_string(),
+                Destination::Node { node } => format!("node:{node}"),
+            })
+            .unwrap_or_default()
+    });
+    let mut options = vec![(String::new(), "Choose where they go…".to_string())];
+    options.extend(def.nodes.iter().map(|n| (format!("node:{}", n.id), format!("Move to {}", node_name(def, &n.id)))));
+    options.push(("exit".into(), "Out of the journey".into()));
+    let label = format!("{name}: {} {} stand there", count(contacts), if contacts == 1 { "contact" } else { "contacts" });
+    let testid = format!("move-{id}");
+    let choose = Callback::new(move |value: String| {
         let to = match value.as_str() {
             "exit" => Some(Destination::Exit),
             v => v.strip_prefix("node:").map(|n| Destination::Node { node: NodeId::new(n) }),
         };
         draft.moves.update(|ms| {
-            ms.retain(|m| m.from != from);
-            ms.extend(to.map(|to| NodeMove { from: from.clone(), to }));
+            ms.retain(|m| m.from != id);
+            ms.extend(to.map(|to| NodeMove { from: id.clone(), to }));
         });
-    };
-    let options = move || {
-        let now = chosen();
-        let steps = draft
-            .definition
-            .with(|d| d.nodes.iter().map(|n| (format!("node:{}", n.id), node_name(d, &n.id))).collect::<Vec<_>>());
-        view! {
-            <option value="" selected=now.is_empty()>"Choose where they go…"</option>
-            {steps.into_iter().map(|(value, step)| {
-                let selected = value == now;
-                view! { <option value=value selected=selected>{format!("Move to {step}")}</option> }
-            }).collect_view()}
-            <option value="exit" selected=now == "exit">"Out of the journey"</option>
-        }
-    };
-    view! {
-        <label class="field field-wide">
-            <span class="field-label">{format!("{name}: {} {} stand there", count(contacts), if contacts == 1 { "contact" } else { "contacts" })}</span>
-            <select data-testid=format!("move-{id}") required on:change=move |ev| choose(event_target_value(&ev))>{options}</select>
-        </label>
-    }
+    });
+    select_field("field field-wide", label, testid, options, chosen, choose)
 }
