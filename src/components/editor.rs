@@ -287,11 +287,12 @@ pub fn Editor(
                 </p>
             }.into_any(),
         }}
+        // Right under the sentence that asks for them: where the contacts of removed steps go.
+        <RemovedSteps draft/>
         <div class="editor-grid" data-testid="editor">
             <div class="side-stack">
                 <JourneySettings draft/>
                 <StepList draft/>
-                <RemovedSteps draft/>
                 {move || verdict.with(|v| v.wait_changed).then(|| view! {
                     <label class="card card-body check" data-testid="apply-new-waits-label">
                         <input type="checkbox" data-testid="apply-new-waits"
@@ -630,7 +631,7 @@ fn RemovedSteps(draft: Draft) -> impl IntoView {
         });
         (!rows.is_empty()).then(|| {
             view! {
-                <section class="card" aria-labelledby="removed-title" data-testid="removed-steps">
+                <section class="card removed-steps" aria-labelledby="removed-title" data-testid="removed-steps">
                     <div class="card-head"><h2 class="card-title" id="removed-title">"Contacts at removed steps"</h2></div>
                     <div class="card-body form-grid">{rows}</div>
                 </section>
@@ -665,5 +666,5 @@ fn move_choice(draft: Draft, def: &JourneyDefinition, id: NodeId, name: String, 
             ms.extend(to.map(|to| NodeMove { from: id.clone(), to }));
         });
     });
-    select_field("field field-wide", label, testid, options, chosen, choose)
+    select_field("field", label, testid, options, chosen, choose)
 }
