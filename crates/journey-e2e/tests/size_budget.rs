@@ -4,7 +4,14 @@
 
 use journey_e2e::{Result, dist_dir};
 
-/// 440 KB gzipped for everything the browser downloads to run the console.
+/// 504 KB gzipped for everything the browser downloads to run the console.
+///
+/// Raised from 440 KB with the definition editor (issue 16): the build measured 515,952 bytes
+/// (503.9 KB). Before the editor, sign-in and editing's types had already brought it to about
+/// 457 KB; the editor screen, the summary's change lines and the definition's serializer
+/// (the console now sends a definition) add about 47 KB. Where they go (before wasm-opt): the
+/// editor's views and their reactive code about two thirds, the rules it runs in the browser
+/// (`check_revision`, `validate`, `diff`, `describe`) and the serializer the rest.
 ///
 /// Raised from 435 KB when the journey page gained its Delivery card (counts, dead messages,
 /// retries, and journey-core's delivery types): the build measured 447,307 bytes (436.8 KB;
@@ -18,7 +25,7 @@ use journey_e2e::{Result, dist_dir};
 /// types (internally tagged enums) about 130 KB, jiff about 100 KB; the rules crate alone is
 /// 157 KB gzipped. `opt-level = "s"` costs 8%. The budget sits just above today's size so that
 /// growth is noticed; bringing it down is open work.
-const BUDGET_GZIPPED_BYTES: u64 = 440 * 1024;
+const BUDGET_GZIPPED_BYTES: u64 = 504 * 1024;
 
 #[test]
 fn release_build_fits_the_download_budget() -> Result<()> {
