@@ -2,9 +2,17 @@
 //!
 //! Errors are typed ([`ApiError`]) and every message is readable by a person; nothing here
 //! panics on what the server sends.
+//!
+//! Every request carries [`CONSOLE_HEADER`] and every POST `Content-Type: application/json`,
+//! even without a body: the server refuses a change that lacks either, which is what keeps
+//! another site from using the session cookie. The cookie itself goes with each request on
+//! its own (same origin); the console never reads it.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use journey_core::access::CONSOLE_HEADER;
+use journey_core::api::codes;
 use serde::de::DeserializeOwned;
+use std::cell::RefCell;
 
 /// How long a request may take before the console gives up and offers Retry.
 pub const TIMEOUT_MS: u32 = 15_000;
@@ -27,11 +35,12 @@ impl ApiError {
         match self {
             ApiError::Network => "The server cannot be reached".into(),
             ApiError::Timeout => "The server is taking too long to answer".into(),
+            ApiError::Http { status: 401, .. } => "You are signed out".into(),
+            ApiError::Http { status: 403, code, .. } if code == codes::FORBIDDEN => "Your role does not allow this".into(),
             ApiError::Http { status: 404, .. } => "Not found".into(),
-            ApiError::Http { status: 409, code, .. } if code == journey_core::api::codes::VERSION_CONFLICT => {
-                "The journey has changed".into()
-            }
+            ApiError::Http { status: 409, code, .. } if code == codes::VERSION_CONFLICT => "The journey has changed".into(),
             ApiError::Http { status: 409, .. } => "The action is not allowed now".into(),
+            ApiError::Http { status: 429, .. } => "Too many attempts".into(),
             ApiError::Http { status, .. } if *status >= 500 => "The server ran into a problem".into(),
             ApiError::Http { .. } => "The request was refused".into(),
             ApiError::Unexpected(_) => "The server sent an unexpected answer".into(),
@@ -42,6 +51,8 @@ impl ApiError {
         match self {
             ApiError::Network => "Check your connection, then try again.".into(),
             ApiError::Timeout => format!("No answer after {} seconds. Try again in a moment.", TIMEOUT_MS / 1000),
+            ApiError::Http { status: 401, message, .. } if message.trim().is_empty() => "Sign in again to continue.".into(),
+            ApiError::Http { status: 429, message, .. } if message.trim().is_empty() => "Wait a minute, then try again.".into(),
             ApiError::Http { message, status, .. } if message.trim().is_empty() => format!("HTTP {status}."),
             ApiError::Http { message, .. } => message.clone(),
             ApiError::Unexpected(what) => what.clone(),
@@ -55,8 +66,26 @@ impl ApiError {
 
     /// The journey's version moved on since the client read it.
     pub fn is_stale_version(&self) -> bool {
-        matches!(self, ApiError::Http { status: 409, code, .. } if code == journey_core::api::codes::VERSION_CONFLICT)
+        matches!(self, ApiError::Http { status: 409, code, .. } if code == codes::VERSION_CONFLICT)
     }
+
+    /// The request had no valid session (never signed in, signed out, or expired). Wrong
+    /// credentials at sign-in are a 401 too, but with another code: they are not this.
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(self, ApiError::Http { status: 401, code, .. } if code == codes::UNAUTHENTICATED)
+    }
+}
+
+thread_local! {
+    /// What to do when any request finds the session gone (see [`on_unauthenticated`]).
+    static ON_UNAUTHENTICATED: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Sets what happens whenever a request answers 401 `unauthenticated`, whichever page sent it:
+/// the session sends the person to sign in and back (see `crate::session`). Pages need not
+/// handle an expired session themselves.
+pub fn on_unauthenticated(f: Option<Box<dyn Fn()>>) {
+    ON_UNAUTHENTICATED.with(|cell| *cell.borrow_mut() = f);
 }
 
 #[derive(serde::Deserialize)]
@@ -80,7 +109,7 @@ struct ErrorBody {
 async fn send(req: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
     // The browser aborts the request after TIMEOUT_MS (no timer of our own to keep or cancel).
     let signal = web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS);
-    let req = req.header("Accept", "application/json").abort_signal(Some(&signal));
+    let req = req.header("Accept", "application/json").header(CONSOLE_HEADER, "1").abort_signal(Some(&signal));
     let result = match body {
         Some(body) => match req.header("Content-Type", "application/json").body(body) {
             Ok(req) => req.send().await,
@@ -98,7 +127,11 @@ async fn send(req: RequestBuilder, body: Option<String>) -> Result<String, ApiEr
         Ok(env) => (env.error.code, env.error.message, env.error.current_version),
         Err(_) => (String::new(), String::new(), None),
     };
-    Err(ApiError::Http { status: resp.status(), code, message, current_version })
+    let error = ApiError::Http { status: resp.status(), code, message, current_version };
+    if error.is_unauthenticated() {
+        ON_UNAUTHENTICATED.with(|cell| cell.borrow().as_ref().map(|f| f()));
+    }
+    Err(error)
 }
 
 /// Decodes a 2xx answer's JSON body.
@@ -126,9 +159,9 @@ pub async fn post<B: serde::Serialize, T: DeserializeOwned>(
     post_json(path, body, idempotency_key).await.and_then(parse)
 }
 
-/// POSTs with no body (actions whose URL says everything).
-async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    send(Request::post(path), None).await.and_then(parse)
+/// POSTs with an empty body (actions whose URL says everything), still typed as JSON.
+async fn post_empty(path: &str) -> Result<String, ApiError> {
+    send(Request::post(path), Some(String::new())).await
 }
 
 async fn post_json(path: &str, body: String, idempotency_key: Option<&str>) -> Result<String, ApiError> {
@@ -151,7 +184,7 @@ pub fn new_idempotency_key() -> String {
 
 use journey_core::api::{
     ActivateRequest, ActivateResponse, DeliveryResponse, JourneyDetail, JourneyListResponse, MessageRetryResponse, PauseRequest,
-    RequeuedResponse, StopRequest,
+    RequeuedResponse, SessionResponse, SignInRequest, StopRequest,
 };
 use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationMode, WaitHandling};
@@ -206,11 +239,28 @@ pub async fn delivery(id: JourneyId) -> Result<DeliveryResponse, ApiError> {
 
 /// `POST /api/journeys/{id}/delivery/retry`: every dead message of the journey back in the queue.
 pub async fn retry_journey_delivery(id: JourneyId) -> Result<RequeuedResponse, ApiError> {
-    post_empty(&format!("/api/journeys/{id}/delivery/retry")).await
+    post_empty(&format!("/api/journeys/{id}/delivery/retry")).await.and_then(parse)
 }
 
 /// `POST /api/messages/{key}/retry`: one dead message back in the queue (the key
 /// percent-encoded, `/` as `%2F`).
 pub async fn retry_message(key: &str) -> Result<MessageRetryResponse, ApiError> {
-    post_empty(&format!("/api/messages/{}/retry", encode(key))).await
+    post_empty(&format!("/api/messages/{}/retry", encode(key))).await.and_then(parse)
+}
+
+// ---- Sign-in ----
+
+/// `POST /api/sign-in`: the server sets the session cookie and says who signed in.
+pub async fn sign_in(email: String, password: String) -> Result<SessionResponse, ApiError> {
+    post("/api/sign-in", &SignInRequest { email, password }, None).await
+}
+
+/// `POST /api/sign-out` (204): the server ends the session and clears the cookie.
+pub async fn sign_out() -> Result<(), ApiError> {
+    post_empty("/api/sign-out").await.map(|_| ())
+}
+
+/// `GET /api/me`: who is signed in (401 `unauthenticated` when nobody is).
+pub async fn me() -> Result<SessionResponse, ApiError> {
+    get("/api/me").await
 }

@@ -4,6 +4,7 @@
 //! - [`routes`] owns every URL: the router's patterns, the links, the query and id parameters;
 //! - [`pages`] are the screens (one per route); they do not import each other;
 //! - [`components`] are the pieces, each with typed props so they can be mounted alone in tests;
+//! - [`session`] knows who is signed in and sends the person to sign in when needed;
 //! - [`stored_activation`] keeps an activation's preview and answer for the result page;
 //! - [`format`] holds the pure formatting helpers.
 
@@ -14,6 +15,7 @@ pub mod format;
 pub mod pages;
 pub mod perf;
 pub mod routes;
+pub mod session;
 pub mod stored_activation;
 
 use leptos::prelude::*;
@@ -25,8 +27,10 @@ use pages::{
     journey::{ActivateRoute, JourneyPage},
     journeys::JourneysPage,
     not_found::NotFound,
+    sign_in::SignInPage,
     summary::SummaryPage,
 };
+use session::{SessionKnown, SessionProvider};
 
 /// Sets the document's title: "{what} · Journeys · Engage".
 pub fn set_title(what: &str) {
@@ -35,24 +39,30 @@ pub fn set_title(what: &str) {
     }
 }
 
-/// The app: the shell (Engage > Journey navigation) around the routes.
+/// The app: the session and the shell (Engage > Journey navigation) around the routes; every
+/// page but sign-in needs someone signed in.
 #[component]
 pub fn App() -> impl IntoView {
     view! {
         <Router>
-            <Shell>
-                <Routes fallback=NotFound>
-                    <Route path=routes::ROOT view=|| view! { <Redirect path=routes::journeys_home()/> }/>
-                    <Route path=routes::ENGAGE view=|| view! { <Redirect path=routes::journeys_home()/> }/>
-                    <Route path=routes::JOURNEYS view=JourneysPage/>
-                    <Route path=routes::SUMMARY view=SummaryPage/>
-                    <Route path=routes::ACTIVATED view=ActivatedPage/>
-                    <ParentRoute path=routes::JOURNEY view=JourneyPage>
-                        <Route path=routes::JOURNEY_INDEX view=|| ()/>
-                        <Route path=routes::ACTIVATE view=ActivateRoute/>
-                    </ParentRoute>
-                </Routes>
-            </Shell>
+            <SessionProvider>
+                <Shell>
+                    <SessionKnown>
+                        <Routes fallback=NotFound>
+                            <Route path=routes::SIGN_IN view=SignInPage/>
+                            <Route path=routes::ROOT view=|| view! { <Redirect path=routes::journeys_home()/> }/>
+                            <Route path=routes::ENGAGE view=|| view! { <Redirect path=routes::journeys_home()/> }/>
+                            <Route path=routes::JOURNEYS view=JourneysPage/>
+                            <Route path=routes::SUMMARY view=SummaryPage/>
+                            <Route path=routes::ACTIVATED view=ActivatedPage/>
+                            <ParentRoute path=routes::JOURNEY view=JourneyPage>
+                                <Route path=routes::JOURNEY_INDEX view=|| ()/>
+                                <Route path=routes::ACTIVATE view=ActivateRoute/>
+                            </ParentRoute>
+                        </Routes>
+                    </SessionKnown>
+                </Shell>
+            </SessionProvider>
         </Router>
     }
 }

@@ -9,6 +9,7 @@
 //! | ACTIVATE dialog (over the journey) | `/engage/journeys/{id}/activate?mode=resume` |
 //! | summary | `/engage/journeys/{id}/summary?mode=resume&wait=keep_deadlines`, `…?mode=restart` |
 //! | activation result | `/engage/journeys/{id}/activated` |
+//! | sign-in | `/sign-in?next=/engage/journeys/7/summary%3Fmode%3Drestart` |
 //!
 //! States, modes and wait handlings are written and read with the rules crate's one spelling
 //! of them (`as_str()` and `parse()`, see `journey_core::spelling`).
@@ -42,6 +43,11 @@ pub const SUMMARY: (Static, Static, ParamSegment, Static) = path!("/engage/journ
 /// The result of an activation.
 pub const ACTIVATED: (Static, Static, ParamSegment, Static) = path!("/engage/journeys/:id/activated");
 
+/// The sign-in page.
+pub const SIGN_IN: (Static,) = path!("/sign-in");
+/// The sign-in page's path, to build links and to know when the console is on it.
+pub const SIGN_IN_PATH: &str = "/sign-in";
+
 /// The name of the journey id in the patterns above (`:id`).
 const ID_PARAM: &str = JOURNEY.2.0;
 
@@ -55,6 +61,8 @@ const SEARCH: &str = "q";
 const MODE: &str = "mode";
 /// The summary's wait handling (Resume only).
 const WAIT: &str = "wait";
+/// The sign-in page's way back: where to go once signed in.
+const NEXT: &str = "next";
 
 // ---- Reading a URL ----
 
@@ -86,6 +94,31 @@ pub fn use_mode() -> Memo<Option<ActivationMode>> {
 pub fn use_wait() -> Memo<WaitHandling> {
     let query = use_query_map();
     Memo::new(move |_| query.read().get(WAIT).and_then(|w| w.parse().ok()).unwrap_or_default())
+}
+
+/// Where to go after signing in (`?next=`), if it is a page of the console; else the
+/// journeys.
+pub fn use_next() -> Memo<String> {
+    let query = use_query_map();
+    Memo::new(move |_| safe_next(query.read().get(NEXT).as_deref()))
+}
+
+/// `next` if it is a path on this site, else the journeys. A link to the sign-in page cannot
+/// send a person elsewhere after they sign in: `//host` and `/\host` are other sites to a
+/// browser, and it drops tabs and newlines (`/\t/host`) before it reads a URL.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(next)
+            if next.starts_with('/')
+                && !next.starts_with("//")
+                && !next.starts_with("/\\")
+                && !next.chars().any(char::is_control)
+                && !next.starts_with(SIGN_IN_PATH) =>
+        {
+            next.to_string()
+        }
+        _ => journeys_home(),
+    }
 }
 
 // ---- Building a URL ----
@@ -131,6 +164,11 @@ pub fn activated_url(id: JourneyId) -> String {
     format!("{}/activated", journey_url(id))
 }
 
+/// The sign-in page, with the page to come back to (a path with its query).
+pub fn sign_in_url(next: &str) -> String {
+    format!("{SIGN_IN_PATH}?{NEXT}={}", encode(next))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +180,7 @@ mod tests {
         assert_eq!(ID_PARAM, "id");
         assert_eq!(SUMMARY.2.0, ID_PARAM);
         assert_eq!(ACTIVATED.2.0, ID_PARAM);
+        assert_eq!(format!("/{}", SIGN_IN.0.0), SIGN_IN_PATH);
     }
 
     /// The URLs the end-to-end tests and people's bookmarks use, byte for byte.
@@ -165,5 +204,27 @@ mod tests {
             "/engage/journeys/7/summary?mode=restart"
         );
         assert_eq!(activated_url(id), "/engage/journeys/7/activated");
+    }
+
+    #[test]
+    fn after_sign_in_only_a_page_of_this_site_is_opened() {
+        let summary = "/engage/journeys/7/summary?mode=resume&wait=extend_by_pause";
+        assert_eq!(safe_next(Some(summary)), summary);
+        assert_eq!(safe_next(Some("/")), "/");
+        let home = journeys_home();
+        for elsewhere in [
+            "https://evil.example/",
+            "//evil.example/path",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "javascript:alert(1)",
+            "engage/journeys",
+            "",
+            "/sign-in?next=/engage",
+        ] {
+            assert_eq!(safe_next(Some(elsewhere)), home, "{elsewhere:?}");
+        }
+        assert_eq!(safe_next(None), home);
     }
 }

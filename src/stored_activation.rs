@@ -1,11 +1,12 @@
 //! What the summary showed before ACTIVATE JOURNEY and what the server then did, kept in
 //! `sessionStorage` per journey: the summary page writes it, the activation result page reads
-//! it (so a reload shows the result again).
+//! it (so a reload shows the result again). Also each activation attempt's idempotency key,
+//! so that it outlives the summary page (see [`activation_key`]).
 
 use journey_core::api::ActivateResponse;
 use journey_core::jiff::Timestamp;
 use journey_core::journey::JourneyId;
-use journey_core::plan::{ActivationCounts, ActivationMode, ActivationPlan, NextRun};
+use journey_core::plan::{ActivationCounts, ActivationMode, ActivationPlan, NextRun, WaitHandling};
 use journey_core::state::JourneyState;
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +55,7 @@ impl StoredActivation {
     }
 
     fn storage() -> Option<web_sys::Storage> {
-        web_sys::window()?.session_storage().ok()?
+        storage()
     }
 
     pub fn save(&self, id: JourneyId) {
@@ -67,4 +68,25 @@ impl StoredActivation {
         let text = Self::storage()?.get_item(&Self::key(id)).ok()??;
         serde_json::from_str(&text).ok()
     }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The idempotency key for activating journey `id` at `version` with `mode` and `wait`: the
+/// same in this browser tab every time it is asked for, even after the summary page was left
+/// and opened again (a session expired, the person signed in and came back), so a resent
+/// ACTIVATE JOURNEY activates once. A new version or choice gets a new key.
+pub fn activation_key(id: JourneyId, version: u64, mode: ActivationMode, wait: WaitHandling) -> String {
+    let name = format!("journey-console:key:{id}:{version}:{}:{}", mode.as_str(), wait.as_str());
+    let storage = storage();
+    if let Some(key) = storage.as_ref().and_then(|st| st.get_item(&name).ok().flatten()) {
+        return key;
+    }
+    let key = crate::api::new_idempotency_key();
+    if let Some(st) = storage {
+        let _ = st.set_item(&name, &key);
+    }
+    key
 }

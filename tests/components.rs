@@ -469,3 +469,340 @@ async fn delivery_card_without_dead_messages_has_no_retry() {
     assert!(find(&root, "delivery-retry-all").is_none());
     root.remove();
 }
+
+// ---- Sign-in, the session and roles ----
+
+use journey_console::session::{Session, SessionState};
+use journey_core::access::Role;
+use journey_core::api::UserView;
+
+fn person(role: Role) -> UserView {
+    let name = match role {
+        Role::Viewer => "Vera Viewer",
+        Role::Operator => "Otto Operator",
+        Role::Admin => "Ada Admin",
+    };
+    UserView { id: 1, email: format!("{}@example.com", role.as_str()), name: name.into(), role, disabled: false }
+}
+
+fn session_json(role: Role) -> String {
+    serde_json::to_string(&journey_core::api::SessionResponse { user: person(role), expires_at: None }).unwrap()
+}
+
+fn error_json(code: &str, message: &str) -> String {
+    serde_json::json!({ "error": { "code": code, "message": message } }).to_string()
+}
+
+/// A stand-in for the server: `window.fetch` answers each request from the first route whose
+/// pattern ("POST /api/sign-in", "/snapshot") is part of "METHOD /path?query", and records
+/// every request. A route's answers are used in turn, the last one again and again. Puts the
+/// real fetch and the page's URL back when dropped.
+struct FakeServer {
+    previous_fetch: wasm_bindgen::JsValue,
+    previous_url: String,
+}
+
+/// One answer: status, body, delay in milliseconds.
+type Answer = (u16, String, u32);
+
+impl FakeServer {
+    fn start(at_url: &str, routes: Vec<(&str, Vec<Answer>)>) -> FakeServer {
+        let window = web_sys::window().unwrap();
+        let previous_fetch = js_sys::Reflect::get(&window, &"fetch".into()).unwrap();
+        let previous_url = window.location().href().unwrap();
+        window.session_storage().unwrap().unwrap().clear().unwrap();
+        window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(at_url)).unwrap();
+        let routes = serde_json::to_string(&routes).unwrap();
+        js_sys::Reflect::set(&window, &"__routes".into(), &js_sys::JSON::parse(&routes).unwrap()).unwrap();
+        js_sys::Reflect::set(&window, &"__requests".into(), &js_sys::Array::new()).unwrap();
+        let fake = js_sys::Function::new_with_args(
+            "req",
+            r#"
+            const url = new URL(req.url);
+            const seen = req.method + ' ' + url.pathname + url.search;
+            window.__requests.push({ seen, console: req.headers.get('x-journey-console'),
+                type: req.headers.get('content-type'), key: req.headers.get('idempotency-key') });
+            const route = window.__routes.find(([pattern]) => seen.includes(pattern));
+            const [status, body, delay] = !route ? [404, '{}', 0]
+                : route[1].length > 1 ? route[1].shift() : route[1][0];
+            const answer = () => new Response(status === 204 ? null : body,
+                { status, headers: { 'Content-Type': 'application/json' } });
+            return new Promise(done => setTimeout(() => done(answer()), delay));
+            "#,
+        );
+        js_sys::Reflect::set(&window, &"fetch".into(), &fake).unwrap();
+        FakeServer { previous_fetch, previous_url }
+    }
+
+    /// Every request so far: `seen` ("POST /api/sign-in"), `console`, `type` and `key` headers.
+    fn requests(&self) -> Vec<serde_json::Value> {
+        let window = web_sys::window().unwrap();
+        let all = js_sys::JSON::stringify(&js_sys::Reflect::get(&window, &"__requests".into()).unwrap()).unwrap();
+        serde_json::from_str(&String::from(all)).unwrap()
+    }
+
+    fn requests_to(&self, pattern: &str) -> Vec<serde_json::Value> {
+        self.requests().into_iter().filter(|r| r["seen"].as_str().unwrap().contains(pattern)).collect()
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        let window = web_sys::window().unwrap();
+        js_sys::Reflect::set(&window, &"fetch".into(), &self.previous_fetch).unwrap();
+        window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&self.previous_url)).unwrap();
+    }
+}
+
+/// Waits (up to a second) until `done` holds.
+async fn wait_until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return settle().await;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    panic!("waited a second for {what}");
+}
+
+fn page_url() -> String {
+    let location = web_sys::window().unwrap().location();
+    location.pathname().unwrap() + &location.search().unwrap()
+}
+
+fn has_focus(el: &web_sys::HtmlElement) -> bool {
+    web_sys::window().unwrap().document().unwrap().active_element().is_some_and(|a| el.is_same_node(Some(&a)))
+}
+
+fn type_into(root: &web_sys::HtmlElement, testid: &str, value: &str) {
+    get(root, testid).unchecked_into::<web_sys::HtmlInputElement>().set_value(value);
+}
+
+#[wasm_bindgen_test]
+async fn every_request_says_it_comes_from_the_console_and_every_post_is_json() {
+    use journey_console::api;
+    let server = FakeServer::start(
+        "/engage/journeys",
+        vec![
+            ("GET /api/me", vec![(200, session_json(Role::Viewer), 0)]),
+            ("POST /api/sign-out", vec![(204, String::new(), 0)]),
+            ("/delivery/retry", vec![(200, r#"{"requeued":2}"#.into(), 0)]),
+        ],
+    );
+    assert_eq!(api::me().await.unwrap().user.role, Role::Viewer);
+    assert_eq!(api::sign_out().await, Ok(()));
+    assert_eq!(api::retry_journey_delivery(journey_core::journey::JourneyId(7)).await.unwrap().requeued, 2);
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    for r in &requests {
+        assert_eq!(r["console"], "1", "{r}");
+        if r["seen"].as_str().unwrap().starts_with("POST") {
+            assert_eq!(r["type"], "application/json", "{r}");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn errors_of_sign_in_and_roles_read_as_sentences() {
+    let http = |status, code: &str, message: &str| ApiError::Http {
+        status,
+        code: code.into(),
+        message: message.into(),
+        current_version: None,
+    };
+    let expired = http(401, "unauthenticated", "");
+    assert!(expired.is_unauthenticated());
+    assert_eq!((expired.title(), expired.detail()), ("You are signed out".into(), "Sign in again to continue.".into()));
+    assert!(!http(401, "invalid_credentials", "The email or password is not right.").is_unauthenticated());
+    let forbidden = http(403, "forbidden", "Only operators and admins may do this.");
+    assert_eq!(forbidden.title(), "Your role does not allow this");
+    assert_eq!(forbidden.detail(), "Only operators and admins may do this.");
+    assert_eq!(http(429, "rate_limited", "").title(), "Too many attempts");
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_sends_once_while_waiting_and_shows_the_servers_sentence() {
+    use journey_console::pages::sign_in::SignInPage;
+    use leptos_router::components::{Route, Router, Routes};
+
+    let server = FakeServer::start(
+        "/sign-in?next=%2Fengage%2Fjourneys%2F7",
+        vec![("POST /api/sign-in", vec![(401, error_json("invalid_credentials", "The email or password is not right."), 100)])],
+    );
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        Session::provide(SessionState::SignedOut);
+        view! {
+            <Router>
+                <Routes fallback=|| "no route">
+                    <Route path=journey_console::routes::SIGN_IN view=SignInPage/>
+                </Routes>
+            </Router>
+        }
+    });
+    settle().await;
+
+    assert!(root.text_content().unwrap().contains("Sign in to Engage"));
+    let email = get(&root, "sign-in-email");
+    assert_eq!(email.get_attribute("type").as_deref(), Some("email"));
+    assert_eq!(email.get_attribute("autocomplete").as_deref(), Some("username"));
+    let password = get(&root, "sign-in-password");
+    assert_eq!(password.get_attribute("type").as_deref(), Some("password"));
+    assert_eq!(password.get_attribute("autocomplete").as_deref(), Some("current-password"));
+    wait_until("the focus in the email field", || has_focus(&email)).await;
+
+    type_into(&root, "sign-in-email", "vera@example.com");
+    type_into(&root, "sign-in-password", "wrong");
+    let button = get(&root, "sign-in-button");
+    button.click();
+    settle().await;
+    assert!(is_disabled(&button), "Sign in is disabled while the request is out");
+    assert_eq!(text(&root, "sign-in-button"), "Signing in…");
+    // A second submit in the meantime (Enter, or a script) sends nothing more.
+    let form = get(&root, "sign-in-form");
+    let request_submit = js_sys::Reflect::get(&form, &"requestSubmit".into()).unwrap();
+    request_submit.unchecked_into::<js_sys::Function>().call0(&form).unwrap();
+
+    wait_until("the error", || find(&root, "sign-in-error").is_some()).await;
+    assert_eq!(text(&root, "sign-in-error"), "The email or password is not right.");
+    assert_eq!(get(&root, "sign-in-error").get_attribute("role").as_deref(), Some("alert"));
+    assert!(!is_disabled(&button));
+    assert_eq!(server.requests_to("POST /api/sign-in").len(), 1);
+    assert_eq!(page_url(), "/sign-in?next=%2Fengage%2Fjourneys%2F7", "still on the sign-in page");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_session_that_ends_on_the_summary_signs_in_and_returns_with_the_same_idempotency_key() {
+    let mut snapshot = journey_core::samples::daily_kolkata_snapshot();
+    snapshot.taken_at = journey_console::format::now();
+    let summary = "/engage/journeys/7/summary?mode=resume&wait=extend_by_pause";
+    let server = FakeServer::start(
+        summary,
+        vec![
+            ("GET /api/me", vec![(200, session_json(Role::Operator), 0)]),
+            ("/snapshot", vec![(200, serde_json::to_string(&snapshot).unwrap(), 0)]),
+            (
+                "POST /api/journeys/7/activate",
+                vec![
+                    (401, error_json("unauthenticated", "Sign in to continue."), 0),
+                    (409, error_json("version_conflict", "The journey changed."), 0),
+                ],
+            ),
+            ("POST /api/sign-in", vec![(200, session_json(Role::Operator), 0)]),
+        ],
+    );
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), journey_console::App);
+    let ready = || find(&root, "activate-journey-button").is_some_and(|b| !is_disabled(&b));
+    wait_until("the summary", ready).await;
+    get(&root, "activate-journey-button").click();
+
+    wait_until("the sign-in page", || find(&root, "sign-in-form").is_some()).await;
+    assert_eq!(page_url(), format!("/sign-in?next={}", js_sys::encode_uri_component(summary)));
+    assert!(find(&root, "nav-journey").is_none(), "no navigation for a signed-out person");
+    wait_until("the focus in the email field", || has_focus(&get(&root, "sign-in-email"))).await;
+    type_into(&root, "sign-in-email", "operator@example.com");
+    type_into(&root, "sign-in-password", "demo-operator");
+    get(&root, "sign-in-button").click();
+
+    wait_until("the summary again", ready).await;
+    assert_eq!(page_url(), summary, "back on the same summary, same choices");
+    assert_eq!(text(&root, "user-who"), "Otto Operator · operator");
+    get(&root, "activate-journey-button").click();
+    wait_until("the second activation", || server.requests_to("/activate").len() == 2).await;
+
+    let keys: Vec<_> = server.requests_to("/activate").iter().map(|r| r["key"].as_str().unwrap().to_string()).collect();
+    assert!(!keys[0].is_empty());
+    assert_eq!(keys[0], keys[1], "the resent activation carries the first one's key");
+    root.remove();
+}
+
+/// The journey page as `role` sees it, for a journey in `state`; unmounted when the returned
+/// guard drops.
+async fn journey_page_as(role: Role, state: JourneyState) -> (web_sys::HtmlElement, FakeServer, Box<dyn std::any::Any>) {
+    use journey_console::pages::journey::JourneyPage;
+    use journey_console::routes::{JOURNEY, JOURNEY_INDEX};
+    use leptos_router::components::{ParentRoute, Route, Router, Routes};
+
+    let detail = journey_core::api::JourneyDetail {
+        id: journey_core::journey::JourneyId(7),
+        version: 3,
+        name: "Onboarding".into(),
+        state,
+        definition: journey_core::samples::onboarding("Asia/Kolkata", journey_core::samples::daily_at_14()),
+        node_counts: vec![],
+        schedule_text: "Every day at 14:00".into(),
+        activity: vec![],
+        generation: journey_core::membership::Generation(1),
+        next_run_at: None,
+        frozen_at: None,
+        last_run_at: None,
+    };
+    let server = FakeServer::start(
+        "/engage/journeys/7",
+        vec![
+            ("/delivery", vec![(200, DELIVERY_JSON.into(), 0)]),
+            ("GET /api/journeys/7", vec![(200, serde_json::to_string(&detail).unwrap(), 0)]),
+        ],
+    );
+    let root = container();
+    let mount_root = root.clone();
+    let handle = leptos::mount::mount_to(mount_root, move || {
+        Session::provide(SessionState::SignedIn(person(role)));
+        view! {
+            <Router>
+                <Routes fallback=|| "no route">
+                    <ParentRoute path=JOURNEY view=JourneyPage>
+                        <Route path=JOURNEY_INDEX view=|| ()/>
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        }
+    });
+    wait_until("the delivery card", || find(&root, "delivery-retry-all").is_some()).await;
+    (root, server, Box::new(handle))
+}
+
+/// The journey page's buttons that change the journey, by its state.
+const JOURNEY_BUTTONS: [(JourneyState, &[&str]); 2] =
+    [(JourneyState::Active, &["pause-button", "stop-button"]), (JourneyState::Paused, &["activate-button"])];
+
+const VIEWER_NOTE: &str = "You are signed in as a viewer. Only operators and admins may do this.";
+
+#[wasm_bindgen_test]
+async fn a_viewer_sees_activate_pause_stop_and_retry_disabled_with_who_may() {
+    for (state, buttons) in JOURNEY_BUTTONS {
+        let (root, _server, _mounted) = journey_page_as(Role::Viewer, state).await;
+        for b in buttons.iter().chain(&["delivery-retry-all", "delivery-retry"]) {
+            assert!(is_disabled(&get(&root, b)), "{b} is disabled for a viewer ({state:?})");
+        }
+        let notes: Vec<String> = (0..root.query_selector_all("[data-testid=role-note]").unwrap().length())
+            .map(|i| root.query_selector_all("[data-testid=role-note]").unwrap().item(i).unwrap().text_content().unwrap())
+            .collect();
+        assert_eq!(notes, [VIEWER_NOTE, VIEWER_NOTE], "one note by the page's buttons, one in the Delivery card");
+        let described = get(&root, buttons[0]).get_attribute("aria-describedby").unwrap();
+        assert_eq!(text_by_id(&root, &described), VIEWER_NOTE);
+        root.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_operator_sees_them_enabled_without_a_note() {
+    for (state, buttons) in JOURNEY_BUTTONS {
+        let (root, _server, _mounted) = journey_page_as(Role::Operator, state).await;
+        for b in buttons.iter().chain(&["delivery-retry-all", "delivery-retry"]) {
+            assert!(!is_disabled(&get(&root, b)), "{b} is enabled for an operator ({state:?})");
+        }
+        assert!(find(&root, "role-note").is_none());
+        get(&root, buttons[0]).click();
+        settle().await;
+        assert!(find(&root, "confirm-dialog").is_some() || page_url().ends_with("/activate"), "{} does what it says", buttons[0]);
+        root.remove();
+    }
+}
+
+fn text_by_id(root: &web_sys::HtmlElement, id: &str) -> String {
+    root.query_selector(&format!("#{id}")).unwrap().unwrap().text_content().unwrap()
+}

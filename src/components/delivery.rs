@@ -4,6 +4,8 @@
 use crate::api::{self, ApiError};
 use crate::components::remote::Remote;
 use crate::format::{count, in_viewer_zone};
+use crate::session::{RoleNote, refusal};
+use journey_core::access::Role;
 use journey_core::api::{DeadMessage, DeliveryResponse, DeliveryState};
 use journey_core::journey::{JourneyId, NodeId};
 use leptos::prelude::*;
@@ -129,6 +131,9 @@ pub fn DeliveryPanel(
     let dead_total = counts.dead;
     let shown = delivery.dead.len() as u64;
     let more = delivery.next_after.is_some() || dead_total > shown;
+    // Retrying sends messages: operators and admins only.
+    let refused = refusal(Role::Operator);
+    let busy = Signal::derive(move || busy.get() || refused.with(Option::is_some));
     view! {
         <dl class="delivery-counts" data-testid="delivery-counts">
             {DeliveryState::ALL.into_iter().map(|state| view! {
@@ -163,6 +168,7 @@ pub fn DeliveryPanel(
                         disabled=move || busy.get()
                         on:click=move |_| on_retry.run(RetryRequest::All)>"Retry all"</button>
                 </div>
+                <RoleNote refusal=refused id="delivery-role-note"/>
                 <div class="table-wrap delivery-table-wrap">
                     <table class="data delivery-table" aria-labelledby="delivery-dead-title" data-testid="delivery-dead">
                         <thead>

@@ -10,6 +10,8 @@ use crate::components::remote::{ErrorPanel, Loading};
 use crate::components::state_badge::StateBadge;
 use crate::format::{count, in_viewer_zone};
 use crate::routes::{activate_url, journey_url, journeys_home, list_url, summary_url, use_journey_id, use_mode};
+use crate::session::{RoleNote, refusal};
+use journey_core::access::Role;
 use journey_core::api::{ActivityEntry, JourneyDetail};
 use journey_core::journey::TriggerSource;
 use journey_core::plan::ActivationMode;
@@ -117,6 +119,11 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
 
     let nav = navigate.clone();
     let open_activate = move |_| nav(&activate_url(id, None), NavigateOptions::default());
+    // ACTIVATE, PAUSE and STOP change the journey: operators and admins only.
+    let refused = refusal(Role::Operator);
+    let disabled = move || refused.with(Option::is_some);
+    let described_by = move || disabled().then_some("journey-role-note");
+    let has_actions = state.can_activate() || state == JourneyState::Active;
     let def = journey.definition.clone();
     let zone = def.time_zone.clone();
     let frozen_label = match state {
@@ -145,16 +152,20 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
             <div class="page-actions">
                 {state.can_activate().then(|| view! {
                     <button type="button" class="btn btn-primary btn-caps" data-testid="activate-button"
+                        disabled=disabled aria-describedby=described_by
                         on:click=open_activate>"Activate"</button>
                 })}
                 {(state == JourneyState::Active).then(|| view! {
                     <button type="button" class="btn btn-secondary btn-caps" data-testid="pause-button"
+                        disabled=disabled aria-describedby=described_by
                         on:click=move |_| set_confirm.set(Some(Pending::Pause))>"Pause"</button>
                     <button type="button" class="btn btn-danger btn-caps" data-testid="stop-button"
+                        disabled=disabled aria-describedby=described_by
                         on:click=move |_| set_confirm.set(Some(Pending::Stop))>"Stop"</button>
                 })}
             </div>
         </div>
+        {has_actions.then(|| view! { <RoleNote refusal=refused id="journey-role-note"/> })}
         {move || notice.get().map(|text| view! {
             <div class="notice" role="alert" data-testid="action-error">{text}</div>
         })}

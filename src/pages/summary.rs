@@ -11,7 +11,9 @@ use crate::clock::use_minute_clock;
 use crate::components::remote::{ErrorPanel, JourneyNotFound, Loading};
 use crate::components::summary_view::SummaryView;
 use crate::routes::{activate_url, activated_url, journey_url, journeys_home, summary_url, use_journey_id, use_mode, use_wait};
-use crate::stored_activation::StoredActivation;
+use crate::session::{RoleNote, refusal};
+use crate::stored_activation::{StoredActivation, activation_key};
+use journey_core::access::Role;
 use journey_core::api::ActivateResponse;
 use journey_core::jiff::Timestamp;
 use journey_core::journey::JourneyId;
@@ -60,6 +62,7 @@ fn Summary(id: JourneyId, mode: ActivationMode, #[prop(into)] wait: Signal<WaitH
     let now = use_minute_clock();
     let plan = plan_memo(snapshot.current.into(), now.into(), Signal::stored(mode), wait);
     let activation = Activation::new(id, snapshot);
+    let refused = refusal(Role::Operator);
 
     let name =
         Signal::derive(move || snapshot.current.with(|c| c.as_ref().map(|s| s.definition.name.clone())).unwrap_or_default());
@@ -72,8 +75,9 @@ fn Summary(id: JourneyId, mode: ActivationMode, #[prop(into)] wait: Signal<WaitH
 
     view! {
         <SummaryHead id mode name>
-            <ActivateJourneyButton snapshot plan activation/>
+            <ActivateJourneyButton snapshot plan activation refused/>
         </SummaryHead>
+        <RoleNote refusal=refused id="summary-role-note"/>
         {move || snapshot.stale_notice.get().map(|text| view! {
             <div class="notice" role="alert" data-testid="stale-version-message">
                 <div><strong>"The journey changed"</strong>{text}</div>
@@ -171,8 +175,10 @@ struct Activation {
     /// The last failed attempt (not a stale version: that reloads instead).
     last_error: RwSignal<Option<ApiError>>,
     /// One idempotency key per (version, mode, wait): a retry of the same activation reuses
-    /// it, a new version or choice gets a new one.
+    /// it, a new version or choice gets a new one. Also kept for the tab in `sessionStorage`
+    /// ([`activation_key`]), so a key outlives the page (sign in again, come back, resend).
     keys: StoredValue<Vec<(Attempt, String)>>,
+    id: JourneyId,
 }
 
 impl Activation {
@@ -184,7 +190,7 @@ impl Activation {
                 (s, result)
             }
         });
-        let activation = Activation { action, last_error: RwSignal::new(None), keys: StoredValue::new(Vec::new()) };
+        let activation = Activation { action, last_error: RwSignal::new(None), keys: StoredValue::new(Vec::new()), id };
         let navigate = use_navigate();
         Effect::new(move |_| {
             let Some((submit, result)) = action.value().get() else { return };
@@ -209,7 +215,7 @@ impl Activation {
         if let Some((_, key)) = self.keys.with_value(|ks| ks.iter().find(|(kk, _)| *kk == k).cloned()) {
             return key;
         }
-        let key = api::new_idempotency_key();
+        let key = activation_key(self.id, k.0, k.1, k.2);
         self.keys.update_value(|ks| ks.push((k, key.clone())));
         key
     }
@@ -264,9 +270,14 @@ fn ActivateJourneyButton(
     snapshot: LiveSnapshot,
     plan: Memo<Result<ActivationPlan, PlanError>>,
     activation: Activation,
+    /// Why the signed-in person may not activate, if they may not.
+    refused: Signal<Option<String>>,
 ) -> impl IntoView {
     move || {
-        let ready = snapshot.current.with(|c| c.is_some()) && plan.with(|p| p.is_ok()) && !snapshot.reloading.get();
+        let ready = snapshot.current.with(|c| c.is_some())
+            && plan.with(|p| p.is_ok())
+            && !snapshot.reloading.get()
+            && refused.with(Option::is_none);
         let pending = activation.action.pending().get();
         let submit = move |_| {
             if activation.action.pending().get_untracked() || snapshot.reloading.get_untracked() {
@@ -279,6 +290,7 @@ fn ActivateJourneyButton(
         view! {
             <button type="button" class="btn btn-primary btn-caps" data-testid="activate-journey-button"
                 disabled=!ready || pending aria-busy=if pending { "true" } else { "false" }
+                aria-describedby=refused.with(Option::is_some).then_some("summary-role-note")
                 on:click=submit>
                 {pending.then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
                 {if pending { "Activating…" } else if snapshot.reloading.get() { "Reloading…" } else { "Activate journey" }}
