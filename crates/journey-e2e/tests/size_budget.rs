@@ -4,7 +4,11 @@
 
 use journey_e2e::{Result, dist_dir};
 
-/// 440 KB gzipped for everything the browser downloads to run the console.
+/// 455 KB gzipped for everything the browser downloads to run the console.
+///
+/// Raised from 440 KB when the console gained sign-in (the sign-in page, the session check,
+/// the user area, role notes, and decoding `UserView`/`Role`): the build measured 463,565
+/// bytes (452.7 KB), about 15 KB of gzipped wasm more.
 ///
 /// Raised from 435 KB when the journey page gained its Delivery card (counts, dead messages,
 /// retries, and journey-core's delivery types): the build measured 447,307 bytes (436.8 KB;
@@ -18,7 +22,7 @@ use journey_e2e::{Result, dist_dir};
 /// types (internally tagged enums) about 130 KB, jiff about 100 KB; the rules crate alone is
 /// 157 KB gzipped. `opt-level = "s"` costs 8%. The budget sits just above today's size so that
 /// growth is noticed; bringing it down is open work.
-const BUDGET_GZIPPED_BYTES: u64 = 440 * 1024;
+const BUDGET_GZIPPED_BYTES: u64 = 455 * 1024;
 
 #[test]
 fn release_build_fits_the_download_budget() -> Result<()> {
