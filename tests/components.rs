@@ -739,6 +739,8 @@ async fn journey_page_as(role: Role, state: JourneyState) -> (web_sys::HtmlEleme
         next_run_at: None,
         frozen_at: None,
         last_run_at: None,
+        definition_version: 1,
+        activated_definition_version: 1,
     };
     let server = FakeServer::start(
         "/engage/journeys/7",
