@@ -4,7 +4,10 @@
 
 use journey_e2e::{Result, dist_dir};
 
-/// 455 KB gzipped for everything the browser downloads to run the console.
+/// 460 KB gzipped for everything the browser downloads to run the console.
+///
+/// Raised from 455 KB when the snapshot and the journey page's types gained editing (the
+/// pending edit, its diff and change lines, `journey_core::edit`): 469,316 bytes (458.3 KB).
 ///
 /// Raised from 440 KB when the console gained sign-in (the sign-in page, the session check,
 /// the user area, role notes, and decoding `UserView`/`Role`): the build measured 463,565
@@ -22,7 +25,7 @@ use journey_e2e::{Result, dist_dir};
 /// types (internally tagged enums) about 130 KB, jiff about 100 KB; the rules crate alone is
 /// 157 KB gzipped. `opt-level = "s"` costs 8%. The budget sits just above today's size so that
 /// growth is noticed; bringing it down is open work.
-const BUDGET_GZIPPED_BYTES: u64 = 455 * 1024;
+const BUDGET_GZIPPED_BYTES: u64 = 460 * 1024;
 
 #[test]
 fn release_build_fits_the_download_budget() -> Result<()> {
