@@ -19,6 +19,12 @@
 //!   be `Content-Type: application/json`, empty bodies included. A form post, a `no-cors`
 //!   fetch or a beacon from another site can do neither. Bearer tokens are never sent by a
 //!   browser on its own, so they need no such proof.
+//! - **Why not a session crate**: `tower-sessions` (the axum ecosystem's) keys sessions by a
+//!   128-bit id stored as is in its store; the rules here need 256 bits stored only as a
+//!   digest, and revocation by person (disable, new password), so the small session table is
+//!   ours (`store::people`), while the well-kept crates do the parts that are easy to get
+//!   wrong: `argon2` (passwords), `cookie` (the `Set-Cookie` syntax), `governor` (rate limits),
+//!   `rand_core`'s OS source (tokens), `sha2` (digests).
 //! - **Hosts**: a request whose `Host` the server is not configured to answer (loopback names
 //!   by default; `--public-origin`'s host otherwise) is refused before anything else, which
 //!   stops DNS rebinding.
