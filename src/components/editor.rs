@@ -18,17 +18,9 @@ use journey_core::jiff::civil::Time;
 use journey_core::journey::{AttributeTest, AudienceMode, Channel, Condition, JourneyDefinition, Node, NodeId, NodeKind};
 use journey_core::schedule::Schedule;
 use journey_core::snapshot::NodeCount;
-use journey_core::state::JourneyState;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-
-/// Whether a journey in `state` can be edited: Draft and Scheduled (nobody in it yet), Paused
-/// and Stopped (the change reaches contacts at the next activation). The server holds the same
-/// line and answers 409 otherwise; the console asks first only to offer EDIT or explain.
-pub fn can_edit(state: JourneyState) -> bool {
-    matches!(state, JourneyState::Draft | JourneyState::Scheduled | JourneyState::Paused | JourneyState::Stopped)
-}
 
 /// The units a wait's duration is typed in, as minutes each.
 const UNITS: [(u32, &str); 3] = [(1, "minutes"), (60, "hours"), (24 * 60, "days")];

@@ -4,7 +4,7 @@
 //! the existing pattern (say so, nothing saved, reload to edit the journey as it is now).
 
 use crate::api::{self, ApiError};
-use crate::components::editor::{Editor, can_edit};
+use crate::components::editor::Editor;
 use crate::components::remote::{ErrorPanel, JourneyNotFound, Loading};
 use crate::routes::{journey_url, use_journey_id};
 use crate::session::refusal;
@@ -74,7 +74,7 @@ fn EditJourney(id: JourneyId) -> impl IntoView {
                 on_retry=Callback::new(move |_| { set_retrying.set(true); detail.refetch(); }) retrying/>
         }
         .into_any(),
-        Some(Ok(journey)) if !can_edit(journey.state) => view! { <NotEditable journey/> }.into_any(),
+        Some(Ok(journey)) if !journey.state.can_edit() => view! { <NotEditable journey/> }.into_any(),
         Some(Ok(journey)) => {
             crate::set_title(&format!("Edit: {}", journey.name));
             view! {

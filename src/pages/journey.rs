@@ -4,7 +4,6 @@ use crate::api::{self, ApiError};
 use crate::components::activate_dialog::ActivateDialog;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::delivery::DeliveryCard;
-use crate::components::editor::can_edit;
 use crate::components::flow_diagram::{FlowDiagram, trigger_words};
 use crate::components::modal::Modal;
 use crate::components::remote::{ErrorPanel, Loading};
@@ -127,7 +126,7 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
     let disabled = move || refused.with(Option::is_some);
     let described_by = move || disabled().then_some("journey-role-note");
     // An Active journey shows EDIT too, disabled, with the note saying to pause it first.
-    let editable = can_edit(state);
+    let editable = state.can_edit();
     let edit_described_by = move || match (editable, disabled()) {
         (false, true) => Some("edit-note journey-role-note"),
         (false, false) => Some("edit-note"),

@@ -109,7 +109,8 @@ pub enum EditError {
     Invalid(#[from] DefinitionError),
     /// A removed node holds contacts and the revision does not say where they go.
     #[error(
-        "The node \"{node}\" is removed but {contacts} contact{s} stand{v} there: choose where {they} (another node, or out of the journey).",
+        "The node \"{node}\" is removed but {n} contact{s} stand{v} there: choose where {they} (another node, or out of the journey).",
+        n = group(*contacts),
         s = if *contacts == 1 { "" } else { "s" },
         v = if *contacts == 1 { "s" } else { "" },
         they = if *contacts == 1 { "it goes" } else { "they go" }

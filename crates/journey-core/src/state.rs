@@ -71,6 +71,18 @@ impl JourneyState {
         matches!(self, JourneyState::Paused | JourneyState::Stopped)
     }
 
+    /// Whether its definition can be edited (Draft, Scheduled, Paused, Stopped): an Active
+    /// journey must be paused first; a Completed one has nothing left to run.
+    ///
+    /// ```
+    /// use journey_core::state::JourneyState;
+    /// assert!(JourneyState::Stopped.can_edit());
+    /// assert!(!JourneyState::Active.can_edit());
+    /// ```
+    pub fn can_edit(self) -> bool {
+        matches!(self, JourneyState::Draft | JourneyState::Scheduled | JourneyState::Paused | JourneyState::Stopped)
+    }
+
     /// Whether the journey is frozen (Paused or Stopped).
     pub fn is_frozen(self) -> bool {
         self.can_activate()

@@ -93,6 +93,12 @@ fn a_save_that_removes_a_node_holding_contacts_needs_a_move_naming_a_node_that_e
 }
 
 #[test]
+fn the_refusal_writes_large_counts_with_separators() {
+    let err = check_revision(&Revision::new(without_push()), &[count("push", 2_468)]).unwrap_err();
+    assert!(err.to_string().contains("but 2,468 contacts stand there: choose where they go"), "{err}");
+}
+
+#[test]
 fn a_removed_node_nobody_stands_at_needs_no_move() {
     assert_eq!(check_revision(&Revision::new(without_push()), &[count("push", 0), count("wait", 3)]), Ok(()));
 }
