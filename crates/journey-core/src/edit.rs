@@ -422,7 +422,9 @@ pub fn describe(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> Vec<Change
                         (false, n, _) => format!("{label} removed: the {} there leave with everyone else.", people(n)),
                         (true, n, Some(Destination::Node { node: to })) => {
                             let to = def.node(to).map(label_of).unwrap_or_else(|| to.to_string());
-                            format!("{label} removed: the {} there move to {to}.", people(n))
+                            // A label may end a sentence itself ("How is it going?").
+                            let end = if to.ends_with(['.', '?', '!']) { "" } else { "." };
+                            format!("{label} removed: the {} there move to {to}{end}", people(n))
                         }
                         (true, n, _) => format!("{label} removed: the {} there leave the journey.", people(n)),
                     };
