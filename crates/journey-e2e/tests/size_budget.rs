@@ -4,7 +4,10 @@
 
 use journey_e2e::{Result, dist_dir};
 
-/// 504 KB gzipped for everything the browser downloads to run the console.
+/// 506 KB gzipped for everything the browser downloads to run the console.
+///
+/// Set 2 KB above the build once the editor landed on main (516,116 bytes, 504.0 KB): a budget
+/// a few bytes above the measure failed on the next one-line change.
 ///
 /// Raised from 460 KB when the console gained the definition editor (issue 16: the editor
 /// screen, EDIT on the journey page, the summary's "Changed since the last activation", and
@@ -32,7 +35,7 @@ use journey_e2e::{Result, dist_dir};
 /// types (internally tagged enums) about 130 KB, jiff about 100 KB; the rules crate alone is
 /// 157 KB gzipped. `opt-level = "s"` costs 8%. The budget sits just above today's size so that
 /// growth is noticed; bringing it down is open work.
-const BUDGET_GZIPPED_BYTES: u64 = 504 * 1024;
+const BUDGET_GZIPPED_BYTES: u64 = 506 * 1024;
 
 #[test]
 fn release_build_fits_the_download_budget() -> Result<()> {
