@@ -34,6 +34,14 @@ async fn edited(h: &Harness, id: u64, template: &str, wait_minutes: u32) -> Valu
     def
 }
 
+/// The journey's definition without its wait: the welcome leads straight to the follow-up.
+async fn without_wait(h: &Harness, id: u64) -> Value {
+    let mut def = h.ok(&format!("/api/journeys/{id}")).await["definition"].clone();
+    def["nodes"].as_array_mut().unwrap().retain(|n| n["id"] != "wait");
+    def["nodes"][0]["kind"]["next"] = json!("followup");
+    def
+}
+
 async fn save(h: &Harness, id: u64, body: Value) -> (u16, Value) {
     let res = h.http.put(h.url(&format!("/api/journeys/{id}/definition"))).json(&body).send().await.unwrap();
     let status = res.status().as_u16();
@@ -126,10 +134,7 @@ async fn restart_after_an_edit_sends_the_new_content_to_everyone_in_the_new_gene
 async fn removing_a_node_that_holds_contacts_needs_a_move_and_resume_carries_it_out() {
     let h = Harness::start(T0).await;
     let (id, _) = paused_after_welcome(&h).await;
-    // Without the wait: welcome leads straight to the follow-up.
-    let mut def = h.ok(&format!("/api/journeys/{id}")).await["definition"].clone();
-    def["nodes"].as_array_mut().unwrap().retain(|n| n["id"] != "wait");
-    def["nodes"][0]["kind"]["next"] = json!("followup");
+    let def = without_wait(&h, id).await;
     let version = h.version(id).await;
 
     let (status, body) = save(&h, id, json!({ "expected_version": version, "definition": def.clone() })).await;
@@ -162,9 +167,7 @@ async fn removing_a_node_that_holds_contacts_needs_a_move_and_resume_carries_it_
 async fn a_removed_node_whose_contacts_leave_counts_them_as_exited_by_the_edit() {
     let h = Harness::start(T0).await;
     let (id, _) = paused_after_welcome(&h).await;
-    let mut def = h.ok(&format!("/api/journeys/{id}")).await["definition"].clone();
-    def["nodes"].as_array_mut().unwrap().retain(|n| n["id"] != "wait");
-    def["nodes"][0]["kind"]["next"] = json!("followup");
+    let def = without_wait(&h, id).await;
     let version = h.version(id).await;
     let moves = json!([{ "from": "wait", "to": { "kind": "exit" } }]);
     assert_eq!(save(&h, id, json!({ "expected_version": version, "definition": def, "moves": moves })).await.0, 200);

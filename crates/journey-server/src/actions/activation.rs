@@ -135,7 +135,7 @@ async fn execute(
                         }
                         Destination::Exit => {
                             counts.exited_by_edit +=
-                                store::exit_at_node(&mut *conn, rec.id, &m.from, ExitReason::NodeRemoved, t).await?;
+                                store::exit_live(&mut *conn, rec.id, Some(&m.from), ExitReason::NodeRemoved, t).await?;
                         }
                     }
                 }
@@ -154,7 +154,7 @@ async fn execute(
             counts.entering = plan.entering;
         }
         ActivationMode::Restart => {
-            counts.exited_by_restart = store::exit_live(&mut *conn, rec.id, ExitReason::Restarted, t).await?;
+            counts.exited_by_restart = store::exit_live(&mut *conn, rec.id, None, ExitReason::Restarted, t).await?;
             if let NextRun::Immediately { at } = plan.next_run {
                 let generation = i64::from(plan.generation.0);
                 counts.entering = Some(store::enter_audience(&mut *conn, rec.id, &snapshot.definition, generation, 1, at).await?);

@@ -57,27 +57,6 @@ pub async fn move_node(conn: &mut SqliteConnection, journey_id: i64, from: &Node
     Ok(r.rows_affected())
 }
 
-/// Exits the live memberships at one node; returns how many.
-pub async fn exit_at_node(
-    conn: &mut SqliteConnection,
-    journey_id: i64,
-    node: &NodeId,
-    reason: ExitReason,
-    now: Timestamp,
-) -> Result<u64> {
-    let r = sqlx::query(
-        "UPDATE memberships SET status = 'exited', exit_reason = ?, wait_until = NULL, updated_at = ?
-         WHERE journey_id = ? AND node = ? AND status IN ('ready', 'waiting')",
-    )
-    .bind(reason.as_str())
-    .bind(to_ms(now))
-    .bind(journey_id)
-    .bind(node.as_str())
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected())
-}
-
 /// Moves the pending deadlines of the contacts waiting at one node by `ms` (a changed wait
 /// duration applied to contacts already waiting); returns how many.
 pub async fn shift_node_deadlines(
@@ -100,15 +79,23 @@ pub async fn shift_node_deadlines(
     Ok(r.rows_affected())
 }
 
-/// Exits every live membership (a Restart); returns how many.
-pub async fn exit_live(conn: &mut SqliteConnection, journey_id: i64, reason: ExitReason, now: Timestamp) -> Result<u64> {
+/// Exits the live memberships of a journey, all of them (a Restart) or those at one node (a
+/// node an edit removed, whose move says "out of the journey"); returns how many.
+pub async fn exit_live(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    at_node: Option<&NodeId>,
+    reason: ExitReason,
+    now: Timestamp,
+) -> Result<u64> {
     let r = sqlx::query(
-        "UPDATE memberships SET status = 'exited', exit_reason = ?, wait_until = NULL, updated_at = ?
-         WHERE journey_id = ? AND status IN ('ready', 'waiting')",
+        "UPDATE memberships SET status = 'exited', exit_reason = ?1, wait_until = NULL, updated_at = ?2
+         WHERE journey_id = ?3 AND status IN ('ready', 'waiting') AND (?4 IS NULL OR node = ?4)",
     )
     .bind(reason.as_str())
     .bind(to_ms(now))
     .bind(journey_id)
+    .bind(at_node.map(NodeId::as_str))
     .execute(conn)
     .await?;
     Ok(r.rows_affected())
