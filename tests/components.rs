@@ -1065,6 +1065,7 @@ async fn the_summary_lists_what_changed_since_the_last_activation() {
         moves: vec![NodeMove { from: NodeId::new("push"), to: Destination::Exit }],
         apply_new_waits: false,
         sent: vec![NodeCount { node: NodeId::new("welcome"), count: 400 }],
+        other_choice_waits: Vec::new(),
     });
     let t = snapshot.zone.to_instant(date(2026, 1, 1).at(14, 0, 0, 0)).unwrap();
     let plan = plan_activation(&snapshot, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();

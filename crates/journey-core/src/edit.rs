@@ -363,6 +363,11 @@ pub struct PendingEdit {
     /// Messages logged per send node in the current generation (who already received it).
     #[serde(default)]
     pub sent: Vec<NodeCount>,
+    /// For each wait whose duration changed, its pending deadlines under the *other* choice
+    /// of `apply_new_waits` (the snapshot's `waits` hold the saved choice's), so the summary
+    /// can say what either choice does.
+    #[serde(default)]
+    pub other_choice_waits: Vec<crate::snapshot::WaitDeadlines>,
 }
 
 impl PendingEdit {
@@ -453,12 +458,27 @@ pub fn describe(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> Vec<Change
                 Change::WaitChanged { node, label, from_minutes, to_minutes } => {
                     let n = waiting(node);
                     let (from, to) = (minutes_text(*from_minutes), minutes_text(*to_minutes));
+                    // Overdue at the plan's instant, with the plan's wait handling.
+                    let overdue = |w: &crate::snapshot::WaitDeadlines| match plan.deadline_shift {
+                        Some(_) => w.due_by_frozen_at,
+                        None => w.due_by(snapshot.origin(), plan.at),
+                    };
+                    let saved = snapshot.waits.iter().find(|w| &w.node == node).map_or(0, overdue);
+                    let other = edit.other_choice_waits.iter().find(|w| &w.node == node).map_or(0, overdue);
                     let text = match (resume, edit.apply_new_waits) {
                         (false, _) => format!("{label}: {to} instead of {from} for the new generation."),
-                        (true, false) => format!("{label}: {to} instead of {from}; the {} waiting there keep their deadlines.", people(n)),
-                        (true, true) => {
-                            format!("{label}: {to} instead of {from}, also for the {} already waiting (counted in overdue).", people(n))
-                        }
+                        (true, false) => format!(
+                            "{label}: {to} instead of {from}; the {} waiting there keep their deadlines ({} overdue); {} would be overdue if the new duration applied to them.",
+                            people(n),
+                            group(saved),
+                            group(other)
+                        ),
+                        (true, true) => format!(
+                            "{label}: {to} instead of {from}, also for the {} already waiting ({} overdue); {} would be overdue if they kept their deadlines.",
+                            people(n),
+                            group(saved),
+                            group(other)
+                        ),
                     };
                     (n, text)
                 }

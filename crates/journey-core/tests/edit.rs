@@ -140,6 +140,7 @@ fn edited_snapshot(to: Destination) -> JourneySnapshot {
         moves: vec![NodeMove { from: NodeId::new("push"), to }],
         apply_new_waits: false,
         sent: vec![count("welcome", 900), count("sms", 300)],
+        other_choice_waits: Vec::new(),
     });
     s
 }

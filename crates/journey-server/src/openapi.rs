@@ -469,6 +469,11 @@ fn document_body() -> Value {
                 obj(&["kind", "node"], json!({ "kind": { "const": "node" }, "node": node_id })),
                 obj(&["kind"], json!({ "kind": { "const": "exit" } })),
             ]},
+            "WaitDeadlines": obj(&["node", "due_by_frozen_at", "due_by_taken_at", "per_minute", "beyond_horizon"], json!({
+                "node": node_id, "due_by_frozen_at": count, "due_by_taken_at": count,
+                "per_minute": { "type": "array", "items": { "type": "array", "prefixItems": [count, count], "minItems": 2, "maxItems": 2 } },
+                "beyond_horizon": count,
+            })),
             "NodeMove": obj(&["from", "to"], json!({ "from": node_id, "to": r("Destination") })),
             "SaveDefinitionRequest": obj(&["expected_version", "definition"], json!({
                 "expected_version": count, "definition": r("JourneyDefinition"),
@@ -554,16 +559,13 @@ fn document_body() -> Value {
                         "subscribed": count, "suppressed": count, "never_entered": count, "in_flight": count, "already_received": count,
                     })),
                     "nodes": { "type": "array", "items": r("NodeCount") },
-                    "waits": { "type": "array", "items": obj(&["node", "due_by_frozen_at", "due_by_taken_at", "per_minute", "beyond_horizon"], json!({
-                        "node": node_id, "due_by_frozen_at": count, "due_by_taken_at": count,
-                        "per_minute": { "type": "array", "items": { "type": "array", "prefixItems": [count, count], "minItems": 2, "maxItems": 2 } },
-                        "beyond_horizon": count,
-                    })) },
+                    "waits": { "type": "array", "items": r("WaitDeadlines") },
                     "horizon_minutes": { "type": "integer", "minimum": 1 },
-                    "edit": nullable(obj(&["activated_version", "saved_version", "activated", "moves", "apply_new_waits", "sent"], json!({
+                    "edit": nullable(obj(&["activated_version", "saved_version", "activated", "moves", "apply_new_waits", "sent", "other_choice_waits"], json!({
                         "activated_version": count, "saved_version": count, "activated": r("JourneyDefinition"),
                         "moves": { "type": "array", "items": r("NodeMove") }, "apply_new_waits": { "type": "boolean" },
                         "sent": { "type": "array", "items": r("NodeCount") },
+                        "other_choice_waits": { "type": "array", "items": r("WaitDeadlines") },
                     }))),
                 },
                 "additionalProperties": false,

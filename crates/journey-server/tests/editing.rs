@@ -5,6 +5,9 @@ mod common;
 
 use common::*;
 use jiff::SignedDuration;
+use journey_core::edit::describe;
+use journey_core::plan::{ActivationMode, WaitHandling, plan_activation};
+use journey_core::snapshot::JourneySnapshot;
 use serde_json::{Value, json};
 
 const T0: &str = "2026-01-01T00:00:00Z";
@@ -197,6 +200,23 @@ async fn a_new_wait_applies_to_contacts_already_waiting_only_when_asked_and_the_
         h.clock.set(ts("2026-01-01T11:00:00Z"));
         let preview = h.ok(&format!("/api/journeys/{id}/preview?mode=resume")).await;
         assert_eq!(preview["overdue"], overdue, "apply_new_waits = {apply}");
+        // The summary's line, computed as the browser does, counts both choices: the saved
+        // one's overdue and the other's (which the other iteration of this loop executes).
+        let snapshot: JourneySnapshot = serde_json::from_value(h.ok(&format!("/api/journeys/{id}/snapshot")).await).unwrap();
+        let plan =
+            plan_activation(&snapshot, ts("2026-01-01T11:00:00Z"), ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+        let line = describe(&snapshot, &plan).into_iter().find(|l| l.text.starts_with("wait:")).expect("a line for the wait");
+        let other = 4 - overdue;
+        let expected = if apply {
+            format!(
+                "wait: 30 minutes instead of 2 hours, also for the 4 contacts already waiting ({overdue} overdue); {other} would be overdue if they kept their deadlines."
+            )
+        } else {
+            format!(
+                "wait: 30 minutes instead of 2 hours; the 4 contacts waiting there keep their deadlines ({overdue} overdue); {other} would be overdue if the new duration applied to them."
+            )
+        };
+        assert_eq!(line.text, expected);
         let answer = activate(&h, id, "resume").await;
         assert_eq!(answer["counts"]["overdue"], overdue, "preview = execution (apply_new_waits = {apply})");
         h.server.shutdown().await;

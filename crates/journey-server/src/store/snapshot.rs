@@ -6,7 +6,7 @@ use crate::clock::{from_ms, to_ms};
 use jiff::{SignedDuration, Timestamp};
 use journey_core::edit::PendingEdit;
 use journey_core::journey::{JourneyDefinition, NodeId, NodeKind, TriggerSource};
-use journey_core::snapshot::{AudienceCounts, DEFAULT_HORIZON_MINUTES, JourneySnapshot, WaitDeadlinesBuilder};
+use journey_core::snapshot::{AudienceCounts, DEFAULT_HORIZON_MINUTES, JourneySnapshot, WaitDeadlines, WaitDeadlinesBuilder};
 use sqlx::SqliteConnection;
 
 /// The snapshot of a journey at `taken_at`: aggregates only.
@@ -16,72 +16,21 @@ pub async fn snapshot(conn: &mut SqliteConnection, rec: &JourneyRecord, taken_at
     let frozen_at = opt_ts(rec.frozen_at);
     let horizon = DEFAULT_HORIZON_MINUTES;
     let nodes = node_counts(&mut *conn, rec.id, &def).await?;
-    let edit = pending_edit(&mut *conn, rec).await?;
+    let mut edit = pending_edit(&mut *conn, rec).await?;
     // A saved edit that applies new wait durations to contacts already waiting: their
-    // deadlines as the activation will set them (minutes -> ms per wait node).
-    let shifts: serde_json::Map<String, serde_json::Value> = edit
-        .as_ref()
-        .map(|e| journey_core::edit::wait_shifts(&e.activated, &def, e.apply_new_waits))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(node, minutes)| (node.0, serde_json::Value::from(minutes * 60_000)))
-        .collect();
-    let shifts = serde_json::Value::Object(shifts).to_string();
-
-    // Wait deadlines, aggregated in SQL into the builder's classes.
-    let origin = journey_core::flow::floor_to_minute(taken_at);
-    let horizon_end = origin.checked_add(SignedDuration::from_mins(i64::from(horizon))).unwrap_or(taken_at);
-    let frozen_ms = rec.frozen_at.unwrap_or(i64::MIN);
-    let taken_ms = to_ms(taken_at);
-    let end_ms = to_ms(horizon_end);
-    let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT node,
-                SUM(CASE WHEN until <= ?2 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN until > ?2 AND until <= ?3 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN until > ?4 THEN 1 ELSE 0 END),
-                COUNT(*)
-         FROM (SELECT m.node, m.wait_until + COALESCE(s.value, 0) AS until
-               FROM memberships m LEFT JOIN json_each(?5) s ON s.key = m.node
-               WHERE m.journey_id = ?1 AND m.status = 'waiting')
-         GROUP BY node",
-    )
-    .bind(rec.id)
-    .bind(frozen_ms)
-    .bind(taken_ms)
-    .bind(end_ms)
-    .bind(&shifts)
-    .fetch_all(&mut *conn)
-    .await?;
-    let buckets: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT node, until, COUNT(*) FROM
-           (SELECT m.node, m.wait_until + COALESCE(s.value, 0) AS until
-            FROM memberships m LEFT JOIN json_each(?4) s ON s.key = m.node
-            WHERE m.journey_id = ?1 AND m.status = 'waiting')
-         WHERE until > ?2 AND until <= ?3
-         GROUP BY node, until",
-    )
-    .bind(rec.id)
-    .bind(taken_ms)
-    .bind(end_ms)
-    .bind(&shifts)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut waits = Vec::new();
-    for (node, by_frozen, frozen_to_taken, beyond, _total) in rows {
-        let is_wait = def.node(&NodeId::new(node.clone())).is_some_and(|n| matches!(n.kind, NodeKind::Wait { .. }));
-        if !is_wait {
-            continue;
+    // deadlines as the activation will set them. The other choice's, for the changed waits
+    // only, go with the edit so the summary can show both.
+    let shifts_for =
+        |apply: bool| edit.as_ref().map(|e| journey_core::edit::wait_shifts(&e.activated, &def, apply)).unwrap_or_default();
+    let saved_choice = edit.as_ref().is_some_and(|e| e.apply_new_waits);
+    let (shifts, other) = (shifts_for(saved_choice), shifts_for(!saved_choice));
+    let waits = wait_deadlines(&mut *conn, rec, &def, taken_at, horizon, &shifts).await?;
+    if let Some(e) = edit.as_mut() {
+        let changed = journey_core::edit::wait_shifts(&e.activated, &def, true);
+        if !changed.is_empty() {
+            let other = wait_deadlines(&mut *conn, rec, &def, taken_at, horizon, &other).await?;
+            e.other_choice_waits = other.into_iter().filter(|w| changed.iter().any(|(n, _)| n == &w.node)).collect();
         }
-        let mut b = WaitDeadlinesBuilder::new(NodeId::new(node.clone()), taken_at, frozen_at, horizon);
-        if let Some(f) = frozen_at {
-            b.add(f.min(taken_at), by_frozen as u64);
-        }
-        b.add(taken_at, frozen_to_taken as u64);
-        b.add(horizon_end + SignedDuration::from_mins(1), beyond as u64);
-        for (_, until, count) in buckets.iter().filter(|(n, _, _)| *n == node) {
-            b.add(from_ms(*until), *count as u64);
-        }
-        waits.push(b.build());
     }
 
     let audience = audience_counts(&mut *conn, rec, &def).await?;
@@ -125,6 +74,7 @@ pub async fn pending_edit(conn: &mut SqliteConnection, rec: &JourneyRecord) -> R
         moves: latest.moves,
         apply_new_waits: latest.apply_new_waits,
         sent: sent_per_node(&mut *conn, rec.id, rec.generation).await?,
+        other_choice_waits: Vec::new(),
     }))
 }
 
@@ -188,4 +138,77 @@ pub async fn audience_counts(
             Ok(a)
         }
     }
+}
+
+/// The pending wait deadlines per wait node, bucketed (journey-core's `WaitDeadlines`), each
+/// moved by its node's shift in minutes (a saved edit's new wait durations).
+async fn wait_deadlines(
+    conn: &mut SqliteConnection,
+    rec: &JourneyRecord,
+    def: &JourneyDefinition,
+    taken_at: Timestamp,
+    horizon: u32,
+    shifts: &[(NodeId, i64)],
+) -> Result<Vec<WaitDeadlines>> {
+    let frozen_at = opt_ts(rec.frozen_at);
+    let shifts: serde_json::Map<String, serde_json::Value> =
+        shifts.iter().map(|(node, minutes)| (node.0.clone(), serde_json::Value::from(minutes * 60_000))).collect();
+    let shifts = serde_json::Value::Object(shifts).to_string();
+    // Wait deadlines, aggregated in SQL into the builder's classes.
+    let origin = journey_core::flow::floor_to_minute(taken_at);
+    let horizon_end = origin.checked_add(SignedDuration::from_mins(i64::from(horizon))).unwrap_or(taken_at);
+    let frozen_ms = rec.frozen_at.unwrap_or(i64::MIN);
+    let taken_ms = to_ms(taken_at);
+    let end_ms = to_ms(horizon_end);
+    let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT node,
+                SUM(CASE WHEN until <= ?2 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN until > ?2 AND until <= ?3 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN until > ?4 THEN 1 ELSE 0 END),
+                COUNT(*)
+         FROM (SELECT m.node, m.wait_until + COALESCE(s.value, 0) AS until
+               FROM memberships m LEFT JOIN json_each(?5) s ON s.key = m.node
+               WHERE m.journey_id = ?1 AND m.status = 'waiting')
+         GROUP BY node",
+    )
+    .bind(rec.id)
+    .bind(frozen_ms)
+    .bind(taken_ms)
+    .bind(end_ms)
+    .bind(&shifts)
+    .fetch_all(&mut *conn)
+    .await?;
+    let buckets: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT node, until, COUNT(*) FROM
+           (SELECT m.node, m.wait_until + COALESCE(s.value, 0) AS until
+            FROM memberships m LEFT JOIN json_each(?4) s ON s.key = m.node
+            WHERE m.journey_id = ?1 AND m.status = 'waiting')
+         WHERE until > ?2 AND until <= ?3
+         GROUP BY node, until",
+    )
+    .bind(rec.id)
+    .bind(taken_ms)
+    .bind(end_ms)
+    .bind(&shifts)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut waits = Vec::new();
+    for (node, by_frozen, frozen_to_taken, beyond, _total) in rows {
+        let is_wait = def.node(&NodeId::new(node.clone())).is_some_and(|n| matches!(n.kind, NodeKind::Wait { .. }));
+        if !is_wait {
+            continue;
+        }
+        let mut b = WaitDeadlinesBuilder::new(NodeId::new(node.clone()), taken_at, frozen_at, horizon);
+        if let Some(f) = frozen_at {
+            b.add(f.min(taken_at), by_frozen as u64);
+        }
+        b.add(taken_at, frozen_to_taken as u64);
+        b.add(horizon_end + SignedDuration::from_mins(1), beyond as u64);
+        for (_, until, count) in buckets.iter().filter(|(n, _, _)| *n == node) {
+            b.add(from_ms(*until), *count as u64);
+        }
+        waits.push(b.build());
+    }
+
+    Ok(waits)
 }
