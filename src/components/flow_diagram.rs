@@ -2,23 +2,10 @@
 //! and the number of contacts at each node.
 
 use crate::format::count;
-use journey_core::journey::{AttributeTest, Condition, JourneyDefinition, Node, NodeId, NodeKind, TriggerSource};
+use journey_core::journey::{AttributeTest, Condition, JourneyDefinition, Node, NodeId, NodeKind, TriggerSource, duration_words};
 use journey_core::snapshot::NodeCount;
 use leptos::prelude::*;
 use std::collections::HashSet;
-
-/// "2 days", "1 day 4 hours", "30 minutes".
-pub fn duration_words(minutes: u32) -> String {
-    let (d, h, m) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
-    let part = |n: u32, one: &str, many: &str| match n {
-        0 => None,
-        1 => Some(format!("1 {one}")),
-        n => Some(format!("{} {many}", count(u64::from(n)))),
-    };
-    let parts: Vec<String> =
-        [part(d, "day", "days"), part(h, "hour", "hours"), part(m, "minute", "minutes")].into_iter().flatten().collect();
-    if parts.is_empty() { "0 minutes".to_string() } else { parts.join(" ") }
-}
 
 /// The trigger in words: "Data set “Signups”".
 pub fn trigger_words(source: &TriggerSource) -> String {

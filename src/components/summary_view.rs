@@ -18,7 +18,7 @@ pub fn node_name(def: &JourneyDefinition, id: &NodeId) -> String {
             use journey_core::journey::NodeKind::*;
             match &node.kind {
                 Send { channel, template, .. } => format!("Send {} “{}”", channel.label(), template),
-                Wait { minutes, .. } => format!("Wait {}", super::flow_diagram::duration_words(*minutes)),
+                Wait { minutes, .. } => format!("Wait {}", journey_core::journey::duration_words(*minutes)),
                 Condition { .. } => "Condition".to_string(),
                 Exit => "Exit".to_string(),
             }
@@ -30,7 +30,7 @@ pub fn node_name(def: &JourneyDefinition, id: &NodeId) -> String {
 fn shift_words(shift: Option<SignedDuration>) -> String {
     let minutes = shift.map(|d| d.as_secs().max(0) as u64 / 60).unwrap_or(0);
     let minutes = u32::try_from(minutes).unwrap_or(u32::MAX);
-    super::flow_diagram::duration_words(minutes)
+    journey_core::journey::duration_words(minutes)
 }
 
 #[component]

@@ -45,8 +45,8 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::journey::{AudienceMode, Channel, DefinitionError, JourneyDefinition, Node, NodeId, NodeKind};
-use crate::plan::{ActivationMode, ActivationPlan};
+use crate::journey::{AudienceMode, Channel, DefinitionError, JourneyDefinition, Node, NodeId, NodeKind, duration_words};
+use crate::plan::{ActivationMode, ActivationPlan, format_count};
 use crate::snapshot::{JourneySnapshot, NodeCount};
 
 /// A save of a journey's definition.
@@ -110,7 +110,7 @@ pub enum EditError {
     /// A removed node holds contacts and the revision does not say where they go.
     #[error(
         "The node \"{node}\" is removed but {n} contact{s} stand{v} there: choose where {they} (another node, or out of the journey).",
-        n = group(*contacts),
+        n = format_count(*contacts),
         s = if *contacts == 1 { "" } else { "s" },
         v = if *contacts == 1 { "s" } else { "" },
         they = if *contacts == 1 { "it goes" } else { "they go" }
@@ -404,7 +404,7 @@ pub fn describe(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> Vec<Change
     let sent = |node: &NodeId| edit.sent.iter().find(|c| &c.node == node).map_or(0, |c| c.count);
     let waiting = |node: &NodeId| snapshot.waits.iter().find(|w| &w.node == node).map_or(0, |w| w.total());
     let entering = plan.entering.unwrap_or(0);
-    let people = |n: u64| format!("{} contact{}", group(n), if n == 1 { "" } else { "s" });
+    let people = |n: u64| format!("{} contact{}", format_count(n), if n == 1 { "" } else { "s" });
     let def = &snapshot.definition;
     edit.changes(def)
         .into_iter()
@@ -414,7 +414,7 @@ pub fn describe(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> Vec<Change
                 Change::SourceChanged => (entering, format!("New source of contacts: {} at the next run.", people(entering))),
                 Change::AudienceChanged { from, to } => (
                     entering,
-                    format!("Audience: {} instead of {}, from the next run ({} enter).", to.label(), from.label(), group(entering)),
+                    format!("Audience: {} instead of {}, from the next run ({} enter).", to.label(), from.label(), format_count(entering)),
                 ),
                 Change::ScheduleChanged { from, to } => (0, format!("Schedule: {to} (was: {from}).")),
                 Change::TimeZoneChanged { from, to } => (0, format!("Time zone: {to} (was {from}).")),
@@ -426,7 +426,7 @@ pub fn describe(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> Vec<Change
                         (_, 0, _) => format!("{label} removed; nobody stands there."),
                         (false, n, _) => format!("{label} removed: the {} there leave with everyone else.", people(n)),
                         (true, n, Some(Destination::Node { node: to })) => {
-                            let to = def.node(to).map(label_of).unwrap_or_else(|| to.to_string());
+                            let to = def.node(to).map(self::label).unwrap_or_else(|| to.to_string());
                             // A label may end a sentence itself ("How is it going?").
                             let end = if to.ends_with(['.', '?', '!']) { "" } else { "." };
                             format!("{label} removed: the {} there move to {to}{end}", people(n))
@@ -450,14 +450,14 @@ pub fn describe(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> Vec<Change
                             "{label} changed (now {} \"{}\"): the new generation gets the new version ({} enter).",
                             to.channel.label(),
                             to.template,
-                            group(entering)
+                            format_count(entering)
                         );
                         (entering, text)
                     }
                 }
                 Change::WaitChanged { node, label, from_minutes, to_minutes } => {
                     let n = waiting(node);
-                    let (from, to) = (minutes_text(*from_minutes), minutes_text(*to_minutes));
+                    let (from, to) = (duration_words(*from_minutes), duration_words(*to_minutes));
                     // Overdue at the plan's instant, with the plan's wait handling.
                     let overdue = |w: &crate::snapshot::WaitDeadlines| match plan.deadline_shift {
                         Some(_) => w.due_by_frozen_at,
@@ -470,14 +470,14 @@ pub fn describe(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> Vec<Change
                         (true, false) => format!(
                             "{label}: {to} instead of {from}; the {} waiting there keep their deadlines ({} overdue); {} would be overdue if the new duration applied to them.",
                             people(n),
-                            group(saved),
-                            group(other)
+                            format_count(saved),
+                            format_count(other)
                         ),
                         (true, true) => format!(
                             "{label}: {to} instead of {from}, also for the {} already waiting ({} overdue); {} would be overdue if they kept their deadlines.",
                             people(n),
-                            group(saved),
-                            group(other)
+                            format_count(saved),
+                            format_count(other)
                         ),
                     };
                     (n, text)
@@ -494,33 +494,4 @@ pub fn describe(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> Vec<Change
             ChangeLine { change, contacts, text }
         })
         .collect()
-}
-
-fn label_of(node: &Node) -> String {
-    label(node)
-}
-
-/// "2 days", "90 minutes", "3 hours".
-fn minutes_text(m: u32) -> String {
-    let unit = |n: u32, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    if m.is_multiple_of(24 * 60) {
-        unit(m / (24 * 60), "day")
-    } else if m.is_multiple_of(60) {
-        unit(m / 60, "hour")
-    } else {
-        unit(m, "minute")
-    }
-}
-
-/// 12480 -> "12,480".
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -418,6 +418,27 @@ pub(crate) fn no_fields<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Re
 /// The longest wait: one year.
 pub const MAX_WAIT_MINUTES: u32 = 366 * 24 * 60;
 
+/// A wait's duration in words, as the console and the summary's change lines write it.
+///
+/// ```
+/// use journey_core::journey::duration_words;
+/// assert_eq!(duration_words(2 * 24 * 60), "2 days");
+/// assert_eq!(duration_words(24 * 60 + 4 * 60), "1 day 4 hours");
+/// assert_eq!(duration_words(90), "1 hour 30 minutes");
+/// assert_eq!(duration_words(0), "0 minutes");
+/// ```
+pub fn duration_words(minutes: u32) -> String {
+    let (d, h, m) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
+    let part = |n: u32, one: &str, many: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {one}")),
+        n => Some(format!("{} {many}", crate::plan::format_count(u64::from(n)))),
+    };
+    let parts: Vec<String> =
+        [part(d, "day", "days"), part(h, "hour", "hours"), part(m, "minute", "minutes")].into_iter().flatten().collect();
+    if parts.is_empty() { "0 minutes".to_string() } else { parts.join(" ") }
+}
+
 /// The test of a condition node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
