@@ -136,7 +136,8 @@ pub async fn change_user(store: &Store, id: u64, change: UserChange<'_>, by: Opt
         return Err(ActionError::Invalid("You cannot disable your own account or lower your own role.".into()));
     }
     if user.role()? == Role::Admin && !user.disabled && (demotes || disables) {
-        let admins = store::list_users(&mut tx).await?.iter().filter(|u| u.role == "admin" && !u.disabled).count();
+        let admins =
+            store::list_users(&mut tx).await?.iter().filter(|u| !u.disabled && u.role().ok() == Some(Role::Admin)).count();
         if admins <= 1 {
             return Err(ActionError::Invalid("This is the last active admin; make someone else an admin first.".into()));
         }

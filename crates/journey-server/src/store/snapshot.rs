@@ -18,19 +18,18 @@ pub async fn snapshot(conn: &mut SqliteConnection, rec: &JourneyRecord, taken_at
     let nodes = node_counts(&mut *conn, rec.id, &def).await?;
     let mut edit = pending_edit(&mut *conn, rec).await?;
     // A saved edit that applies new wait durations to contacts already waiting: their
-    // deadlines as the activation will set them. The other choice's, for the changed waits
-    // only, go with the edit so the summary can show both.
-    let shifts_for =
-        |apply: bool| edit.as_ref().map(|e| journey_core::edit::wait_shifts(&e.activated, &def, apply)).unwrap_or_default();
-    let saved_choice = edit.as_ref().is_some_and(|e| e.apply_new_waits);
-    let (shifts, other) = (shifts_for(saved_choice), shifts_for(!saved_choice));
-    let waits = wait_deadlines(&mut *conn, rec, &def, taken_at, horizon, &shifts).await?;
-    if let Some(e) = edit.as_mut() {
-        let changed = journey_core::edit::wait_shifts(&e.activated, &def, true);
-        if !changed.is_empty() {
-            let other = wait_deadlines(&mut *conn, rec, &def, taken_at, horizon, &other).await?;
-            e.other_choice_waits = other.into_iter().filter(|w| changed.iter().any(|(n, _)| n == &w.node)).collect();
-        }
+    // deadlines as the activation will set them. `applied` holds the changed waits' shifts;
+    // the saved choice's deadlines go into `waits`, the other choice's (changed waits only)
+    // with the edit, so the summary can show both.
+    let applied = edit.as_ref().map(|e| journey_core::edit::wait_shifts(&e.activated, &def, true)).unwrap_or_default();
+    let saved_applies = edit.as_ref().is_some_and(|e| e.apply_new_waits);
+    let (shifts, other): (&[_], &[_]) = if saved_applies { (&applied, &[]) } else { (&[], &applied) };
+    let waits = wait_deadlines(&mut *conn, rec, &def, taken_at, horizon, shifts).await?;
+    if let Some(e) = edit.as_mut()
+        && !applied.is_empty()
+    {
+        let other = wait_deadlines(&mut *conn, rec, &def, taken_at, horizon, other).await?;
+        e.other_choice_waits = other.into_iter().filter(|w| applied.iter().any(|(n, _)| n == &w.node)).collect();
     }
 
     let audience = audience_counts(&mut *conn, rec, &def).await?;
