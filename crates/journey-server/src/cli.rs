@@ -1,7 +1,8 @@
 //! `journey-server users ...` and `journey-server tokens ...`: managing people and API tokens
 //! from the machine that holds the database, beside a running server or without one (the
 //! first admin of a new server is made this way). They call the same `actions::people`
-//! functions as the API.
+//! functions as the API. `journey-server check` recomputes the maintained aggregates from the
+//! rows and fails on any drift.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -24,6 +25,9 @@ pub enum Command {
     /// API tokens for other systems: create, list, revoke.
     #[command(subcommand)]
     Tokens(Tokens),
+    /// Recomputes every maintained count (the snapshot's aggregates) from the rows and reports
+    /// any difference; exits non-zero if there is one. Safe beside a running server (it reads).
+    Check,
 }
 
 #[derive(clap::Subcommand, Clone, Debug)]
@@ -90,6 +94,16 @@ pub async fn run(database: &std::path::Path, command: Command) -> Result<(), Str
 async fn execute(store: &Store, command: Command, now: Timestamp) -> Result<(), String> {
     let text = |e: crate::actions::ActionError| e.to_string();
     match command {
+        Command::Check => {
+            let check = store.check_aggregates().await.map_err(|e| e.to_string())?;
+            for drift in &check.drift {
+                println!("drift: {drift}");
+            }
+            if !check.drift.is_empty() {
+                return Err(format!("{} of {} counts differ from the rows", check.drift.len(), check.compared));
+            }
+            println!("Consistent: {} counts match the rows.", check.compared);
+        }
         Command::Users(Users::Add { email, name, role, password_stdin }) => {
             let (password, generated) = password(password_stdin)?;
             let user = people::add_user(store, NewUser { email: &email, name: &name, role, password: &password }, now)

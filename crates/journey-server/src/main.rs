@@ -1,5 +1,5 @@
 //! `journey-server`: parses the command line and runs the server until Ctrl-C, or one
-//! `users`/`tokens` command against the database.
+//! `users`/`tokens`/`check` command against the database.
 
 use clap::Parser;
 

@@ -65,8 +65,8 @@ async fn setup(dir: &tempfile::TempDir, def: &JourneyDefinition) -> (Store, i64,
         store::add_to_dataset(&mut tx, dataset, &[id]).await.unwrap();
         let membership = |generation: i64, status: &str| {
             sqlx::query(
-                "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at)
-                 VALUES (?, ?, ?, 1, 'hello', ?, 0, 0)",
+                "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, wait_until, entered_at, updated_at)
+                 VALUES (?1, ?2, ?3, 1, 'hello', ?4, CASE WHEN ?4 = 'waiting' THEN 0 END, 0, 0)",
             )
             .bind(journey)
             .bind(id)

@@ -79,7 +79,6 @@ async fn health_list_detail_snapshot() {
     assert_eq!(body["error"]["code"], "method_not_allowed");
     let spec = h.ok("/api/openapi.json").await;
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
-    h.server.shutdown().await;
 }
 
 #[tokio::test]
@@ -172,7 +171,6 @@ async fn create_and_publish_errors() {
     let id = h.create(past, false).await;
     let (status, body) = h.post(&format!("/api/journeys/{id}/publish"), json!({})).await;
     assert_eq!(status, 422, "{body}");
-    h.server.shutdown().await;
 }
 
 #[tokio::test]
@@ -246,7 +244,6 @@ async fn pause_stop_preview_activate_statuses() {
     assert_eq!(status, 409);
     assert_eq!(body["error"]["code"], "invalid_transition");
     assert_eq!(h.get(&path("preview?mode=resume")).await.0, 409);
-    h.server.shutdown().await;
 }
 
 #[tokio::test]
@@ -279,7 +276,6 @@ async fn contacts_datasets_events() {
     assert_eq!(ev["at"], T0);
     assert_eq!(h.post("/api/events", json!({ "contact_id": 999, "name": "x" })).await.0, 422);
     assert_eq!(h.post("/api/events", json!({ "contact_id": id0, "name": "" })).await.0, 422);
-    h.server.shutdown().await;
 }
 
 #[tokio::test]

@@ -4,10 +4,9 @@ use super::{Activity, Result, StoreError, log_activity, opt_ts, parse_stored};
 use crate::clock::{from_ms, to_ms};
 use jiff::Timestamp;
 use journey_core::api::{JourneyRow, StateCounts};
-use journey_core::journey::{JourneyDefinition, NodeId};
+use journey_core::journey::JourneyDefinition;
 use journey_core::membership::{Generation, Iteration};
 use journey_core::plan::{ActivationCounts, ActivationMode, WaitHandling};
-use journey_core::snapshot::NodeCount;
 use journey_core::state::JourneyState;
 use journey_core::zone::Zone;
 use sqlx::SqliteConnection;
@@ -39,6 +38,16 @@ pub struct JourneyRecord {
     pub definition_version: i64,
     /// The definition version the contacts move under (0: never activated).
     pub activated_definition_version: i64,
+    /// The data set a data-set trigger reads (the maintained audience counts follow it).
+    pub audience_dataset_id: Option<i64>,
+}
+
+/// The data set a definition's trigger reads, if it is a data-set trigger.
+fn audience_dataset(def: &JourneyDefinition) -> Option<i64> {
+    match &def.trigger.source {
+        journey_core::journey::TriggerSource::Dataset { dataset_id, .. } => Some(dataset_id.0 as i64),
+        _ => None,
+    }
 }
 
 impl JourneyRecord {
@@ -74,14 +83,15 @@ pub async fn insert_journey(conn: &mut SqliteConnection, def: &JourneyDefinition
     let now_ms = to_ms(now);
     let definition = serde_json::to_string(def).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO journeys (name, state, definition, trigger_kind, audience, time_zone, created_at, updated_at)
-         VALUES (?, 'draft', ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO journeys (name, state, definition, trigger_kind, audience, time_zone, audience_dataset_id, created_at, updated_at)
+         VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&def.name)
     .bind(definition)
     .bind(def.trigger.source.kind().as_str())
     .bind(def.trigger.audience.as_str())
     .bind(&def.time_zone)
+    .bind(audience_dataset(def))
     .bind(now_ms)
     .bind(now_ms)
     .fetch_one(&mut *conn)
@@ -128,13 +138,12 @@ pub async fn list_journeys(
     .bind(pattern)
     .fetch_all(&mut *conn)
     .await?;
-    let live: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
-        "SELECT journey_id, COUNT(*) FROM memberships WHERE status IN ('ready', 'waiting') GROUP BY journey_id",
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .collect();
+    let live: HashMap<i64, i64> =
+        sqlx::query_as::<_, (i64, i64)>("SELECT journey_id, SUM(live) FROM journey_node_counts GROUP BY journey_id")
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
     let mut rows = Vec::with_capacity(records.len());
     for r in records {
         let def = r.definition()?;
@@ -153,29 +162,6 @@ pub async fn list_journeys(
         });
     }
     Ok((rows, counts))
-}
-
-/// Live memberships per node, in the definition's order.
-pub async fn node_counts(conn: &mut SqliteConnection, journey_id: i64, def: &JourneyDefinition) -> Result<Vec<NodeCount>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT node, COUNT(*) FROM memberships WHERE journey_id = ? AND status IN ('ready', 'waiting') GROUP BY node",
-    )
-    .bind(journey_id)
-    .fetch_all(conn)
-    .await?;
-    let map: HashMap<String, i64> = rows.into_iter().collect();
-    let mut out: Vec<NodeCount> = def
-        .nodes
-        .iter()
-        .filter_map(|n| map.get(n.id.as_str()).map(|c| NodeCount { node: n.id.clone(), count: *c as u64 }))
-        .collect();
-    // Nodes no longer in the definition still count.
-    for (node, c) in &map {
-        if def.node(&NodeId::new(node.clone())).is_none() {
-            out.push(NodeCount { node: NodeId::new(node.clone()), count: *c as u64 });
-        }
-    }
-    Ok(out)
 }
 
 /// A change to a journey: what an action or the runner does to the row. [`change_journey`]
@@ -299,6 +285,7 @@ impl JourneyRecord {
                 next.trigger_kind = definition.trigger.source.kind().as_str().to_string();
                 next.audience = definition.trigger.audience.as_str().to_string();
                 next.time_zone = definition.time_zone.clone();
+                next.audience_dataset_id = audience_dataset(definition);
                 next.definition_version = i64::from(*definition_version);
                 if let Some(run) = next_run {
                     next.next_run_at = run.map(to_ms);
@@ -324,7 +311,7 @@ pub async fn change_journey(
         "UPDATE journeys SET state = ?, version = ?, generation = ?, runs_in_generation = ?,
            event_cursor = ?, next_run_at = ?, last_run_at = ?, frozen_at = ?, paused_at = ?, stopped_at = ?,
            activated_at = ?, updated_at = ?, name = ?, definition = ?, trigger_kind = ?, audience = ?, time_zone = ?,
-           definition_version = ?, activated_definition_version = ? WHERE id = ?",
+           definition_version = ?, activated_definition_version = ?, audience_dataset_id = ? WHERE id = ?",
     )
     .bind(&next.state)
     .bind(next.version)
@@ -345,6 +332,7 @@ pub async fn change_journey(
     .bind(&next.time_zone)
     .bind(next.definition_version)
     .bind(next.activated_definition_version)
+    .bind(next.audience_dataset_id)
     .bind(next.id)
     .execute(&mut *conn)
     .await?;
@@ -467,16 +455,4 @@ pub async fn definition_versions(
             })
         })
         .collect()
-}
-
-/// Messages logged per node in a generation (who already received each send).
-pub async fn sent_per_node(conn: &mut SqliteConnection, journey_id: i64, generation: i64) -> Result<Vec<NodeCount>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT node_id, COUNT(*) FROM message_log WHERE journey_id = ? AND generation = ? GROUP BY node_id ORDER BY node_id",
-    )
-    .bind(journey_id)
-    .bind(generation)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(|(node, count)| NodeCount { node: NodeId::new(node), count: count as u64 }).collect())
 }

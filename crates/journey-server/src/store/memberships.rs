@@ -8,17 +8,6 @@ use journey_core::journey::{Attributes, NodeId};
 use journey_core::membership::{ExitReason, MembershipStatus};
 use sqlx::SqliteConnection;
 
-/// Pending deadlines `<= t` (the overdue contacts under keep_deadlines).
-pub async fn count_due(conn: &mut SqliteConnection, journey_id: i64, t: Timestamp) -> Result<u64> {
-    let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE journey_id = ? AND status = 'waiting' AND wait_until <= ?")
-            .bind(journey_id)
-            .bind(to_ms(t))
-            .fetch_one(conn)
-            .await?;
-    Ok(n as u64)
-}
-
 /// Shifts every pending deadline after `after` by `shift`; returns how many moved.
 pub async fn shift_deadlines(
     conn: &mut SqliteConnection,
@@ -194,12 +183,4 @@ pub async fn set_membership(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-pub async fn live_count(conn: &mut SqliteConnection, journey_id: i64) -> Result<u64> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE journey_id = ? AND status IN ('ready', 'waiting')")
-        .bind(journey_id)
-        .fetch_one(conn)
-        .await?;
-    Ok(n as u64)
 }

@@ -1,7 +1,10 @@
 //! The snapshot of a journey: aggregates only, never contact rows (journey-core's
 //! `snapshot` module says what it holds and why it is bounded).
 
-use super::{JourneyRecord, MemberFacts, Result, definition_versions, node_counts, opt_ts, segment_members, sent_per_node};
+use super::{
+    JourneyRecord, MemberFacts, Result, dataset_audience, definition_versions, node_counts, opt_ts, segment_members,
+    sent_per_node,
+};
 use crate::clock::{from_ms, to_ms};
 use jiff::{SignedDuration, Timestamp};
 use journey_core::edit::PendingEdit;
@@ -85,35 +88,7 @@ pub async fn audience_counts(
 ) -> Result<AudienceCounts> {
     match &def.trigger.source {
         TriggerSource::Event { .. } => Ok(AudienceCounts::default()),
-        TriggerSource::Dataset { dataset_id, .. } => {
-            type Sums = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
-            let row: Sums = sqlx::query_as(
-                "SELECT
-                   SUM(c.subscribed),
-                   SUM(1 - c.subscribed),
-                   SUM(CASE WHEN c.subscribed = 1 AND NOT EXISTS (SELECT 1 FROM memberships m
-                        WHERE m.journey_id = ?1 AND m.generation = ?2 AND m.contact_id = c.id) THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN c.subscribed = 1 AND EXISTS (SELECT 1 FROM memberships m
-                        WHERE m.journey_id = ?1 AND m.contact_id = c.id AND m.status IN ('ready', 'waiting')) THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN c.subscribed = 1 AND EXISTS (SELECT 1 FROM message_log l
-                        WHERE l.journey_id = ?1 AND l.contact_id = c.id) THEN 1 ELSE 0 END)
-                 FROM dataset_members dm JOIN contacts c ON c.id = dm.contact_id
-                 WHERE dm.dataset_id = ?3",
-            )
-            .bind(rec.id)
-            .bind(rec.generation)
-            .bind(dataset_id.0 as i64)
-            .fetch_one(conn)
-            .await?;
-            let u = |v: Option<i64>| v.unwrap_or(0).max(0) as u64;
-            Ok(AudienceCounts {
-                subscribed: u(row.0),
-                suppressed: u(row.1),
-                never_entered: u(row.2),
-                in_flight: u(row.3),
-                already_received: u(row.4),
-            })
-        }
+        TriggerSource::Dataset { dataset_id, .. } => dataset_audience(conn, rec.id, rec.generation, dataset_id.0 as i64).await,
         TriggerSource::Segment { rule, .. } => {
             let members = segment_members(&mut *conn, rule).await?;
             let facts = MemberFacts::load(&mut *conn, rec.id, rec.generation).await?;
@@ -153,7 +128,8 @@ async fn wait_deadlines(
     let shifts: serde_json::Map<String, serde_json::Value> =
         shifts.iter().map(|(node, minutes)| (node.0.clone(), serde_json::Value::from(minutes * 60_000))).collect();
     let shifts = serde_json::Value::Object(shifts).to_string();
-    // Wait deadlines, aggregated in SQL into the builder's classes.
+    // Wait deadlines (the maintained counts per deadline), summed in SQL into the builder's
+    // classes.
     let origin = journey_core::flow::floor_to_minute(taken_at);
     let horizon_end = origin.checked_add(SignedDuration::from_mins(i64::from(horizon))).unwrap_or(taken_at);
     let frozen_ms = rec.frozen_at.unwrap_or(i64::MIN);
@@ -161,13 +137,13 @@ async fn wait_deadlines(
     let end_ms = to_ms(horizon_end);
     let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT node,
-                SUM(CASE WHEN until <= ?2 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN until > ?2 AND until <= ?3 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN until > ?4 THEN 1 ELSE 0 END),
-                COUNT(*)
-         FROM (SELECT m.node, m.wait_until + COALESCE(s.value, 0) AS until
-               FROM memberships m LEFT JOIN json_each(?5) s ON s.key = m.node
-               WHERE m.journey_id = ?1 AND m.status = 'waiting')
+                SUM(CASE WHEN until <= ?2 THEN waiting ELSE 0 END),
+                SUM(CASE WHEN until > ?2 AND until <= ?3 THEN waiting ELSE 0 END),
+                SUM(CASE WHEN until > ?4 THEN waiting ELSE 0 END),
+                SUM(waiting)
+         FROM (SELECT w.node, w.until + COALESCE(s.value, 0) AS until, w.waiting
+               FROM journey_wait_counts w LEFT JOIN json_each(?5) s ON s.key = w.node
+               WHERE w.journey_id = ?1)
          GROUP BY node",
     )
     .bind(rec.id)
@@ -178,10 +154,10 @@ async fn wait_deadlines(
     .fetch_all(&mut *conn)
     .await?;
     let buckets: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT node, until, COUNT(*) FROM
-           (SELECT m.node, m.wait_until + COALESCE(s.value, 0) AS until
-            FROM memberships m LEFT JOIN json_each(?4) s ON s.key = m.node
-            WHERE m.journey_id = ?1 AND m.status = 'waiting')
+        "SELECT node, until, SUM(waiting) FROM
+           (SELECT w.node, w.until + COALESCE(s.value, 0) AS until, w.waiting
+            FROM journey_wait_counts w LEFT JOIN json_each(?4) s ON s.key = w.node
+            WHERE w.journey_id = ?1)
          WHERE until > ?2 AND until <= ?3
          GROUP BY node, until",
     )

@@ -12,6 +12,8 @@ use journey_server::{Config, RunningServer, TestClock};
 use serde_json::{Value, json};
 
 pub struct Harness {
+    /// First, so it is dropped first: the check runs while the temporary folder still exists.
+    _check: AggregateCheckOnDrop,
     pub server: RunningServer,
     pub clock: TestClock,
     pub http: reqwest::Client,
@@ -20,6 +22,36 @@ pub struct Harness {
 
 pub fn ts(s: &str) -> Timestamp {
     s.parse().expect("timestamp")
+}
+
+/// Every scenario ends with the maintained aggregates compared with counts recomputed from the
+/// rows (`journey-server check`): a drift fails the test that caused it.
+pub struct AggregateCheckOnDrop(pub std::path::PathBuf);
+
+impl Drop for AggregateCheckOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            assert_aggregates_consistent(&self.0);
+        }
+    }
+}
+
+/// Opens the database on its own runtime (callable from `Drop`) and fails on any drift.
+pub fn assert_aggregates_consistent(db: &std::path::Path) {
+    let db = db.to_path_buf();
+    let check = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            let store = journey_server::store::Store::open(&db, false).await.expect("open the database");
+            let check = store.check_aggregates().await.expect("check");
+            store.close().await;
+            check
+        })
+    })
+    .join()
+    .expect("the check ran");
+    let drift: Vec<String> = check.drift.iter().map(ToString::to_string).collect();
+    assert!(drift.is_empty(), "maintained counts differ from the rows:\n{}", drift.join("\n"));
 }
 
 impl Harness {
@@ -37,7 +69,7 @@ impl Harness {
             .with_clock(Arc::new(clock.clone()));
         let server = journey_server::spawn(f(config)).await.expect("server starts");
         let token = person(&server, Role::Operator, "Olive Operator").await;
-        Harness { server, clock, http: bearer_client(&token), dir }
+        Harness { _check: AggregateCheckOnDrop(dir.path().join("journeys.db")), server, clock, http: bearer_client(&token), dir }
     }
 
     /// A client acting as a new person with this role (through an API token).
