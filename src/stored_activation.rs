@@ -29,11 +29,20 @@ pub struct ServerResult {
     pub counts: ActivationCounts,
     pub next_run: NextRun,
     pub plan_at: Timestamp,
+    /// The runner applies the activation to the contacts after the answer.
+    #[serde(default)]
+    pub applying_in_batches: bool,
 }
 
 impl From<&ActivateResponse> for ServerResult {
     fn from(r: &ActivateResponse) -> ServerResult {
-        ServerResult { state: r.journey.state, counts: r.counts, next_run: r.next_run, plan_at: r.plan_at }
+        ServerResult {
+            state: r.journey.state,
+            counts: r.counts,
+            next_run: r.next_run,
+            plan_at: r.plan_at,
+            applying_in_batches: r.applying_in_batches,
+        }
     }
 }
 

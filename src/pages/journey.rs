@@ -285,6 +285,13 @@ fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
         _ if entry.action.as_deref() == Some("edit") => {
             format!("Saved definition version {}", entry.definition_version.unwrap_or_default())
         }
+        (_, Some(mode)) if entry.action.as_deref() == Some("applied") => format!(
+            "Finished moving the contacts for the {}",
+            match mode {
+                ActivationMode::Resume => "resume",
+                ActivationMode::Restart => "restart",
+            }
+        ),
         (None, _) => format!("Created as {}", entry.to.label()),
         (Some(from), Some(mode)) => format!(
             "{} ({} → {})",
@@ -315,6 +322,9 @@ fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
             }
             if let Some(v) = entry.definition_version {
                 parts.push(format!("definition version {v}"));
+            }
+            if let Some(note) = &entry.note {
+                parts.push(note.clone());
             }
             parts.join(" · ")
         })

@@ -160,12 +160,17 @@ pub struct ActivityEntry {
     /// The activation's counts.
     #[serde(default)]
     pub counts: Option<ActivationCounts>,
-    /// What happened: create, publish, start, pause, stop, resume, restart, complete, edit.
+    /// What happened: create, publish, start, pause, stop, resume, restart, complete, edit,
+    /// applied (an activation's work on the contacts finished, with the counts executed).
     #[serde(default)]
     pub action: Option<String>,
     /// The definition version created, saved (edit) or activated.
     #[serde(default)]
     pub definition_version: Option<u32>,
+    /// A sentence beside the counts: on an `applied` line, how the executed counts differ
+    /// from the ones the activation promised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// `POST /api/journeys/{id}/activate`. Send an `Idempotency-Key` header (or the
@@ -196,6 +201,12 @@ pub struct ActivateResponse {
     pub next_run: NextRun,
     /// The activation instant the server planned at.
     pub plan_at: Timestamp,
+    /// Whether the runner applies the activation to the contacts after this answer, in batches
+    /// (a Restart's exits and entry, a Resume's moved deadlines or nodes). Until it is done the
+    /// journey takes no other step; the activity log then records the counts executed, and says
+    /// so if a Restart's entry differs from `counts` (contacts changed in between).
+    #[serde(default)]
+    pub applying_in_batches: bool,
 }
 
 /// `POST /api/journeys/{id}/pause`.
@@ -333,6 +344,9 @@ pub mod codes {
     pub const CROSS_SITE: &str = "cross_site";
     /// 429: too many sign-in attempts; `Retry-After` says when to try again.
     pub const RATE_LIMITED: &str = "rate_limited";
+    /// 409: the journey's last activation is still being applied to its contacts; try again
+    /// after `Retry-After` seconds.
+    pub const STILL_APPLYING: &str = "still_applying";
 }
 
 /// A contact to create.

@@ -459,6 +459,7 @@ fn every_api_type_round_trips() {
             counts: Some(plan.counts()),
             action: Some("restart".into()),
             definition_version: Some(2),
+            note: Some("3 contacts entered, not the 4 planned".into()),
         }],
         generation: Generation(1),
         next_run_at: Some(t),
@@ -495,7 +496,13 @@ fn every_api_type_round_trips() {
     });
     let minimal: ActivateRequest = serde_json::from_str(r#"{"mode":"restart","expected_version":3}"#).unwrap();
     assert_eq!(minimal.wait_handling, WaitHandling::KeepDeadlines);
-    round_trip(&ActivateResponse { journey: detail, counts: plan.counts(), next_run: plan.next_run, plan_at: t });
+    round_trip(&ActivateResponse {
+        journey: detail,
+        counts: plan.counts(),
+        next_run: plan.next_run,
+        plan_at: t,
+        applying_in_batches: true,
+    });
     round_trip(&PauseRequest { expected_version: Some(3) });
     round_trip(&StopRequest::default());
     round_trip(&CreateJourneyRequest { definition: s.definition.clone(), publish: true });

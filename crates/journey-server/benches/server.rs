@@ -7,10 +7,14 @@
 //! (`--profile server` is the workspace's fast native profile; plain `cargo bench` uses the
 //! wasm-tuned release profile, which links far more slowly.)
 //!
-//! For each size: snapshot request latency over HTTP; then, at the same size, activation time
-//! for Resume and for Restart, and the runner's throughput moving the restarted memberships
-//! (each sends two messages). Peak memory is the process's peak resident set (the server runs
-//! in-process), reset before each phase through `/proc/self/clear_refs`.
+//! For each size: snapshot request latency over HTTP (p50, p99, max of 200); then, at the same
+//! size, Resume (extend_by_pause) and Restart: the time to the answer (the activation's write
+//! transaction is within it), the time the runner then takes to apply it to the contacts, and
+//! meanwhile the latency of a POST /api/events and of a GET of another journey's snapshot;
+//! then the runner's throughput moving the restarted memberships (one message each) beside a
+//! plain batched INSERT of the same message rows in the same run. Peak memory is the
+//! process's peak resident set (the server runs in-process), reset before each phase through
+//! `/proc/self/clear_refs`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,7 +40,6 @@ fn reset_peak() {
 }
 
 async fn populate(server: &journey_server::RunningServer, contacts: usize, now: Timestamp) -> u64 {
-    let pool = server.store().pool();
     let mut tx = server.store().write().await.unwrap();
     let now_ms = now.as_millisecond();
     let ids: Vec<i64> = (1..=contacts as i64).collect();
@@ -106,9 +109,46 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
     .execute(&mut *tx)
     .await
     .unwrap();
+    sqlx::query("ANALYZE").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
-    sqlx::query("ANALYZE").execute(pool).await.unwrap();
     id as u64
+}
+
+/// p50, p99 and max of latencies in milliseconds.
+fn percentiles(mut ms: Vec<f64>) -> String {
+    if ms.is_empty() {
+        return "no samples".into();
+    }
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() as f64 * q).ceil() as usize).clamp(1, ms.len()) - 1];
+    format!("p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} samples)", at(0.5), at(0.99), ms[ms.len() - 1], ms.len())
+}
+
+/// While it runs: a POST /api/events and a GET of another journey's snapshot, one after the
+/// other, as fast as they answer. Returns both latency lists when `stop` is set.
+fn probe(
+    http: reqwest::Client,
+    base: String,
+    other: u64,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<(Vec<f64>, Vec<f64>)> {
+    tokio::spawn(async move {
+        let (mut events, mut snapshots) = (Vec::new(), Vec::new());
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let t = Instant::now();
+            let res =
+                http.post(format!("{base}/api/events")).json(&json!({ "contact_id": 1, "name": "probe" })).send().await.unwrap();
+            assert!(res.status().is_success(), "event: {}", res.status());
+            events.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            let res = http.get(format!("{base}/api/journeys/{other}/snapshot")).send().await.unwrap();
+            assert!(res.status().is_success(), "snapshot: {}", res.status());
+            res.bytes().await.unwrap();
+            snapshots.push(t.elapsed().as_secs_f64() * 1000.0);
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        (events, snapshots)
+    })
 }
 
 async fn bench(contacts: usize) {
@@ -127,69 +167,148 @@ async fn bench(contacts: usize) {
     println!("populate: {:.1} s", started.elapsed().as_secs_f64());
     let http = operator_client(&server, "Bench Reader").await;
     let base = server.url();
+    // Another journey on the same data set (a Draft), whose snapshot the probe reads.
+    let mut other_def: Value = http.get(format!("{base}/api/journeys/{id}")).send().await.unwrap().json().await.unwrap();
+    other_def = other_def["definition"].clone();
+    other_def["name"] = json!("Bench other");
+    let other: Value = http.post(format!("{base}/api/journeys")).json(&other_def).send().await.unwrap().json().await.unwrap();
+    let other = other["id"].as_u64().unwrap();
 
     reset_peak();
     let mut times = Vec::new();
     let mut size = 0;
-    for _ in 0..15 {
+    for _ in 0..200 {
         let t = Instant::now();
         let body = http.get(format!("{base}/api/journeys/{id}/snapshot")).send().await.unwrap().bytes().await.unwrap();
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         size = body.len();
     }
-    times.sort_by(f64::total_cmp);
-    println!(
-        "snapshot: p50 {:.1} ms, max {:.1} ms, {} bytes; peak RSS {:.0} MB",
-        times[times.len() / 2],
-        times[times.len() - 1],
-        size,
-        peak_rss_mb()
-    );
+    println!("snapshot: {}, {} bytes; peak RSS {:.0} MB", percentiles(times), size, peak_rss_mb());
 
-    let activate = |mode: &'static str| {
-        let http = http.clone();
-        let base = base.clone();
-        async move {
-            let detail: Value = http.get(format!("{base}/api/journeys/{id}")).send().await.unwrap().json().await.unwrap();
-            let version = detail["version"].as_u64().unwrap();
-            reset_peak();
+    for (mode, wait) in [("resume", "extend_by_pause"), ("restart", "keep_deadlines")] {
+        let detail: Value = http.get(format!("{base}/api/journeys/{id}")).send().await.unwrap().json().await.unwrap();
+        let version = detail["version"].as_u64().unwrap();
+        reset_peak();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let probing = probe(http.clone(), base.clone(), other, stop.clone());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let t = Instant::now();
+        let res: Value = http
+            .post(format!("{base}/api/journeys/{id}/activate"))
+            .json(&json!({ "mode": mode, "wait_handling": wait, "expected_version": version }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let answered = t.elapsed().as_secs_f64() * 1000.0;
+        assert!(res["counts"].is_object(), "{mode}: {res}");
+        let t = Instant::now();
+        server.apply_activation_work(journey_server::Clock::now(&clock)).await.unwrap();
+        let applied = t.elapsed().as_secs_f64();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (events, snapshots) = probing.await.unwrap();
+        println!(
+            "activate {mode} ({wait}): answered in {answered:.0} ms (its transaction, the write lock, is within that), counts {}",
+            res["counts"]
+        );
+        println!("  then applied to the contacts by the runner in {applied:.1} s, in transactions of 5,000 contacts");
+        println!("  meanwhile POST /api/events: {}", percentiles(events));
+        println!("  meanwhile GET another journey's snapshot: {}; peak RSS {:.0} MB", percentiles(snapshots), peak_rss_mb());
+        if mode == "resume" {
             let t = Instant::now();
-            let res: Value = http
-                .post(format!("{base}/api/journeys/{id}/activate"))
-                .json(&json!({ "mode": mode, "wait_handling": "extend_by_pause", "expected_version": version }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            println!(
-                "activate {mode}: {:.0} ms, counts {}; peak RSS {:.0} MB",
-                t.elapsed().as_secs_f64() * 1000.0,
-                res["counts"],
-                peak_rss_mb()
-            );
+            let report = server.run_due_work(journey_server::Clock::now(&clock)).await.unwrap();
+            println!("  runner after resume: {} memberships moved in {:.1} s", report.advanced, t.elapsed().as_secs_f64());
+            http.post(format!("{base}/api/journeys/{id}/pause")).json(&json!({})).send().await.unwrap();
+            clock.advance(SignedDuration::from_mins(10));
         }
-    };
-    activate("resume").await;
-    http.post(format!("{base}/api/journeys/{id}/pause")).send().await.unwrap();
-    clock.advance(SignedDuration::from_mins(10));
-    activate("restart").await;
+    }
 
     reset_peak();
     let t = Instant::now();
     let report = server.run_due_work(journey_server::Clock::now(&clock)).await.unwrap();
     let secs = t.elapsed().as_secs_f64();
+    let runner_rate = report.logged as f64 / secs;
     println!(
         "runner: {} memberships advanced, {} messages logged in {:.1} s = {:.0} memberships/s, {:.0} messages/s; peak RSS {:.0} MB",
         report.advanced,
         report.logged,
         secs,
         report.advanced as f64 / secs,
-        report.logged as f64 / secs,
+        runner_rate,
         peak_rss_mb()
     );
+    let raw_rate = raw_insert_rate(&server, id).await;
+    println!(
+        "baseline: a plain batched INSERT of the same {} message rows (500 per statement and transaction): {:.0} rows/s; the runner logs at {:.2}x that",
+        report.logged,
+        raw_rate,
+        runner_rate / raw_rate
+    );
     server.shutdown().await;
+}
+
+/// The baseline for the runner: the messages it just logged for `journey` (generation 2),
+/// inserted again into a copy of the message log (same columns and indexes, no triggers)
+/// with plain multi-row INSERTs, 500 rows per statement and per transaction (the runner's
+/// batch). Returns rows per second.
+async fn raw_insert_rate(server: &journey_server::RunningServer, journey: u64) -> f64 {
+    type Row = (i64, i64, i64, i64, String, String, String, String, Option<String>, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at
+         FROM message_log WHERE journey_id = ? AND generation = 2 ORDER BY id",
+    )
+    .bind(journey as i64)
+    .fetch_all(server.store().pool())
+    .await
+    .unwrap();
+    let mut tx = server.store().write().await.unwrap();
+    sqlx::query("CREATE TABLE message_copy AS SELECT * FROM message_log WHERE 0").execute(&mut *tx).await.unwrap();
+    sqlx::query("CREATE UNIQUE INDEX message_copy_key ON message_copy (message_key)").execute(&mut *tx).await.unwrap();
+    sqlx::query(
+        "CREATE UNIQUE INDEX message_copy_position ON message_copy (journey_id, generation, iteration, contact_id, node_id)",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("CREATE INDEX message_copy_contact ON message_copy (journey_id, contact_id)").execute(&mut *tx).await.unwrap();
+    sqlx::query(
+        "CREATE INDEX message_copy_due ON message_copy (next_attempt_at, id) WHERE delivery_state IN ('queued', 'retrying')",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("CREATE INDEX message_copy_delivery ON message_copy (journey_id, delivery_state, id)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let t = Instant::now();
+    for chunk in rows.chunks(500) {
+        let mut tx = server.store().write().await.unwrap();
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO message_copy (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at, next_attempt_at, delivery_state, attempts) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(r.0)
+                .push_bind(r.1)
+                .push_bind(r.2)
+                .push_bind(r.3)
+                .push_bind(&r.4)
+                .push_bind(&r.5)
+                .push_bind(&r.6)
+                .push_bind(&r.7)
+                .push_bind(&r.8)
+                .push_bind(r.9)
+                .push_bind(r.9)
+                .push("'queued'")
+                .push("0");
+        });
+        qb.build().execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    rows.len() as f64 / t.elapsed().as_secs_f64()
 }
 
 fn main() {

@@ -106,6 +106,11 @@ pub struct Config {
     #[arg(long, env = "JOURNEY_RUNNER_BATCH", default_value_t = 500)]
     pub runner_batch: u32,
 
+    /// How many contacts the runner changes per transaction when it applies an activation (a
+    /// Restart's exits and entry, a Resume's shifted deadlines) after the activation committed.
+    #[arg(long, env = "JOURNEY_ACTIVATION_BATCH", default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub activation_batch: u32,
+
     /// How long a write waits for the database's one writer before the answer is 503 with
     /// `Retry-After` (milliseconds).
     #[arg(long, env = "JOURNEY_WRITE_WAIT_MS", default_value_t = 5000)]
@@ -187,6 +192,7 @@ impl Config {
             delivery_interval_ms: 50,
             runner_interval_ms: 200,
             runner_batch: 500,
+            activation_batch: crate::runner::DEFAULT_ACTIVATION_BATCH,
             write_wait_ms: 5000,
             max_connections: 1024,
             header_timeout_ms: 10_000,

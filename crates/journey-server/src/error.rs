@@ -22,6 +22,8 @@ use crate::store::StoreError;
 
 /// What a busy answer tells the client to wait, in seconds.
 const BUSY_RETRY_AFTER: u32 = 2;
+/// How soon a client may retry an activation refused because the last one is still being applied.
+const STILL_APPLYING_RETRY_AFTER: u32 = 2;
 
 /// An API failure: a status, a stable machine-readable code, a sentence, and, on a conflict,
 /// the journey's current version and state.
@@ -115,6 +117,11 @@ impl From<ActionError> for ApiError {
             ActionError::RateLimited { seconds } => {
                 let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED, message);
                 e.retry_after = Some(seconds);
+                return e;
+            }
+            ActionError::StillApplying { .. } => {
+                let mut e = ApiError::new(StatusCode::CONFLICT, codes::STILL_APPLYING, message);
+                e.retry_after = Some(STILL_APPLYING_RETRY_AFTER);
                 return e;
             }
             ActionError::Storage(StoreError::Busy(cause)) => {

@@ -109,6 +109,11 @@ impl RunningServer {
         app::api_routes(&self.state).1
     }
 
+    /// Applies the pending activation work only (the first part of a runner pass), at `now`.
+    pub async fn apply_activation_work(&self, now: jiff::Timestamp) -> Result<RunReport, store::StoreError> {
+        self.state.runner.apply_activation_work(now).await
+    }
+
     /// Runs the runner's due work at `now` (tests with a `TestClock` and a manual runner).
     pub async fn run_due_work(&self, now: jiff::Timestamp) -> Result<RunReport, store::StoreError> {
         self.state.runner.run_due_work(now).await
@@ -159,7 +164,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         seeded = true;
     }
     let people = store.count_users().await.map_err(StartError::Seed)?;
-    let runner = Arc::new(Runner::new(store.clone(), clock.clone(), config.runner_batch));
+    let runner = Arc::new(Runner::new(store.clone(), clock.clone(), config.runner_batch, config.activation_batch));
     let delivery = Arc::new(Delivery::new(store.clone(), sink, clock.clone(), config.delivery()));
     let console = web::Console::new(config.dist.clone());
     let auth = Arc::new(config.auth());

@@ -321,7 +321,7 @@ fn document_body() -> Value {
                 "responses": with_body_errors(json!({
                     "200": resp("What the activation did.", r("ActivateResponse")),
                     "404": err("No such journey."),
-                    "409": err("Not Paused or Stopped, or a stale `expected_version` (the body has the current version and state)."),
+                    "409": err("Not Paused or Stopped, or a stale `expected_version` (the body has the current version and state), or `still_applying`: the last activation is still being applied to the contacts (with `Retry-After`)."),
                 })),
             }},
             "/api/contacts": { "post": {
@@ -377,7 +377,7 @@ fn document_body() -> Value {
                 "responses": with_body_errors(json!({
                     "200": resp("Saved; the journey with its new definition version.", r("JourneyDetail")),
                     "404": err("No such journey."),
-                    "409": err("A stale `expected_version`, or a journey that cannot be edited in its state (Active: pause it first)."),
+                    "409": err("A stale `expected_version`, or a journey that cannot be edited in its state (Active: pause it first), or `still_applying` (its last activation is still being applied)."),
                     "422": err("An invalid definition, or a removed node holding contacts without a move (the message names the node and the count)."),
                 })),
             }},
@@ -464,6 +464,7 @@ fn document_body() -> Value {
                 "at": ts, "actor": text, "from": nullable(r("JourneyState")), "to": r("JourneyState"),
                 "mode": nullable(r("ActivationMode")), "counts": nullable(r("ActivationCounts")),
                 "action": nullable(text.clone()), "definition_version": nullable(count.clone()),
+                "note": text,
             })),
             "Destination": { "oneOf": [
                 obj(&["kind", "node"], json!({ "kind": { "const": "node" }, "node": node_id })),
@@ -597,8 +598,9 @@ fn document_body() -> Value {
                 "mode": r("ActivationMode"), "wait_handling": r("WaitHandling"), "expected_version": count,
                 "idempotency_key": nullable(json!({ "type": "string", "maxLength": 200 })),
             })),
-            "ActivateResponse": obj(&["journey", "counts", "next_run", "plan_at"], json!({
+            "ActivateResponse": obj(&["journey", "counts", "next_run", "plan_at", "applying_in_batches"], json!({
                 "journey": r("JourneyDetail"), "counts": r("ActivationCounts"), "next_run": r("NextRun"), "plan_at": ts,
+                "applying_in_batches": { "type": "boolean" },
             })),
             "VersionRequest": obj(&[], json!({ "expected_version": nullable(count.clone()) })),
             "NewContact": obj(&[], json!({

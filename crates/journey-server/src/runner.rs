@@ -2,6 +2,9 @@
 //! which tests call with a moved clock.
 //!
 //! Each pass, in this order:
+//! 0. **Activation work**: what an activation left to do to the memberships (a Restart's exits
+//!    and entry, a Resume's moved deadlines), a batch of `--activation-batch` contacts per
+//!    transaction until done (`store::work`). A journey with work takes no other step below.
 //! 1. **Audience runs**: a Scheduled journey whose first run is due starts (journey-core's
 //!    `Start` transition); an Active journey whose `next_run_at` is due enters its audience as
 //!    a new iteration, and its next run is journey-core's first occurrence strictly after the
@@ -30,6 +33,7 @@ use jiff::Timestamp;
 use journey_core::flow::{Advance, ContactFacts, Position, advance};
 use journey_core::journey::{Channel, Condition, ContactId, JourneyId, NodeId, NodeKind, TriggerKind, TriggerSource};
 use journey_core::membership::{Generation, Iteration};
+use journey_core::plan::ActivationCounts;
 use journey_core::state::{JourneyAction, JourneyState, transition};
 use serde::Serialize;
 
@@ -54,6 +58,8 @@ pub struct RunReport {
     pub completed: u64,
     /// Scheduled journeys started.
     pub started: u64,
+    /// Activations whose work on the memberships finished.
+    pub applied: u64,
 }
 
 impl RunReport {
@@ -64,6 +70,7 @@ impl RunReport {
         self.logged += o.logged;
         self.completed += o.completed;
         self.started += o.started;
+        self.applied += o.applied;
     }
 }
 
@@ -73,6 +80,7 @@ pub struct Runner {
     store: Store,
     clock: Arc<dyn Clock>,
     batch: i64,
+    activation_batch: i64,
     lock: tokio::sync::Mutex<()>,
     health: RunnerHealth,
 }
@@ -104,12 +112,18 @@ pub struct RunnerStatus {
 
 const SYSTEM: &str = "system";
 
+/// Contacts per transaction when applying an activation's work (`--activation-batch`): large
+/// enough to be quick overall, small enough that other writers wait tens of milliseconds at
+/// most for each.
+pub const DEFAULT_ACTIVATION_BATCH: u32 = 5_000;
+
 impl Runner {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, batch: u32) -> Runner {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, batch: u32, activation_batch: u32) -> Runner {
         Runner {
             store,
             clock,
             batch: i64::from(batch.max(1)),
+            activation_batch: i64::from(activation_batch.max(1)),
             lock: tokio::sync::Mutex::new(()),
             health: RunnerHealth::default(),
         }
@@ -158,6 +172,7 @@ impl Runner {
     pub async fn run_due_work(&self, now: Timestamp) -> Result<RunReport, StoreError> {
         let _guard = self.lock.lock().await;
         let mut report = RunReport::default();
+        report.add(self.activation_work(now).await?);
         report.add(self.audience_runs(now).await?);
         report.add(self.events(now).await?);
         report.add(self.memberships(now).await?);
@@ -166,14 +181,54 @@ impl Runner {
     }
 
     /// Opens a write transaction and re-reads the journey in it: `None` (nothing to do) unless
-    /// the journey is still in one of `states`. Every step of a pass starts here, so a journey
-    /// paused or stopped between the pass's read and its write does nothing at all.
+    /// the journey is still in one of `states` and has no activation work left. Every step of a
+    /// pass but the work itself starts here, so a journey paused or stopped between the pass's
+    /// read and its write does nothing at all.
     async fn begin_in(&self, journey_id: i64, states: &[JourneyState]) -> Result<Option<(Tx, JourneyRecord)>, StoreError> {
         let mut tx = self.store.write().await?;
         match store::journey(&mut tx, journey_id).await? {
-            Some(rec) if states.contains(&rec.state()?) => Ok(Some((tx, rec))),
+            Some(rec) if states.contains(&rec.state()?) && !store::has_work(&mut tx, journey_id).await? => Ok(Some((tx, rec))),
             _ => Ok(None),
         }
+    }
+
+    /// Only the first part of a pass: the pending activation work (benchmarks time it apart).
+    pub async fn apply_activation_work(&self, now: Timestamp) -> Result<RunReport, StoreError> {
+        let _guard = self.lock.lock().await;
+        self.activation_work(now).await
+    }
+
+    /// Applies every journey's pending activation work, one batch per transaction (whatever
+    /// the journey's state: the work belongs to an activation already made). When a journey's
+    /// work is done, its `applied` line records the counts executed.
+    async fn activation_work(&self, now: Timestamp) -> Result<RunReport, StoreError> {
+        let mut report = RunReport::default();
+        let journeys = store::journeys_with_work(&mut *self.store.read().await?).await?;
+        for id in journeys {
+            loop {
+                let mut tx = self.store.write().await?;
+                let (Some(mut work), Some(rec)) = (store::work(&mut tx, id).await?, store::journey(&mut tx, id).await?) else {
+                    break;
+                };
+                let finished =
+                    store::apply_work_batch(&mut tx, &mut work, &rec.definition()?, self.activation_batch, now).await?;
+                if finished {
+                    let counts = work.executed();
+                    let note = differences(&work.planned, &counts);
+                    if let Some(note) = &note {
+                        tracing::warn!(journey = id, %note, "activation executed other counts than planned");
+                    }
+                    let applied = JourneyChange::Applied { mode: work.mode, counts: &counts, note };
+                    store::change_journey(&mut tx, &rec, applied, now, SYSTEM).await?;
+                    report.applied += 1;
+                }
+                tx.commit().await?;
+                if finished {
+                    break;
+                }
+            }
+        }
+        Ok(report)
     }
 
     async fn audience_runs(&self, now: Timestamp) -> Result<RunReport, StoreError> {
@@ -323,4 +378,35 @@ impl Runner {
         }
         Ok(report)
     }
+}
+
+/// A sentence saying how an activation's executed counts differ from the planned ones (none
+/// when they are equal). Only a Restart's exits and entry can differ: the runner judges each
+/// contact when its batch comes, and contacts can subscribe, unsubscribe or join the data set
+/// in between.
+fn differences(planned: &ActivationCounts, executed: &ActivationCounts) -> Option<String> {
+    use journey_core::plan::format_count as n;
+    let mut parts = Vec::new();
+    if let (Some(p), Some(e)) = (planned.entering, executed.entering)
+        && p != e
+    {
+        parts.push(format!("{} contacts entered, not the {} planned", n(e), n(p)));
+    }
+    if planned.exited_by_restart != executed.exited_by_restart {
+        parts.push(format!(
+            "{} left by the restart, not the {} planned",
+            n(executed.exited_by_restart),
+            n(planned.exited_by_restart)
+        ));
+    }
+    if planned.exited_by_edit != executed.exited_by_edit {
+        parts.push(format!(
+            "{} left their removed step, not the {} planned",
+            n(executed.exited_by_edit),
+            n(planned.exited_by_edit)
+        ));
+    }
+    (!parts.is_empty()).then(|| {
+        format!("{}: contacts changed (subscribed, unsubscribed or joined the data set) while it was applied.", parts.join("; "))
+    })
 }

@@ -1,18 +1,18 @@
 //! Resume and Restart: the preview, and the activation that executes exactly the plan the
 //! preview showed.
 
+use crate::clock::to_ms;
+use crate::store::WorkStep;
 use jiff::Timestamp;
 use journey_core::api::{ActivateRequest, ActivateResponse};
 use journey_core::edit::{Destination, wait_shifts};
 use journey_core::journey::TriggerSource;
-use journey_core::membership::ExitReason;
-use journey_core::plan::{ActivationCounts, ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, plan_activation};
+use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, plan_activation};
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyAction;
-use sqlx::SqliteConnection;
 
 use super::{ActionError, Result, allowed, check_version, load, not_allowed, views};
-use crate::store::{self, JourneyChange, JourneyRecord, Store};
+use crate::store::{self, JourneyChange, Store};
 
 /// journey-core's plan from a fresh snapshot taken `now`, for activating at `at`.
 pub async fn preview(
@@ -45,8 +45,9 @@ pub enum Activation {
 }
 
 /// Resume or Restart, in one write transaction: reads the snapshot, asks journey-core for the
-/// plan at `now`, executes exactly that plan, and records it under `actor` (and under the
-/// idempotency key, if any).
+/// plan at `now`, sets the journey's new state and records the plan's work on the memberships
+/// for the runner (`work_steps`), under `actor` (and under the idempotency key, if any). A
+/// journey whose previous activation is still being applied is refused (409).
 pub async fn activate(
     store: &Store,
     id: u64,
@@ -73,6 +74,9 @@ pub async fn activate(
     // A stale version first: the caller's page is out of date whatever the state is now.
     check_version(&rec, Some(req.expected_version))?;
     allowed(&rec, JourneyAction::Activate)?;
+    if let Some(work) = store::work(&mut tx, rec.id).await? {
+        return Err(ActionError::StillApplying { step: work.step + 1, steps: work.steps.len() });
+    }
 
     let snapshot = store::snapshot(&mut tx, &rec, now).await?;
     let plan = match plan_activation(&snapshot, now, req.mode, req.wait_handling) {
@@ -80,9 +84,12 @@ pub async fn activate(
         Err(PlanError::NotActivatable(_)) => return Err(not_allowed(&rec, JourneyAction::Activate)),
         Err(e) => return Err(store::StoreError::Corrupt(format!("journey {id}: {e}")).into()),
     };
-    let counts = execute(&mut tx, &rec, &snapshot, &plan, req).await?;
-    if counts != plan.counts() {
-        tracing::warn!(journey = rec.id, executed = ?counts, planned = ?plan.counts(), "activation counts differ from the plan");
+    // The counts are the plan's, from the snapshot read in this transaction; the runner applies
+    // the rows after the commit and logs the counts it executed (`store::work`).
+    let counts = plan.counts();
+    let steps = work_steps(&snapshot, &plan, req);
+    if !steps.is_empty() {
+        store::insert_work(&mut tx, rec.id, req.mode, &steps, &counts, actor, plan.at).await?;
     }
     let change = JourneyChange::Activated {
         mode: req.mode,
@@ -102,8 +109,13 @@ pub async fn activate(
         counts: &counts,
     };
     let rec = store::change_journey(&mut tx, &rec, change, plan.at, actor).await?;
-    let response =
-        ActivateResponse { journey: views::detail_of(&mut tx, &rec).await?, counts, next_run: plan.next_run, plan_at: plan.at };
+    let response = ActivateResponse {
+        journey: views::detail_of(&mut tx, &rec).await?,
+        counts,
+        next_run: plan.next_run,
+        plan_at: plan.at,
+        applying_in_batches: !steps.is_empty(),
+    };
     if let Some(key) = idempotency_key {
         let body = serde_json::to_string(&response).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
         store::store_idempotent_answer(&mut tx, key, rec.id, &fingerprint, 200, &body, plan.at).await?;
@@ -112,54 +124,40 @@ pub async fn activate(
     Ok(Activation::Done(Box::new(response)))
 }
 
-/// Does to the memberships what the plan says; returns what was done, counted from the rows.
-async fn execute(
-    conn: &mut SqliteConnection,
-    rec: &JourneyRecord,
-    snapshot: &JourneySnapshot,
-    plan: &ActivationPlan,
-    req: &ActivateRequest,
-) -> Result<ActivationCounts> {
-    let t = plan.at;
-    let mut counts = ActivationCounts { suppressed: plan.suppressed, re_receiving: plan.re_receiving, ..Default::default() };
+/// The membership rows the plan changes, as steps the runner applies in batches after the
+/// activation commits (`store::work`): a Restart exits the older generation's live contacts and
+/// enters the audience; a Resume moves a saved edit's removed nodes' contacts, applies its new
+/// wait durations if the revision said so, and shifts deadlines for extend_by_pause. Nothing
+/// here reads or writes a membership, so the activation takes the same time at any size.
+fn work_steps(snapshot: &JourneySnapshot, plan: &ActivationPlan, req: &ActivateRequest) -> Vec<WorkStep> {
+    let mut steps = Vec::new();
     match req.mode {
         ActivationMode::Resume => {
-            // A saved edit first: removed nodes' contacts where the moves say, changed waits
-            // applied to those already waiting if the revision said so (the snapshot the plan
-            // came from already counted them so).
+            // A saved edit first (the snapshot the plan came from already counted it so).
             if let Some(edit) = &snapshot.edit {
                 for m in edit.moves.iter().filter(|m| snapshot.definition.node(&m.from).is_none()) {
-                    match &m.to {
-                        Destination::Node { node } => {
-                            store::move_node(&mut *conn, rec.id, &m.from, node, t).await?;
-                        }
-                        Destination::Exit => {
-                            counts.exited_by_edit +=
-                                store::exit_live(&mut *conn, rec.id, Some(&m.from), ExitReason::NodeRemoved, t).await?;
-                        }
-                    }
+                    steps.push(match &m.to {
+                        Destination::Node { node } => WorkStep::MoveNode { from: m.from.clone(), to: node.clone() },
+                        Destination::Exit => WorkStep::ExitNode { node: m.from.clone() },
+                    });
                 }
                 for (node, minutes) in wait_shifts(&edit.activated, &snapshot.definition, edit.apply_new_waits) {
-                    store::shift_node_deadlines(&mut *conn, rec.id, &node, minutes * 60_000, t).await?;
+                    steps.push(WorkStep::ShiftNode { node, ms: minutes * 60_000 });
                 }
             }
             if let (WaitHandling::ExtendByPause, Some(shift), Some(frozen_at)) =
                 (req.wait_handling, plan.deadline_shift, snapshot.frozen_at)
             {
-                store::shift_deadlines(&mut *conn, rec.id, frozen_at, shift, t).await?;
+                steps.push(WorkStep::ShiftAfter { after_ms: to_ms(frozen_at), ms: shift.as_millis() as i64 });
             }
-            counts.continuing = store::live_count(&mut *conn, rec.id).await?;
-            counts.overdue = store::count_due(&mut *conn, rec.id, t).await?;
-            // Entering happens at the next run; the count is the plan's, as of now.
-            counts.entering = plan.entering;
         }
         ActivationMode::Restart => {
-            counts.exited_by_restart = store::exit_live(&mut *conn, rec.id, None, ExitReason::Restarted, t).await?;
+            let generation = i64::from(plan.generation.0);
+            steps.push(WorkStep::ExitBefore { generation });
             if let NextRun::Immediately { at } = plan.next_run {
-                let generation = i64::from(plan.generation.0);
-                counts.entering = Some(store::enter_audience(&mut *conn, rec.id, &snapshot.definition, generation, 1, at).await?);
+                steps.push(WorkStep::Enter { generation, iteration: 1, at_ms: to_ms(at) });
             }
         }
     }
-    Ok(counts)
+    steps
 }

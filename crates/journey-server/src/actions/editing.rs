@@ -3,7 +3,8 @@
 //!
 //! Rules stated here: Draft, Scheduled, Paused and Stopped journeys can be edited; an Active
 //! one must be paused first, a Completed one cannot be (it has nothing left to run). A save
-//! never moves a contact and never sends: the next activation applies it. A Scheduled
+//! never moves a contact and never sends: the next activation applies it. A journey whose
+//! last activation is still being applied to its contacts cannot be saved until it is done. A Scheduled
 //! journey whose schedule or zone changed gets the new schedule's first run after the save.
 
 use jiff::Timestamp;
@@ -39,6 +40,10 @@ pub async fn save(
             return Err(refuse("This journey is Completed: it has nothing left to run, so it cannot be edited."));
         }
         JourneyState::Draft | JourneyState::Scheduled | JourneyState::Paused | JourneyState::Stopped => {}
+    }
+    // The work still being applied moves contacts by the definition it was planned with.
+    if let Some(work) = store::work(&mut tx, rec.id).await? {
+        return Err(ActionError::StillApplying { step: work.step + 1, steps: work.steps.len() });
     }
     let def = &revision.definition;
     let live = store::node_counts(&mut tx, rec.id, def).await?;

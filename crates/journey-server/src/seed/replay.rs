@@ -10,7 +10,7 @@ use super::people::{People, Rng};
 use crate::TestClock;
 use crate::actions::{ActionError, lifecycle};
 use crate::delivery::{Delivery, DeliverySettings};
-use crate::runner::Runner;
+use crate::runner::{DEFAULT_ACTIVATION_BATCH, Runner};
 use crate::sink::Sink;
 use crate::store::{self, Store, StoreError};
 
@@ -67,7 +67,7 @@ pub(super) async fn replay(
     let n = people.ids.len();
     let acts = acts(start, now);
     let clock = TestClock::new(start);
-    let runner = Runner::new(store.clone(), Arc::new(clock.clone()), 1000);
+    let runner = Runner::new(store.clone(), Arc::new(clock.clone()), 1000, DEFAULT_ACTIVATION_BATCH);
     // The simulated history's messages are accepted silently; the worker's groups are large
     // since nothing is sent.
     let settings = DeliverySettings { concurrency: 256, ..DeliverySettings::default() };

@@ -17,15 +17,24 @@ pub struct Activity<'a> {
     pub action: &'static str,
     pub from: Option<JourneyState>,
     pub to: JourneyState,
-    /// An activation's mode, wait handling and executed counts.
-    pub activation: Option<(ActivationMode, WaitHandling, &'a ActivationCounts)>,
+    /// An activation's mode, wait handling (none on its `applied` line) and executed counts.
+    pub activation: Option<(ActivationMode, Option<WaitHandling>, &'a ActivationCounts)>,
     /// The definition version created, saved or activated.
     pub definition_version: Option<u32>,
+    /// A sentence for the reader (an activation's executed counts differing from its plan).
+    pub note: Option<&'a str>,
 }
 
 /// Appends one line to the activity log.
 pub async fn log_activity(conn: &mut SqliteConnection, a: &Activity<'_>) -> Result<()> {
-    let details = a.activation.map(|(_, _, counts)| serde_json::to_string(counts).unwrap_or_default());
+    // details: the counts, and the note beside them.
+    let details = a.activation.map(|(_, _, counts)| {
+        let mut details = serde_json::to_value(counts).unwrap_or_default();
+        if let (Some(note), Some(map)) = (a.note, details.as_object_mut()) {
+            map.insert("note".into(), note.into());
+        }
+        details.to_string()
+    });
     sqlx::query(
         "INSERT INTO activity_log (journey_id, at, actor, action, from_state, to_state, mode, wait_handling, details,
            definition_version)
@@ -38,7 +47,7 @@ pub async fn log_activity(conn: &mut SqliteConnection, a: &Activity<'_>) -> Resu
     .bind(a.from.map(JourneyState::as_str))
     .bind(a.to.as_str())
     .bind(a.activation.map(|(mode, _, _)| mode.as_str()))
-    .bind(a.activation.map(|(_, wait, _)| wait.as_str()))
+    .bind(a.activation.and_then(|(_, wait, _)| wait).map(WaitHandling::as_str))
     .bind(details)
     .bind(a.definition_version.map(i64::from))
     .execute(conn)
@@ -75,6 +84,11 @@ pub async fn activity(conn: &mut SqliteConnection, journey_id: i64, limit: i64) 
                 to: parse_stored(r.to_state.as_deref().unwrap_or("draft"))?,
                 mode: r.mode.as_deref().map(parse_stored).transpose()?,
                 counts: r.details.as_deref().and_then(|d| serde_json::from_str(d).ok()),
+                note: r
+                    .details
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                    .and_then(|d| d.get("note").and_then(|n| n.as_str()).map(str::to_string)),
                 action: Some(r.action),
                 definition_version: r.definition_version.and_then(|v| u32::try_from(v).ok()),
             })

@@ -24,35 +24,67 @@ impl MemberFacts {
         AdmissionFacts { subscribed, in_flight: self.live.contains(&id), entered_in_generation: self.entered.contains(&id) }
     }
 
-    pub(super) async fn load(conn: &mut SqliteConnection, journey_id: i64, generation: i64) -> Result<MemberFacts> {
+    /// The facts of the contacts with ids in `range`.
+    pub(super) async fn load(
+        conn: &mut SqliteConnection,
+        journey_id: i64,
+        generation: i64,
+        range: ContactRange,
+    ) -> Result<MemberFacts> {
         let ids = |v: Vec<(i64,)>| v.into_iter().map(|(i,)| i).collect::<HashSet<i64>>();
-        let entered = ids(sqlx::query_as("SELECT DISTINCT contact_id FROM memberships WHERE journey_id = ? AND generation = ?")
-            .bind(journey_id)
-            .bind(generation)
-            .fetch_all(&mut *conn)
-            .await?);
-        let live =
-            ids(sqlx::query_as("SELECT contact_id FROM memberships WHERE journey_id = ? AND status IN ('ready', 'waiting')")
-                .bind(journey_id)
-                .fetch_all(&mut *conn)
-                .await?);
-        let received = ids(sqlx::query_as("SELECT DISTINCT contact_id FROM message_log WHERE journey_id = ?")
-            .bind(journey_id)
-            .fetch_all(&mut *conn)
-            .await?);
+        let entered = ids(sqlx::query_as(
+            "SELECT DISTINCT contact_id FROM memberships WHERE journey_id = ? AND generation = ? AND contact_id > ? AND contact_id <= ?",
+        )
+        .bind(journey_id)
+        .bind(generation)
+        .bind(range.after)
+        .bind(range.up_to)
+        .fetch_all(&mut *conn)
+        .await?);
+        let live = ids(sqlx::query_as(
+            "SELECT contact_id FROM memberships WHERE journey_id = ? AND status IN ('ready', 'waiting')
+             AND contact_id > ? AND contact_id <= ?",
+        )
+        .bind(journey_id)
+        .bind(range.after)
+        .bind(range.up_to)
+        .fetch_all(&mut *conn)
+        .await?);
+        let received = ids(sqlx::query_as(
+            "SELECT DISTINCT contact_id FROM message_log WHERE journey_id = ? AND contact_id > ? AND contact_id <= ?",
+        )
+        .bind(journey_id)
+        .bind(range.after)
+        .bind(range.up_to)
+        .fetch_all(&mut *conn)
+        .await?);
         Ok(MemberFacts { entered, live, received })
     }
 }
 
-/// Every contact the segment rule matches (the rule is evaluated by journey-core), with its
-/// subscription.
-pub async fn segment_members(conn: &mut SqliteConnection, rule: &SegmentRule) -> Result<Vec<(i64, bool)>> {
+/// Contacts with ids in `after < id <= up_to`: an audience entered in batches (a Restart's
+/// entry, applied by the runner) takes one range at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactRange {
+    pub after: i64,
+    pub up_to: i64,
+}
+
+impl ContactRange {
+    /// Every contact.
+    pub const ALL: ContactRange = ContactRange { after: i64::MIN, up_to: i64::MAX };
+}
+
+/// Every contact in `range` the segment rule matches (the rule is evaluated by journey-core),
+/// with its subscription.
+pub async fn segment_members(conn: &mut SqliteConnection, rule: &SegmentRule, range: ContactRange) -> Result<Vec<(i64, bool)>> {
     let mut out = Vec::new();
-    let mut after = 0i64;
+    let mut after = range.after;
     loop {
         let rows: Vec<(i64, String, i64)> =
-            sqlx::query_as("SELECT id, attributes, subscribed FROM contacts WHERE id > ? ORDER BY id LIMIT 5000")
+            sqlx::query_as("SELECT id, attributes, subscribed FROM contacts WHERE id > ? AND id <= ? ORDER BY id LIMIT 5000")
                 .bind(after)
+                .bind(range.up_to)
                 .fetch_all(&mut *conn)
                 .await?;
         let Some(last) = rows.last() else { break };
@@ -71,9 +103,10 @@ pub async fn segment_members(conn: &mut SqliteConnection, rule: &SegmentRule) ->
 /// bound values per statement).
 const ENTRY_BATCH: usize = 4000;
 
-/// A data set's members (`?3`) with their [`AdmissionFacts::bits`] for journey `?1` in
-/// generation `?2`: subscribed 1, in flight 2, entered in the generation 4. Facts only, no
-/// decision; both [`enter_audience`] and [`dataset_admission_facts`] read through it.
+/// A data set's members (`?3`) with contact ids in `?4 < id <= ?5`, with their
+/// [`AdmissionFacts::bits`] for journey `?1` in generation `?2`: subscribed 1, in flight 2,
+/// entered in the generation 4. Facts only, no decision; both [`enter_audience`] and
+/// [`dataset_admission_facts`] read through it.
 macro_rules! dataset_facts_sql {
     () => {
         "SELECT c.id AS id,
@@ -83,7 +116,7 @@ macro_rules! dataset_facts_sql {
                 | (EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.generation = ?2
                            AND m.contact_id = c.id) << 2) AS facts
          FROM dataset_members dm JOIN contacts c ON c.id = dm.contact_id
-         WHERE dm.dataset_id = ?3"
+         WHERE dm.dataset_id = ?3 AND dm.contact_id > ?4 AND dm.contact_id <= ?5"
     };
 }
 
@@ -106,6 +139,20 @@ pub async fn enter_audience(
     iteration: i64,
     at: Timestamp,
 ) -> Result<u64> {
+    enter_audience_in(conn, journey_id, def, generation, iteration, at, ContactRange::ALL).await
+}
+
+/// [`enter_audience`] for the audience members in `range` only (one batch of an entry the
+/// runner applies after a Restart committed).
+pub async fn enter_audience_in(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    def: &JourneyDefinition,
+    generation: i64,
+    iteration: i64,
+    at: Timestamp,
+    range: ContactRange,
+) -> Result<u64> {
     let audience = def.trigger.audience;
     let entry = def.entry.as_str();
     match &def.trigger.source {
@@ -114,14 +161,16 @@ pub async fn enter_audience(
             let at_ms = to_ms(at);
             let sql = concat!(
                 "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at)
-                 SELECT ?1, f.id, ?2, ?4, ?5, 'ready', ?6, ?6 FROM (",
+                 SELECT ?1, f.id, ?2, ?6, ?7, 'ready', ?8, ?8 FROM (",
                 dataset_facts_sql!(),
-                ") f WHERE (?7 >> f.facts) & 1 = 1"
+                ") f WHERE (?9 >> f.facts) & 1 = 1"
             );
             let r = sqlx::query(sql)
                 .bind(journey_id)
                 .bind(generation)
                 .bind(dataset_id.0 as i64)
+                .bind(range.after)
+                .bind(range.up_to)
                 .bind(iteration)
                 .bind(entry)
                 .bind(at_ms)
@@ -131,8 +180,8 @@ pub async fn enter_audience(
             Ok(r.rows_affected())
         }
         TriggerSource::Segment { rule, .. } => {
-            let members = segment_members(&mut *conn, rule).await?;
-            let facts = MemberFacts::load(&mut *conn, journey_id, generation).await?;
+            let members = segment_members(&mut *conn, rule, range).await?;
+            let facts = MemberFacts::load(&mut *conn, journey_id, generation, range).await?;
             let ids: Vec<i64> = members
                 .into_iter()
                 .filter(|(id, subscribed)| admits(audience, &facts.admission(*id, *subscribed)).enters())
@@ -159,6 +208,8 @@ pub async fn dataset_admission_facts(
         .bind(journey_id)
         .bind(generation)
         .bind(dataset_id)
+        .bind(ContactRange::ALL.after)
+        .bind(ContactRange::ALL.up_to)
         .fetch_all(conn)
         .await?;
     Ok(rows.into_iter().map(|(id, bits)| (id, AdmissionFacts::from_bits(bits as u8))).collect())

@@ -106,6 +106,7 @@ pub async fn insert_journey(conn: &mut SqliteConnection, def: &JourneyDefinition
         to: JourneyState::Draft,
         activation: None,
         definition_version: Some(1),
+        note: None,
     };
     log_activity(conn, &created).await?;
     Ok(id)
@@ -194,6 +195,9 @@ pub enum JourneyChange<'a> {
     AudienceRun { iteration: Iteration, next_run: Option<Timestamp> },
     /// Active -> Completed: no run left, nobody in flight.
     Completed,
+    /// An activation's work on the memberships finished (`store::work`; the state does not
+    /// change): the counts executed, with a sentence when they differ from the plan's.
+    Applied { mode: ActivationMode, counts: &'a ActivationCounts, note: Option<String> },
     /// A new definition saved (the state does not change): version `definition_version`.
     /// `next_run` replaces a Scheduled journey's first run when its schedule changed.
     Edited { definition: &'a JourneyDefinition, definition_version: u32, next_run: Option<Option<Timestamp>> },
@@ -207,7 +211,7 @@ impl JourneyChange<'_> {
             JourneyChange::Paused => JourneyState::Paused,
             JourneyChange::Stopped => JourneyState::Stopped,
             JourneyChange::Activated { .. } | JourneyChange::Started { .. } => JourneyState::Active,
-            JourneyChange::AudienceRun { .. } | JourneyChange::Edited { .. } => from,
+            JourneyChange::AudienceRun { .. } | JourneyChange::Edited { .. } | JourneyChange::Applied { .. } => from,
             JourneyChange::Completed => JourneyState::Completed,
         }
     }
@@ -224,6 +228,7 @@ impl JourneyChange<'_> {
             JourneyChange::AudienceRun { .. } => return None,
             JourneyChange::Completed => "complete",
             JourneyChange::Edited { .. } => "edit",
+            JourneyChange::Applied { .. } => "applied",
         })
     }
 }
@@ -278,7 +283,7 @@ impl JourneyRecord {
                 next.last_run_at = Some(at_ms);
                 next.next_run_at = next_run.map(to_ms);
             }
-            JourneyChange::Completed => {}
+            JourneyChange::Completed | JourneyChange::Applied { .. } => {}
             JourneyChange::Edited { definition, definition_version, next_run } => {
                 next.definition = serde_json::to_string(definition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 next.name = definition.name.clone();
@@ -338,7 +343,12 @@ pub async fn change_journey(
     .await?;
     if let Some(action) = change.verb() {
         let activation = match &change {
-            JourneyChange::Activated { mode, wait_handling, counts, .. } => Some((*mode, *wait_handling, *counts)),
+            JourneyChange::Activated { mode, wait_handling, counts, .. } => Some((*mode, Some(*wait_handling), *counts)),
+            JourneyChange::Applied { mode, counts, .. } => Some((*mode, None, *counts)),
+            _ => None,
+        };
+        let note = match &change {
+            JourneyChange::Applied { note, .. } => note.as_deref(),
             _ => None,
         };
         // Edits and activations name the definition version they saved or activated.
@@ -356,6 +366,7 @@ pub async fn change_journey(
             to: next.state()?,
             activation,
             definition_version,
+            note,
         };
         log_activity(conn, &activity).await?;
     }

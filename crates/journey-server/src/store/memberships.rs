@@ -1,94 +1,12 @@
-//! Memberships: the ones due for a step, their new positions, and what an activation does to
-//! them (shift deadlines, exit on Restart).
+//! Memberships: the ones due for a step and their new positions (what an activation does to
+//! them is `work.rs`).
 
 use super::Result;
 use crate::clock::{from_ms, to_ms};
-use jiff::{SignedDuration, Timestamp};
-use journey_core::journey::{Attributes, NodeId};
+use jiff::Timestamp;
+use journey_core::journey::Attributes;
 use journey_core::membership::{ExitReason, MembershipStatus};
 use sqlx::SqliteConnection;
-
-/// Shifts every pending deadline after `after` by `shift`; returns how many moved.
-pub async fn shift_deadlines(
-    conn: &mut SqliteConnection,
-    journey_id: i64,
-    after: Timestamp,
-    shift: SignedDuration,
-    now: Timestamp,
-) -> Result<u64> {
-    let ms = shift.as_millis() as i64;
-    let r = sqlx::query(
-        "UPDATE memberships SET wait_until = wait_until + ?, updated_at = ?
-         WHERE journey_id = ? AND status = 'waiting' AND wait_until > ?",
-    )
-    .bind(ms)
-    .bind(to_ms(now))
-    .bind(journey_id)
-    .bind(to_ms(after))
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected())
-}
-
-/// Moves the live memberships at `from` (a node an edit removed) to `to`, ready to carry it
-/// out as if they had just arrived; returns how many.
-pub async fn move_node(conn: &mut SqliteConnection, journey_id: i64, from: &NodeId, to: &NodeId, now: Timestamp) -> Result<u64> {
-    let r = sqlx::query(
-        "UPDATE memberships SET node = ?, status = 'ready', wait_until = NULL, updated_at = ?
-         WHERE journey_id = ? AND node = ? AND status IN ('ready', 'waiting')",
-    )
-    .bind(to.as_str())
-    .bind(to_ms(now))
-    .bind(journey_id)
-    .bind(from.as_str())
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected())
-}
-
-/// Moves the pending deadlines of the contacts waiting at one node by `ms` (a changed wait
-/// duration applied to contacts already waiting); returns how many.
-pub async fn shift_node_deadlines(
-    conn: &mut SqliteConnection,
-    journey_id: i64,
-    node: &NodeId,
-    ms: i64,
-    now: Timestamp,
-) -> Result<u64> {
-    let r = sqlx::query(
-        "UPDATE memberships SET wait_until = wait_until + ?, updated_at = ?
-         WHERE journey_id = ? AND node = ? AND status = 'waiting'",
-    )
-    .bind(ms)
-    .bind(to_ms(now))
-    .bind(journey_id)
-    .bind(node.as_str())
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected())
-}
-
-/// Exits the live memberships of a journey, all of them (a Restart) or those at one node (a
-/// node an edit removed, whose move says "out of the journey"); returns how many.
-pub async fn exit_live(
-    conn: &mut SqliteConnection,
-    journey_id: i64,
-    at_node: Option<&NodeId>,
-    reason: ExitReason,
-    now: Timestamp,
-) -> Result<u64> {
-    let r = sqlx::query(
-        "UPDATE memberships SET status = 'exited', exit_reason = ?1, wait_until = NULL, updated_at = ?2
-         WHERE journey_id = ?3 AND status IN ('ready', 'waiting') AND (?4 IS NULL OR node = ?4)",
-    )
-    .bind(reason.as_str())
-    .bind(to_ms(now))
-    .bind(journey_id)
-    .bind(at_node.map(NodeId::as_str))
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected())
-}
 
 /// A live membership with what the step function needs about its contact.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -37,6 +37,7 @@ mod memberships;
 mod messages;
 mod people;
 mod snapshot;
+mod work;
 
 pub use activity::*;
 pub use aggregates::*;
@@ -49,6 +50,7 @@ pub use memberships::*;
 pub use messages::*;
 pub use people::*;
 pub use snapshot::*;
+pub use work::*;
 
 /// Read connections: enough for concurrent page loads on a small machine; more would only
 /// compete for the same cores.

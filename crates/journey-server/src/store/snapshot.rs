@@ -2,8 +2,8 @@
 //! `snapshot` module says what it holds and why it is bounded).
 
 use super::{
-    JourneyRecord, MemberFacts, Result, dataset_audience, definition_versions, node_counts, opt_ts, segment_members,
-    sent_per_node,
+    ContactRange, JourneyRecord, MemberFacts, Result, dataset_audience, definition_versions, node_counts, opt_ts,
+    segment_members, sent_per_node,
 };
 use crate::clock::{from_ms, to_ms};
 use jiff::{SignedDuration, Timestamp};
@@ -90,8 +90,8 @@ pub async fn audience_counts(
         TriggerSource::Event { .. } => Ok(AudienceCounts::default()),
         TriggerSource::Dataset { dataset_id, .. } => dataset_audience(conn, rec.id, rec.generation, dataset_id.0 as i64).await,
         TriggerSource::Segment { rule, .. } => {
-            let members = segment_members(&mut *conn, rule).await?;
-            let facts = MemberFacts::load(&mut *conn, rec.id, rec.generation).await?;
+            let members = segment_members(&mut *conn, rule, ContactRange::ALL).await?;
+            let facts = MemberFacts::load(&mut *conn, rec.id, rec.generation, ContactRange::ALL).await?;
             let mut a = AudienceCounts::default();
             for (id, subscribed) in members {
                 if !subscribed {

@@ -1,0 +1,350 @@
+//! Activation work: the membership rows an activation changes, applied by the runner in
+//! batches after the activation committed (`migrations/0008_activation_work.sql`).
+//!
+//! Why: a Restart of a journey with a million contacts exits half a million live memberships
+//! and enters a million new ones; a Resume with extend_by_pause moves every pending deadline.
+//! Done inside the activation, that held SQLite's one write lock for seconds, so imports,
+//! events and every other journey waited. Now the activation's transaction records the
+//! journey's new state and these steps (a few rows, whatever the contact count) and the runner
+//! applies them a batch at a time, each batch its own transaction.
+//!
+//! The promises kept:
+//! - **Nothing else moves meanwhile.** While a journey has work, the runner takes no other step
+//!   for it (no audience run, event entry, membership step or completion), and another
+//!   activation of it is refused; so each step changes exactly the rows it would have changed
+//!   inside the activation, and a Resume's counts are the plan's.
+//! - **Crash safety.** A batch commits its rows with the step and cursor that say it is done;
+//!   after a crash the next pass continues from the cursor. Exits and entries are idempotent
+//!   (the live index and the admission facts), and no message is sent by this work.
+//! - **Honest counts.** When the work is done, the activity log gets one `applied` line with the
+//!   counts executed; if a Restart's entry differs from the plan (contacts subscribed, left or
+//!   joined the data set in between), the line says so.
+
+use jiff::Timestamp;
+use journey_core::journey::{JourneyDefinition, NodeId};
+use journey_core::membership::ExitReason;
+use journey_core::plan::{ActivationCounts, ActivationMode};
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+use super::{ContactRange, Result, StoreError, enter_audience_in, parse_stored};
+use crate::clock::{from_ms, to_ms};
+
+/// One step of an activation's work, applied to the journey's live memberships (or, for
+/// [`WorkStep::Enter`], its audience) in contact-id order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum WorkStep {
+    /// The live contacts at `from` (a node an edit removed) move to `to`, ready to carry it
+    /// out as if they had just arrived.
+    MoveNode { from: NodeId, to: NodeId },
+    /// The live contacts at `node` (a node an edit removed, whose move says "out of the
+    /// journey") exit.
+    ExitNode { node: NodeId },
+    /// The contacts waiting at `node` have their deadline moved by `ms` (a changed wait
+    /// duration applied to those already waiting).
+    ShiftNode { node: NodeId, ms: i64 },
+    /// The contacts whose deadline is after `after_ms` (the freeze) have it moved by `ms`
+    /// (Resume with extend_by_pause).
+    ShiftAfter { after_ms: i64, ms: i64 },
+    /// The live contacts of generations before `generation` exit (Restart).
+    ExitBefore { generation: i64 },
+    /// The audience as journey-core admits it enters as `iteration` of `generation` at `at_ms`
+    /// (Restart's immediate run).
+    Enter { generation: i64, iteration: i64, at_ms: i64 },
+}
+
+/// A journey's pending activation work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Work {
+    pub journey_id: i64,
+    pub mode: ActivationMode,
+    pub steps: Vec<WorkStep>,
+    /// The step in progress (== `steps.len()`: done).
+    pub step: usize,
+    /// The last contact id the step in progress finished.
+    pub cursor: i64,
+    /// Rows changed by each finished step, and the one in progress.
+    pub done: Vec<u64>,
+    /// The counts the activation answered with (the plan's).
+    pub planned: ActivationCounts,
+    /// Who activated.
+    pub actor: String,
+    pub created_at: Timestamp,
+}
+
+impl Work {
+    /// The counts executed, from the rows each step changed (the plan's for what no step
+    /// changes).
+    pub fn executed(&self) -> ActivationCounts {
+        let mut counts = self.planned;
+        let changed = |pick: fn(&WorkStep) -> bool| -> u64 {
+            self.steps.iter().zip(&self.done).filter(|(s, _)| pick(s)).map(|(_, n)| *n).sum()
+        };
+        match self.mode {
+            ActivationMode::Resume => counts.exited_by_edit = changed(|s| matches!(s, WorkStep::ExitNode { .. })),
+            ActivationMode::Restart => {
+                counts.exited_by_restart = changed(|s| matches!(s, WorkStep::ExitBefore { .. }));
+                if self.steps.iter().any(|s| matches!(s, WorkStep::Enter { .. })) {
+                    counts.entering = Some(changed(|s| matches!(s, WorkStep::Enter { .. })));
+                }
+            }
+        }
+        counts
+    }
+}
+
+/// Records an activation's work (in the activation's transaction).
+pub async fn insert_work(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    mode: ActivationMode,
+    steps: &[WorkStep],
+    planned: &ActivationCounts,
+    actor: &str,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO activation_work (journey_id, mode, steps, done, planned, actor, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(journey_id)
+    .bind(mode.as_str())
+    .bind(to_json(&steps)?)
+    .bind(to_json(&vec![0u64; steps.len()])?)
+    .bind(to_json(planned)?)
+    .bind(actor)
+    .bind(to_ms(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The pending work of a journey, if any.
+pub async fn work(conn: &mut SqliteConnection, journey_id: i64) -> Result<Option<Work>> {
+    type Row = (i64, String, String, i64, i64, String, String, String, i64);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT journey_id, mode, steps, step, cursor, done, planned, actor, created_at FROM activation_work WHERE journey_id = ?",
+    )
+    .bind(journey_id)
+    .fetch_optional(conn)
+    .await?;
+    let Some((journey_id, mode, steps, step, cursor, done, planned, actor, created_at)) = row else { return Ok(None) };
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("journey {journey_id} activation work: {e}"));
+    Ok(Some(Work {
+        journey_id,
+        mode: parse_stored(&mode)?,
+        steps: serde_json::from_str(&steps).map_err(corrupt)?,
+        step: usize::try_from(step).unwrap_or(usize::MAX),
+        cursor,
+        done: serde_json::from_str(&done).map_err(corrupt)?,
+        planned: serde_json::from_str(&planned).map_err(corrupt)?,
+        actor,
+        created_at: from_ms(created_at),
+    }))
+}
+
+/// Journeys with pending activation work, oldest first.
+pub async fn journeys_with_work(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT journey_id FROM activation_work ORDER BY created_at, journey_id").fetch_all(conn).await?)
+}
+
+/// Whether a journey has pending activation work.
+pub async fn has_work(conn: &mut SqliteConnection, journey_id: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM activation_work WHERE journey_id = ?)")
+        .bind(journey_id)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Applies one batch of `work` (up to `batch` contacts of its current step) and records how
+/// far it got; returns `true` when the last step finished (the work row is then deleted, and
+/// `work` holds the final counts). `def` is the journey's current definition (what an entry
+/// admits by).
+pub async fn apply_work_batch(
+    conn: &mut SqliteConnection,
+    work: &mut Work,
+    def: &JourneyDefinition,
+    batch: i64,
+    now: Timestamp,
+) -> Result<bool> {
+    let Some(step) = work.steps.get(work.step).cloned() else {
+        return finish(conn, work).await.map(|()| true);
+    };
+    let after = work.cursor;
+    // The batch: the next `batch` live contacts (or audience members) after the cursor.
+    let up_to: Option<i64> = match &step {
+        WorkStep::Enter { .. } => next_audience_range(conn, def, after, batch).await?,
+        _ => {
+            sqlx::query_scalar(
+                "SELECT MAX(contact_id) FROM (SELECT contact_id FROM memberships
+               WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? ORDER BY contact_id LIMIT ?)",
+            )
+            .bind(work.journey_id)
+            .bind(after)
+            .bind(batch)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
+    let Some(up_to) = up_to else {
+        // The step is finished: the next one starts from the first contact.
+        work.step += 1;
+        work.cursor = 0;
+        if work.step == work.steps.len() {
+            return finish(conn, work).await.map(|()| true);
+        }
+        save_progress(conn, work).await?;
+        return Ok(false);
+    };
+    let range = ContactRange { after, up_to };
+    let changed = apply_step(conn, work.journey_id, &step, def, range, now).await?;
+    if let Some(n) = work.done.get_mut(work.step) {
+        *n += changed;
+    }
+    work.cursor = up_to;
+    save_progress(conn, work).await?;
+    Ok(false)
+}
+
+/// The next range of at most `batch` audience members after `after` (None: none left).
+async fn next_audience_range(
+    conn: &mut SqliteConnection,
+    def: &JourneyDefinition,
+    after: i64,
+    batch: i64,
+) -> Result<Option<i64>> {
+    use journey_core::journey::TriggerSource;
+    Ok(match &def.trigger.source {
+        TriggerSource::Dataset { dataset_id, .. } => {
+            sqlx::query_scalar(
+                "SELECT MAX(contact_id) FROM (SELECT contact_id FROM dataset_members
+               WHERE dataset_id = ? AND contact_id > ? ORDER BY contact_id LIMIT ?)",
+            )
+            .bind(dataset_id.0 as i64)
+            .bind(after)
+            .bind(batch)
+            .fetch_one(conn)
+            .await?
+        }
+        TriggerSource::Segment { .. } => {
+            sqlx::query_scalar("SELECT MAX(id) FROM (SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT ?)")
+                .bind(after)
+                .bind(batch)
+                .fetch_one(conn)
+                .await?
+        }
+        TriggerSource::Event { .. } => None,
+    })
+}
+
+/// One step over the contacts in `range`; returns how many rows it changed.
+async fn apply_step(
+    conn: &mut SqliteConnection,
+    journey_id: i64,
+    step: &WorkStep,
+    def: &JourneyDefinition,
+    range: ContactRange,
+    now: Timestamp,
+) -> Result<u64> {
+    let now_ms = to_ms(now);
+    let r = match step {
+        WorkStep::MoveNode { from, to } => {
+            sqlx::query(
+                "UPDATE memberships SET node = ?, status = 'ready', wait_until = NULL, updated_at = ?
+                 WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? AND contact_id <= ? AND node = ?",
+            )
+            .bind(to.as_str())
+            .bind(now_ms)
+            .bind(journey_id)
+            .bind(range.after)
+            .bind(range.up_to)
+            .bind(from.as_str())
+            .execute(conn)
+            .await?
+        }
+        WorkStep::ExitNode { node } => {
+            sqlx::query(
+                "UPDATE memberships SET status = 'exited', exit_reason = ?, wait_until = NULL, updated_at = ?
+                 WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? AND contact_id <= ? AND node = ?",
+            )
+            .bind(ExitReason::NodeRemoved.as_str())
+            .bind(now_ms)
+            .bind(journey_id)
+            .bind(range.after)
+            .bind(range.up_to)
+            .bind(node.as_str())
+            .execute(conn)
+            .await?
+        }
+        WorkStep::ShiftNode { node, ms } => {
+            sqlx::query(
+                "UPDATE memberships SET wait_until = wait_until + ?, updated_at = ?
+                 WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? AND contact_id <= ?
+                   AND status = 'waiting' AND node = ?",
+            )
+            .bind(ms)
+            .bind(now_ms)
+            .bind(journey_id)
+            .bind(range.after)
+            .bind(range.up_to)
+            .bind(node.as_str())
+            .execute(conn)
+            .await?
+        }
+        WorkStep::ShiftAfter { after_ms, ms } => {
+            sqlx::query(
+                "UPDATE memberships SET wait_until = wait_until + ?, updated_at = ?
+                 WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? AND contact_id <= ?
+                   AND status = 'waiting' AND wait_until > ?",
+            )
+            .bind(ms)
+            .bind(now_ms)
+            .bind(journey_id)
+            .bind(range.after)
+            .bind(range.up_to)
+            .bind(after_ms)
+            .execute(conn)
+            .await?
+        }
+        WorkStep::ExitBefore { generation } => {
+            sqlx::query(
+                "UPDATE memberships SET status = 'exited', exit_reason = ?, wait_until = NULL, updated_at = ?
+                 WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? AND contact_id <= ? AND generation < ?",
+            )
+            .bind(ExitReason::Restarted.as_str())
+            .bind(now_ms)
+            .bind(journey_id)
+            .bind(range.after)
+            .bind(range.up_to)
+            .bind(generation)
+            .execute(conn)
+            .await?
+        }
+        WorkStep::Enter { generation, iteration, at_ms } => {
+            let entered = enter_audience_in(conn, journey_id, def, *generation, *iteration, from_ms(*at_ms), range).await?;
+            return Ok(entered);
+        }
+    };
+    Ok(r.rows_affected())
+}
+
+async fn save_progress(conn: &mut SqliteConnection, work: &Work) -> Result<()> {
+    sqlx::query("UPDATE activation_work SET step = ?, cursor = ?, done = ? WHERE journey_id = ?")
+        .bind(i64::try_from(work.step).unwrap_or(i64::MAX))
+        .bind(work.cursor)
+        .bind(to_json(&work.done)?)
+        .bind(work.journey_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn finish(conn: &mut SqliteConnection, work: &Work) -> Result<()> {
+    sqlx::query("DELETE FROM activation_work WHERE journey_id = ?").bind(work.journey_id).execute(conn).await?;
+    Ok(())
+}
