@@ -12,8 +12,9 @@
 //!    and the next is the first occurrence after now.
 //! 2. **Events**: event-triggered Active journeys enter contacts on events after their cursor.
 //! 3. **Memberships**: ready ones, and waiting ones whose deadline is due, are moved by
-//!    journey-core's `flow::advance` until they wait or end; a send inserts into the message log
-//!    (unique on the key) in the same transaction that moves the membership on.
+//!    journey-core's `flow::advance` until they wait or end, `--runner-batch` at a time; the
+//!    batch's sends go into the message log (unique on the key) with one bulk insert, in the
+//!    same transaction as the bulk update that moves the memberships on.
 //! 4. **Completion**: an Active scheduled journey with no further run and no live membership
 //!    is completed.
 //!
@@ -319,6 +320,9 @@ impl Runner {
             tracing::warn!(journey = rec.id, "a membership was due twice in one pass; the rest waits for the next pass");
         }
         let more = due.len() as i64 == self.batch && !repeat;
+        // journey-core decides every step; the runner then logs the batch's sends with one
+        // bulk insert and stores its positions with one bulk update, in the same transaction.
+        let mut advances = Vec::with_capacity(due.len());
         for m in &due {
             let attributes = m.attributes();
             let events =
@@ -332,31 +336,34 @@ impl Runner {
                 node: NodeId::new(m.node.clone()),
                 status: m.status(),
             };
-            // journey-core decides every step; the runner logs the sends and stores the position.
-            let Advance { position: pos, sends } = advance(&def, &position, now, &facts);
-            for send in &sends {
+            advances.push(advance(&def, &position, now, &facts));
+        }
+        let keys: Vec<Vec<String>> = advances.iter().map(|a| a.sends.iter().map(|s| s.key.to_string()).collect()).collect();
+        let mut messages = Vec::new();
+        for ((m, Advance { sends, .. }), keys) in due.iter().zip(&advances).zip(&keys) {
+            for (send, key) in sends.iter().zip(keys) {
                 let recipient = match send.channel {
                     Channel::Email => m.email.as_deref(),
                     _ => m.phone.as_deref().or(m.email.as_deref()),
                 };
-                let msg = NewMessage {
+                messages.push(NewMessage {
                     journey_id: rec.id,
                     generation: m.generation,
                     iteration: m.iteration,
                     contact_id: m.contact_id,
                     node_id: send.key.node_id.as_str(),
-                    key: send.key.to_string(),
+                    key: key.clone(),
                     channel: send.channel.as_str(),
                     template: &send.template,
                     recipient,
-                };
-                if store::log_message(&mut tx, &msg, now).await? {
-                    report.logged += 1;
-                }
+                });
             }
-            store::set_membership(&mut tx, m.id, pos.node.as_str(), &pos.status, now).await?;
-            report.advanced += 1;
         }
+        report.logged += store::log_messages(&mut tx, &messages, now).await?;
+        let positions: Vec<(i64, &str, _)> =
+            due.iter().zip(&advances).map(|(m, a)| (m.id, a.position.node.as_str(), a.position.status)).collect();
+        store::set_memberships(&mut tx, &positions, now).await?;
+        report.advanced += due.len() as u64;
         tx.commit().await?;
         Ok((report, more))
     }

@@ -77,28 +77,38 @@ pub async fn due_memberships(
     Ok(rows)
 }
 
-/// Stores a membership's new position.
-pub async fn set_membership(
+/// Memberships per multi-row UPDATE of [`set_memberships`] (5 bound values each).
+const POSITIONS_PER_UPDATE: usize = 1_000;
+
+/// Stores many memberships' new positions with one `UPDATE ... FROM (VALUES ...)` per
+/// thousand (the runner stores a batch's positions with one call).
+pub async fn set_memberships(
     conn: &mut SqliteConnection,
-    id: i64,
-    node: &str,
-    status: &MembershipStatus,
+    positions: &[(i64, &str, MembershipStatus)],
     now: Timestamp,
 ) -> Result<()> {
-    let (status_text, until, reason) = match status {
+    for chunk in positions.chunks(POSITIONS_PER_UPDATE) {
+        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+            "UPDATE memberships SET node = v.column2, status = v.column3, wait_until = v.column4, exit_reason = v.column5, updated_at = ",
+        );
+        qb.push_bind(to_ms(now));
+        qb.push(" FROM (");
+        qb.push_values(chunk, |mut b, (id, node, status)| {
+            let (status_text, until, reason) = stored_status(status);
+            b.push_bind(*id).push_bind(*node).push_bind(status_text).push_bind(until).push_bind(reason);
+        });
+        qb.push(") AS v WHERE memberships.id = v.column1");
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A status as stored: its text, the deadline of a wait, the reason of an exit.
+fn stored_status(status: &MembershipStatus) -> (&'static str, Option<i64>, Option<&'static str>) {
+    match status {
         MembershipStatus::Ready => ("ready", None, None),
         MembershipStatus::Waiting { until } => ("waiting", Some(to_ms(*until)), None),
         MembershipStatus::Completed => ("completed", None, None),
         MembershipStatus::Exited { reason } => ("exited", None, Some(reason.as_str())),
-    };
-    sqlx::query("UPDATE memberships SET node = ?, status = ?, wait_until = ?, exit_reason = ?, updated_at = ? WHERE id = ?")
-        .bind(node)
-        .bind(status_text)
-        .bind(until)
-        .bind(reason)
-        .bind(to_ms(now))
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+    }
 }

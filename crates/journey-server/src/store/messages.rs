@@ -25,27 +25,37 @@ pub struct NewMessage<'a> {
     pub recipient: Option<&'a str>,
 }
 
-/// Inserts a message into the log unless its key is there; returns whether it was new. A new
-/// message is queued for delivery from `now`.
-pub async fn log_message(conn: &mut SqliteConnection, m: &NewMessage<'_>, now: Timestamp) -> Result<bool> {
-    let r = sqlx::query(
-        "INSERT INTO message_log (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(m.journey_id)
-    .bind(m.generation)
-    .bind(m.iteration)
-    .bind(m.contact_id)
-    .bind(m.node_id)
-    .bind(&m.key)
-    .bind(m.channel)
-    .bind(m.template)
-    .bind(m.recipient)
-    .bind(to_ms(now))
-    .bind(to_ms(now))
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() == 1)
+/// Rows per multi-row INSERT of [`log_messages`] (11 bound values each, under SQLite's 32,766
+/// bound values per statement).
+const MESSAGES_PER_INSERT: usize = 2_000;
+
+/// Inserts messages into the log in bulk (multi-row `INSERT ... ON CONFLICT DO NOTHING`), each
+/// unless its key is there; returns how many were new. New messages are queued for delivery
+/// from `now`. The runner logs a batch's sends with one call.
+pub async fn log_messages(conn: &mut SqliteConnection, messages: &[NewMessage<'_>], now: Timestamp) -> Result<u64> {
+    let now_ms = to_ms(now);
+    let mut logged = 0;
+    for chunk in messages.chunks(MESSAGES_PER_INSERT) {
+        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+            "INSERT INTO message_log (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at, next_attempt_at) ",
+        );
+        qb.push_values(chunk, |mut b, m| {
+            b.push_bind(m.journey_id)
+                .push_bind(m.generation)
+                .push_bind(m.iteration)
+                .push_bind(m.contact_id)
+                .push_bind(m.node_id)
+                .push_bind(&m.key)
+                .push_bind(m.channel)
+                .push_bind(m.template)
+                .push_bind(m.recipient)
+                .push_bind(now_ms)
+                .push_bind(now_ms);
+        });
+        qb.push(" ON CONFLICT DO NOTHING");
+        logged += qb.build().execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(logged)
 }
 
 /// A logged message claimed for delivery (state `delivering`).
