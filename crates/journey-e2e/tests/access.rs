@@ -21,9 +21,14 @@ async fn a_paused_journey(server: &TestServer) -> Result<u64> {
         .ok_or_else(|| "the demo data has no paused journey with a scheduled trigger".into())
 }
 
+/// Activations in the activity log (not the runner's `applied` lines that follow them).
 async fn activations(server: &TestServer, id: u64) -> Result<usize> {
     let detail = server.get_json(&format!("/api/journeys/{id}")).await?;
-    Ok(detail["activity"].as_array().map_or(0, |a| a.iter().filter(|e| !e["mode"].is_null()).count()))
+    Ok(detail["activity"].as_array().map_or(0, |a| a.iter().filter(|e| is_activation(e)).count()))
+}
+
+fn is_activation(entry: &serde_json::Value) -> bool {
+    entry["action"] == "resume" || entry["action"] == "restart"
 }
 
 async fn viewer_sees_the_reason(server: &TestServer, browser: &Client, width: u32) -> Result<()> {
@@ -92,7 +97,7 @@ async fn a_session_that_ends_on_the_summary_signs_in_again_and_activates_once() 
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(activations(&server, id).await?, 1, "exactly one activation");
         let detail = server.get_json(&format!("/api/journeys/{id}")).await?;
-        let last = detail["activity"].as_array().and_then(|a| a.last()).cloned().unwrap_or_default();
+        let last = detail["activity"].as_array().and_then(|a| a.iter().rfind(|e| is_activation(e))).cloned().unwrap_or_default();
         assert_eq!(last["mode"], "resume", "{last}");
         assert_eq!(last["actor"], "Omar Haddad <operator@example.com>");
         Ok(())

@@ -63,10 +63,13 @@ fn local_hh_mm(instant: &str, zone: &str) -> Result<String> {
     Ok(format!("{:02}:{:02}", local.hour(), local.minute()))
 }
 
-/// Activations recorded in the journey's activity log.
+/// Activations recorded in the journey's activity log (not the runner's `applied` lines that
+/// follow them).
 async fn activations(server: &TestServer, id: u64) -> Result<usize> {
     let detail = server.get_json(&format!("/api/journeys/{id}")).await?;
-    Ok(detail["activity"].as_array().map_or(0, |a| a.iter().filter(|e| !e["mode"].is_null()).count()))
+    Ok(detail["activity"]
+        .as_array()
+        .map_or(0, |a| a.iter().filter(|e| e["action"] == "resume" || e["action"] == "restart").count()))
 }
 
 async fn seed_navigation(browser: &Client, server: &TestServer, mode: &str) -> Result<()> {

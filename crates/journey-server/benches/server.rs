@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo bench -p journey-server --profile server                  # 10 thousand contacts
 //! JOURNEY_BENCH_MILLION=1 cargo bench -p journey-server --profile server   # also 1 million
+//! JOURNEY_BENCH_CONTACTS=200000 cargo bench -p journey-server --profile server  # one size only
 //! ```
 //! (`--profile server` is the workspace's fast native profile; plain `cargo bench` uses the
 //! wasm-tuned release profile, which links far more slowly.)
@@ -213,7 +214,7 @@ async fn bench(contacts: usize) {
             "activate {mode} ({wait}): answered in {answered:.0} ms (its transaction, the write lock, is within that), counts {}",
             res["counts"]
         );
-        println!("  then applied to the contacts by the runner in {applied:.1} s, in transactions of 5,000 contacts");
+        println!("  then applied to the contacts by the runner in {applied:.1} s, in transactions of 1,000 contacts");
         println!("  meanwhile POST /api/events: {}", percentiles(events));
         println!("  meanwhile GET another journey's snapshot: {}; peak RSS {:.0} MB", percentiles(snapshots), peak_rss_mb());
         if mode == "resume" {
@@ -314,6 +315,10 @@ async fn raw_insert_rate(server: &journey_server::RunningServer, journey: u64) -
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
+        if let Some(n) = std::env::var("JOURNEY_BENCH_CONTACTS").ok().and_then(|n| n.parse().ok()) {
+            bench(n).await;
+            return;
+        }
         if std::env::var("JOURNEY_BENCH_SKIP_SMALL").is_err() {
             bench(10_000).await;
         }

@@ -151,10 +151,13 @@ END;
 CREATE TRIGGER memberships_moved AFTER UPDATE OF status, node, wait_until ON memberships
 WHEN OLD.status IS NOT NEW.status OR OLD.node IS NOT NEW.node OR OLD.wait_until IS NOT NEW.wait_until
 BEGIN
+    -- Node counts move only when the node or liveness does (not for a deadline shift).
     UPDATE journey_node_counts SET live = live - 1
-        WHERE journey_id = OLD.journey_id AND node = OLD.node AND OLD.status IN ('ready', 'waiting');
+        WHERE journey_id = OLD.journey_id AND node = OLD.node AND OLD.status IN ('ready', 'waiting')
+          AND (OLD.node IS NOT NEW.node OR NEW.status NOT IN ('ready', 'waiting'));
     INSERT INTO journey_node_counts (journey_id, node, live)
         SELECT NEW.journey_id, NEW.node, 1 WHERE NEW.status IN ('ready', 'waiting')
+          AND (OLD.node IS NOT NEW.node OR OLD.status NOT IN ('ready', 'waiting'))
         ON CONFLICT (journey_id, node) DO UPDATE SET live = live + 1;
     UPDATE journey_wait_counts SET waiting = waiting - 1
         WHERE journey_id = OLD.journey_id AND node = OLD.node AND until = OLD.wait_until AND OLD.status = 'waiting';

@@ -108,7 +108,7 @@ pub struct Config {
 
     /// How many contacts the runner changes per transaction when it applies an activation (a
     /// Restart's exits and entry, a Resume's shifted deadlines) after the activation committed.
-    #[arg(long, env = "JOURNEY_ACTIVATION_BATCH", default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, env = "JOURNEY_ACTIVATION_BATCH", default_value_t = crate::runner::DEFAULT_ACTIVATION_BATCH, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub activation_batch: u32,
 
     /// How long a write waits for the database's one writer before the answer is 503 with

@@ -115,7 +115,8 @@ pub async fn audience_counts(
 }
 
 /// The pending wait deadlines per wait node, bucketed (journey-core's `WaitDeadlines`), each
-/// moved by its node's shift in minutes (a saved edit's new wait durations).
+/// moved by its node's shift in minutes (a saved edit's new wait durations). Reads the
+/// maintained count per deadline (one row per pending deadline, not per contact).
 async fn wait_deadlines(
     conn: &mut SqliteConnection,
     rec: &JourneyRecord,
@@ -125,65 +126,43 @@ async fn wait_deadlines(
     shifts: &[(NodeId, i64)],
 ) -> Result<Vec<WaitDeadlines>> {
     let frozen_at = opt_ts(rec.frozen_at);
-    let shifts: serde_json::Map<String, serde_json::Value> =
-        shifts.iter().map(|(node, minutes)| (node.0.clone(), serde_json::Value::from(minutes * 60_000))).collect();
-    let shifts = serde_json::Value::Object(shifts).to_string();
-    // Wait deadlines (the maintained counts per deadline), summed in SQL into the builder's
-    // classes.
     let origin = journey_core::flow::floor_to_minute(taken_at);
     let horizon_end = origin.checked_add(SignedDuration::from_mins(i64::from(horizon))).unwrap_or(taken_at);
-    let frozen_ms = rec.frozen_at.unwrap_or(i64::MIN);
-    let taken_ms = to_ms(taken_at);
-    let end_ms = to_ms(horizon_end);
-    let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT node,
-                SUM(CASE WHEN until <= ?2 THEN waiting ELSE 0 END),
-                SUM(CASE WHEN until > ?2 AND until <= ?3 THEN waiting ELSE 0 END),
-                SUM(CASE WHEN until > ?4 THEN waiting ELSE 0 END),
-                SUM(waiting)
-         FROM (SELECT w.node, w.until + COALESCE(s.value, 0) AS until, w.waiting
-               FROM journey_wait_counts w LEFT JOIN json_each(?5) s ON s.key = w.node
-               WHERE w.journey_id = ?1)
-         GROUP BY node",
-    )
-    .bind(rec.id)
-    .bind(frozen_ms)
-    .bind(taken_ms)
-    .bind(end_ms)
-    .bind(&shifts)
-    .fetch_all(&mut *conn)
-    .await?;
-    let buckets: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT node, until, SUM(waiting) FROM
-           (SELECT w.node, w.until + COALESCE(s.value, 0) AS until, w.waiting
-            FROM journey_wait_counts w LEFT JOIN json_each(?4) s ON s.key = w.node
-            WHERE w.journey_id = ?1)
-         WHERE until > ?2 AND until <= ?3
-         GROUP BY node, until",
-    )
-    .bind(rec.id)
-    .bind(taken_ms)
-    .bind(end_ms)
-    .bind(&shifts)
-    .fetch_all(&mut *conn)
-    .await?;
+    let (frozen_ms, taken_ms, end_ms) = (rec.frozen_at.unwrap_or(i64::MIN), to_ms(taken_at), to_ms(horizon_end));
+    let rows: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT node, until, waiting FROM journey_wait_counts WHERE journey_id = ? AND waiting > 0 ORDER BY node")
+            .bind(rec.id)
+            .fetch_all(&mut *conn)
+            .await?;
     let mut waits = Vec::new();
-    for (node, by_frozen, frozen_to_taken, beyond, _total) in rows {
-        let is_wait = def.node(&NodeId::new(node.clone())).is_some_and(|n| matches!(n.kind, NodeKind::Wait { .. }));
-        if !is_wait {
+    for node in def.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Wait { .. })).map(|n| &n.id) {
+        let mine: Vec<(i64, u64)> = rows.iter().filter(|r| r.0 == node.as_str()).map(|r| (r.1, r.2 as u64)).collect();
+        if mine.is_empty() {
             continue;
         }
-        let mut b = WaitDeadlinesBuilder::new(NodeId::new(node.clone()), taken_at, frozen_at, horizon);
-        if let Some(f) = frozen_at {
-            b.add(f.min(taken_at), by_frozen as u64);
+        let shift = shifts.iter().find(|(n, _)| n == node).map_or(0, |(_, minutes)| minutes * 60_000);
+        // The classes the builder knows: due by the freeze, due between the freeze and now,
+        // beyond the horizon, and per deadline within it.
+        let (mut by_frozen, mut frozen_to_taken, mut beyond) = (0, 0, 0);
+        let mut within = Vec::new();
+        for (until, count) in mine.into_iter().map(|(until, count)| (until + shift, count)) {
+            match until {
+                u if u <= frozen_ms => by_frozen += count,
+                u if u <= taken_ms => frozen_to_taken += count,
+                u if u > end_ms => beyond += count,
+                u => within.push((u, count)),
+            }
         }
-        b.add(taken_at, frozen_to_taken as u64);
-        b.add(horizon_end + SignedDuration::from_mins(1), beyond as u64);
-        for (_, until, count) in buckets.iter().filter(|(n, _, _)| *n == node) {
-            b.add(from_ms(*until), *count as u64);
+        let mut b = WaitDeadlinesBuilder::new(node.clone(), taken_at, frozen_at, horizon);
+        if let Some(f) = frozen_at {
+            b.add(f.min(taken_at), by_frozen);
+        }
+        b.add(taken_at, frozen_to_taken);
+        b.add(horizon_end + SignedDuration::from_mins(1), beyond);
+        for (until, count) in within {
+            b.add(from_ms(until), count);
         }
         waits.push(b.build());
     }
-
     Ok(waits)
 }
