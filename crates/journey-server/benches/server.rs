@@ -185,6 +185,18 @@ async fn bench(contacts: usize) {
         size = body.len();
     }
     println!("snapshot: {}, {} bytes; peak RSS {:.0} MB", percentiles(times), size, peak_rss_mb());
+    // The same, without HTTP: the store's reads and journey-core's bucketing only.
+    let mut store_times = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        let mut tx = server.store().read_tx().await.unwrap();
+        let rec = journey_server::store::journey(&mut tx, id as i64).await.unwrap().unwrap();
+        let snapshot = journey_server::store::snapshot(&mut tx, &rec, now).await.unwrap();
+        drop(tx);
+        std::hint::black_box(snapshot);
+        store_times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("  of which the store: {}", percentiles(store_times));
 
     for (mode, wait) in [("resume", "extend_by_pause"), ("restart", "keep_deadlines")] {
         let detail: Value = http.get(format!("{base}/api/journeys/{id}")).send().await.unwrap().json().await.unwrap();

@@ -116,7 +116,8 @@ pub async fn audience_counts(
 
 /// The pending wait deadlines per wait node, bucketed (journey-core's `WaitDeadlines`), each
 /// moved by its node's shift in minutes (a saved edit's new wait durations). Reads the
-/// maintained count per deadline (one row per pending deadline, not per contact).
+/// maintained count per deadline: per wait node, one pass in SQL for the classes before the
+/// horizon and beyond it, and the deadlines within the horizon (at most one row per minute).
 async fn wait_deadlines(
     conn: &mut SqliteConnection,
     rec: &JourneyRecord,
@@ -129,38 +130,47 @@ async fn wait_deadlines(
     let origin = journey_core::flow::floor_to_minute(taken_at);
     let horizon_end = origin.checked_add(SignedDuration::from_mins(i64::from(horizon))).unwrap_or(taken_at);
     let (frozen_ms, taken_ms, end_ms) = (rec.frozen_at.unwrap_or(i64::MIN), to_ms(taken_at), to_ms(horizon_end));
-    let rows: Vec<(String, i64, i64)> =
-        sqlx::query_as("SELECT node, until, waiting FROM journey_wait_counts WHERE journey_id = ? AND waiting > 0 ORDER BY node")
-            .bind(rec.id)
-            .fetch_all(&mut *conn)
-            .await?;
     let mut waits = Vec::new();
     for node in def.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Wait { .. })).map(|n| &n.id) {
-        let mine: Vec<(i64, u64)> = rows.iter().filter(|r| r.0 == node.as_str()).map(|r| (r.1, r.2 as u64)).collect();
-        if mine.is_empty() {
+        let shift = shifts.iter().find(|(n, _)| n == node).map_or(0, |(_, minutes)| minutes * 60_000);
+        // Due by the freeze, due between the freeze and now, beyond the horizon, all.
+        let (by_frozen, frozen_to_taken, beyond, total): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN until + ?3 <= ?4 THEN waiting END), 0),
+                    COALESCE(SUM(CASE WHEN until + ?3 > ?4 AND until + ?3 <= ?5 THEN waiting END), 0),
+                    COALESCE(SUM(CASE WHEN until + ?3 > ?6 THEN waiting END), 0),
+                    COALESCE(SUM(waiting), 0)
+             FROM journey_wait_counts WHERE journey_id = ?1 AND node = ?2",
+        )
+        .bind(rec.id)
+        .bind(node.as_str())
+        .bind(shift)
+        .bind(frozen_ms)
+        .bind(taken_ms)
+        .bind(end_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        if total == 0 {
             continue;
         }
-        let shift = shifts.iter().find(|(n, _)| n == node).map_or(0, |(_, minutes)| minutes * 60_000);
-        // The classes the builder knows: due by the freeze, due between the freeze and now,
-        // beyond the horizon, and per deadline within it.
-        let (mut by_frozen, mut frozen_to_taken, mut beyond) = (0, 0, 0);
-        let mut within = Vec::new();
-        for (until, count) in mine.into_iter().map(|(until, count)| (until + shift, count)) {
-            match until {
-                u if u <= frozen_ms => by_frozen += count,
-                u if u <= taken_ms => frozen_to_taken += count,
-                u if u > end_ms => beyond += count,
-                u => within.push((u, count)),
-            }
-        }
+        let within: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT until + ?3, waiting FROM journey_wait_counts
+             WHERE journey_id = ?1 AND node = ?2 AND until > ?4 - ?3 AND until <= ?5 - ?3 AND waiting > 0",
+        )
+        .bind(rec.id)
+        .bind(node.as_str())
+        .bind(shift)
+        .bind(taken_ms.max(frozen_ms))
+        .bind(end_ms)
+        .fetch_all(&mut *conn)
+        .await?;
         let mut b = WaitDeadlinesBuilder::new(node.clone(), taken_at, frozen_at, horizon);
         if let Some(f) = frozen_at {
-            b.add(f.min(taken_at), by_frozen);
+            b.add(f.min(taken_at), by_frozen as u64);
         }
-        b.add(taken_at, frozen_to_taken);
-        b.add(horizon_end + SignedDuration::from_mins(1), beyond);
+        b.add(taken_at, frozen_to_taken as u64);
+        b.add(horizon_end + SignedDuration::from_mins(1), beyond as u64);
         for (until, count) in within {
-            b.add(from_ms(until), count);
+            b.add(from_ms(until), count as u64);
         }
         waits.push(b.build());
     }
