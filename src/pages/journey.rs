@@ -183,6 +183,11 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
             <p class="role-note" id="edit-note" data-testid="edit-note">"Pause the journey to edit it."</p>
         })}
         {has_actions.then(|| view! { <RoleNote refusal=refused id="journey-role-note"/> })}
+        {journey.applying.then(|| view! {
+            <p class="role-note" data-testid="applying-note">
+                "The last activation is still moving the contacts, in batches; the journey takes its next step when that is done. Reload to see the counts."
+            </p>
+        })}
         {move || notice.get().map(|text| view! {
             <div class="notice" role="alert" data-testid="action-error">{text}</div>
         })}

@@ -140,6 +140,10 @@ pub struct JourneyDetail {
     /// The definition version its contacts move under (0: never activated).
     #[serde(default)]
     pub activated_definition_version: u32,
+    /// Whether its last activation is still being applied to the contacts (the runner does it
+    /// in batches after the activation; the journey takes no other step until then).
+    #[serde(default)]
+    pub applying: bool,
 }
 
 /// One line of the activity log: who did what, when.

@@ -467,6 +467,7 @@ fn every_api_type_round_trips() {
         last_run_at: None,
         definition_version: 2,
         activated_definition_version: 2,
+        applying: true,
     };
     round_trip(&detail);
     let mut counts = StateCounts::default();

@@ -542,12 +542,13 @@ fn document_body() -> Value {
                 "publish": { "type": "boolean", "default": false },
             })),
             "CreateJourneyResponse": obj(&["id", "state", "version"], json!({ "id": count, "state": r("JourneyState"), "version": count })),
-            "JourneyDetail": obj(&["id", "version", "name", "state", "definition", "node_counts", "schedule_text", "activity", "generation", "next_run_at", "frozen_at", "last_run_at", "definition_version", "activated_definition_version"], json!({
+            "JourneyDetail": obj(&["id", "version", "name", "state", "definition", "node_counts", "schedule_text", "activity", "generation", "next_run_at", "frozen_at", "last_run_at", "definition_version", "activated_definition_version", "applying"], json!({
                 "definition_version": count, "activated_definition_version": count,
                 "id": count, "version": count, "name": text, "state": r("JourneyState"), "definition": r("JourneyDefinition"),
                 "node_counts": { "type": "array", "items": r("NodeCount") }, "schedule_text": text,
                 "activity": { "type": "array", "items": r("ActivityEntry") }, "generation": count,
                 "next_run_at": nullable(ts.clone()), "frozen_at": nullable(ts.clone()), "last_run_at": nullable(ts.clone()),
+                "applying": { "type": "boolean" },
             })),
             "JourneySnapshot": { "type": "object",
                 "required": ["journey_id", "version", "taken_at", "state", "frozen_at", "definition", "zone", "generation", "runs_done", "last_run_at", "audience", "nodes", "waits", "horizon_minutes"],

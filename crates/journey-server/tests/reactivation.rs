@@ -51,8 +51,34 @@ async fn activate_checked(h: &Harness, id: u64, mode: &str, wait: &str) -> Value
     let (status, answer) = h.activate(id, mode, wait).await;
     assert_eq!(status, 200, "{answer}");
     let counts: journey_core::plan::ActivationCounts = serde_json::from_value(answer["counts"].clone()).unwrap();
-    assert_eq!(counts, plan.counts(), "preview = execution");
+    assert_eq!(counts, plan.counts(), "the answer carries the plan's counts");
     assert_eq!(answer["next_run"], serde_json::to_value(plan.next_run).unwrap());
+    // The runner applies the work at the same instant; what it did, counted from the rows and
+    // from its `applied` line, is what the preview said.
+    h.server.apply_activation_work(t).await.unwrap();
+    let pool = h.server.store().pool();
+    let (live, due): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(status = 'waiting' AND wait_until <= ?2), 0) FROM memberships
+         WHERE journey_id = ?1 AND status IN ('ready', 'waiting')",
+    )
+    .bind(id as i64)
+    .bind(t.as_millisecond())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let detail = h.ok(&format!("/api/journeys/{id}")).await;
+    assert_eq!(detail["applying"], false, "applied");
+    if m == ActivationMode::Resume {
+        assert_eq!((live as u64, due as u64), (plan.continuing, plan.overdue), "preview = execution, from the rows");
+    } else if let Some(entering) = plan.entering {
+        assert_eq!(live as u64, entering, "preview = execution: the restart's entry, from the rows");
+    }
+    if answer["applying_in_batches"] == true {
+        let applied = detail["activity"].as_array().unwrap().iter().rfind(|a| a["action"] == "applied").cloned().unwrap();
+        let executed: journey_core::plan::ActivationCounts = serde_json::from_value(applied["counts"].clone()).unwrap();
+        assert_eq!(executed, plan.counts(), "the applied line's counts are the preview's: {applied}");
+        assert!(applied.get("note").is_none(), "{applied}");
+    }
     answer
 }
 
@@ -278,4 +304,49 @@ async fn concurrent_activations_and_retries() {
     assert_eq!(keys(&rows).len(), rows.len(), "no duplicate key");
     assert_eq!(h.ok(&format!("/api/journeys/{id}")).await["generation"], 2, "one restart only");
     h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn while_an_activation_is_applied_another_activation_and_a_save_are_refused_with_a_sentence() {
+    let h = Harness::start("2025-12-29T00:00:00Z").await;
+    let (id, _, _) = kolkata(&h, "new_users").await;
+    let (status, answer) = h.activate(id, "restart", "keep_deadlines").await;
+    assert_eq!((status, &answer["applying_in_batches"], &answer["journey"]["applying"]), (200, &json!(true), &json!(true)));
+    h.ok_post(&format!("/api/journeys/{id}/pause"), json!({})).await;
+    assert_eq!(h.ok(&format!("/api/journeys/{id}")).await["applying"], true, "the detail says so");
+
+    let (status, body) = h.activate(id, "resume", "keep_deadlines").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("still_applying")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("still being applied"), "{body}");
+    let detail = h.ok(&format!("/api/journeys/{id}")).await;
+    let body = json!({ "expected_version": detail["version"], "definition": detail["definition"] });
+    let res = h.http.put(h.url(&format!("/api/journeys/{id}/definition"))).json(&body).send().await.unwrap();
+    assert_eq!(res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string()), Some("2".into()));
+    assert_eq!(res.status(), 409);
+
+    // Paused meanwhile: the work still finishes (it belongs to the restart), nothing is sent.
+    let sent_before = log(&h, id).await.len();
+    h.run_now().await;
+    let detail = h.ok(&format!("/api/journeys/{id}")).await;
+    assert_eq!((detail["applying"].as_bool(), detail["state"].as_str()), (Some(false), Some("paused")));
+    assert_eq!(log(&h, id).await.len(), sent_before, "a paused journey sends nothing");
+    assert_eq!(h.activate(id, "resume", "keep_deadlines").await.0, 200, "accepted once applied");
+}
+
+#[tokio::test]
+async fn a_restart_whose_audience_changes_before_its_entry_says_what_it_executed() {
+    let h = Harness::start("2025-12-29T00:00:00Z").await;
+    let (id, a, _) = kolkata(&h, "new_users").await;
+    let (status, answer) = h.activate(id, "restart", "keep_deadlines").await;
+    assert_eq!((status, answer["counts"]["entering"].as_u64()), (200, Some(7)));
+    // Before the runner's first batch, one of the seven unsubscribes.
+    h.ok_post(&format!("/api/contacts/{}/subscription", a[0]), json!({ "subscribed": false })).await;
+    h.run_now().await;
+    let detail = h.ok(&format!("/api/journeys/{id}")).await;
+    let applied = detail["activity"].as_array().unwrap().iter().rfind(|e| e["action"] == "applied").cloned().unwrap();
+    assert_eq!(applied["counts"]["entering"], 6, "{applied}");
+    let note = applied["note"].as_str().unwrap_or_default();
+    assert!(note.starts_with("6 contacts entered, not the 7 planned"), "{note}");
+    let welcomed: BTreeSet<u64> = log(&h, id).await.iter().filter(|r| r.0 == 2).map(|r| r.2).collect();
+    assert!(!welcomed.contains(&a[0]) && welcomed.len() == 6, "the unsubscribed contact is not messaged: {welcomed:?}");
 }
