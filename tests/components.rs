@@ -731,11 +731,20 @@ async fn a_session_that_ends_on_the_summary_signs_in_and_returns_with_the_same_i
 /// The journey page as `role` sees it, for a journey in `state`; unmounted when the returned
 /// guard drops.
 async fn journey_page_as(role: Role, state: JourneyState) -> (web_sys::HtmlElement, FakeServer, Box<dyn std::any::Any>) {
+    journey_page_with(role, state, |_| {}).await
+}
+
+/// [`journey_page_as`] with the journey's detail changed by `change` first.
+async fn journey_page_with(
+    role: Role,
+    state: JourneyState,
+    change: impl FnOnce(&mut journey_core::api::JourneyDetail),
+) -> (web_sys::HtmlElement, FakeServer, Box<dyn std::any::Any>) {
     use journey_console::pages::journey::JourneyPage;
     use journey_console::routes::{JOURNEY, JOURNEY_INDEX};
     use leptos_router::components::{ParentRoute, Route, Router, Routes};
 
-    let detail = journey_core::api::JourneyDetail {
+    let mut detail = journey_core::api::JourneyDetail {
         id: journey_core::journey::JourneyId(7),
         version: 3,
         name: "Onboarding".into(),
@@ -750,7 +759,9 @@ async fn journey_page_as(role: Role, state: JourneyState) -> (web_sys::HtmlEleme
         last_run_at: None,
         definition_version: 1,
         activated_definition_version: 1,
+        applying: false,
     };
+    change(&mut detail);
     let server = FakeServer::start(
         "/engage/journeys/7",
         vec![
@@ -774,6 +785,32 @@ async fn journey_page_as(role: Role, state: JourneyState) -> (web_sys::HtmlEleme
     });
     wait_until("the delivery card", || find(&root, "delivery-retry-all").is_some()).await;
     (root, server, Box::new(handle))
+}
+
+#[wasm_bindgen_test]
+async fn the_journey_page_says_when_an_activation_is_still_moving_contacts_and_what_it_executed() {
+    use journey_core::api::ActivityEntry;
+    use journey_core::plan::{ActivationCounts, ActivationMode};
+    let (root, _server, _mounted) = journey_page_with(Role::Operator, JourneyState::Active, |d| {
+        d.applying = true;
+        d.activity = vec![ActivityEntry {
+            at: "2026-01-01T08:30:00Z".parse().unwrap(),
+            actor: "system".into(),
+            from: Some(JourneyState::Active),
+            to: JourneyState::Active,
+            mode: Some(ActivationMode::Restart),
+            counts: Some(ActivationCounts { entering: Some(6), exited_by_restart: 5, ..Default::default() }),
+            action: Some("applied".into()),
+            definition_version: None,
+            note: Some("6 contacts entered, not the 7 planned".into()),
+        }];
+    })
+    .await;
+    assert!(get(&root, "applying-note").text_content().unwrap().contains("still moving the contacts"));
+    let log = get(&root, "activity-log").text_content().unwrap();
+    assert!(log.contains("Finished moving the contacts for the restart"), "{log}");
+    assert!(log.contains("6 entering") && log.contains("6 contacts entered, not the 7 planned"), "{log}");
+    root.remove();
 }
 
 /// The journey page's buttons that change the journey, by its state.
@@ -863,6 +900,7 @@ fn paused_detail() -> JourneyDetail {
         last_run_at: None,
         definition_version: 2,
         activated_definition_version: 1,
+        applying: false,
     }
 }
 

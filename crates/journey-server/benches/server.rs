@@ -12,8 +12,9 @@
 //! size, Resume (extend_by_pause) and Restart: the time to the answer (the activation's write
 //! transaction is within it), the time the runner then takes to apply it to the contacts, and
 //! meanwhile the latency of a POST /api/events and of a GET of another journey's snapshot;
-//! then the runner's throughput moving the restarted memberships (one message each) beside a
-//! plain batched INSERT of the same message rows in the same run. Peak memory is the
+//! then the runner's throughput moving the restarted memberships (one message each) beside
+//! plain batched INSERTs of the same rows in the same run (the message rows alone, and the
+//! message and membership rows a step writes). Peak memory is the
 //! process's peak resident set (the server runs in-process), reset before each phase through
 //! `/proc/self/clear_refs`.
 
@@ -252,23 +253,27 @@ async fn bench(contacts: usize) {
         runner_rate,
         peak_rss_mb()
     );
-    let raw_rate = raw_insert_rate(&server, id).await;
+    let (messages_rate, both_rate) = raw_insert_rates(&server, id).await;
     println!(
-        "baseline: a plain batched INSERT of the same {} message rows (500 per statement and transaction): {:.0} rows/s; the runner logs at {:.2}x that",
+        "baseline, in the same run: plain batched INSERTs (500 rows per statement and transaction) of the same {} message rows: {:.0}/s (the runner: {:.2}x); of the same message and membership rows, one of each per step: {:.0} steps/s (the runner: {:.2}x)",
         report.logged,
-        raw_rate,
-        runner_rate / raw_rate
+        messages_rate,
+        runner_rate / messages_rate,
+        both_rate,
+        report.advanced as f64 / secs / both_rate,
     );
     server.shutdown().await;
 }
 
-/// The baseline for the runner: the messages it just logged for `journey` (generation 2),
-/// inserted again into a copy of the message log (same columns and indexes, no triggers)
-/// with plain multi-row INSERTs, 500 rows per statement and per transaction (the runner's
-/// batch). Returns rows per second.
-async fn raw_insert_rate(server: &journey_server::RunningServer, journey: u64) -> f64 {
-    type Row = (i64, i64, i64, i64, String, String, String, String, Option<String>, i64);
-    let rows: Vec<Row> = sqlx::query_as(
+/// The baselines for the runner: the rows it just wrote for `journey` (generation 2) written
+/// again with plain multi-row INSERTs, 500 rows per statement and per transaction (the
+/// runner's batch), into copies of the tables with the same columns and indexes and no
+/// triggers: the message rows alone, then the message and membership rows together (a step
+/// writes one of each). Returns both rates (rows per second, steps per second).
+async fn raw_insert_rates(server: &journey_server::RunningServer, journey: u64) -> (f64, f64) {
+    type Message = (i64, i64, i64, i64, String, String, String, String, Option<String>, i64);
+    type Membership = (i64, i64, i64, i64, String, String, Option<i64>, i64, i64);
+    let messages: Vec<Message> = sqlx::query_as(
         "SELECT journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at
          FROM message_log WHERE journey_id = ? AND generation = 2 ORDER BY id",
     )
@@ -276,52 +281,82 @@ async fn raw_insert_rate(server: &journey_server::RunningServer, journey: u64) -
     .fetch_all(server.store().pool())
     .await
     .unwrap();
+    let memberships: Vec<Membership> = sqlx::query_as(
+        "SELECT journey_id, contact_id, generation, iteration, node, status, wait_until, entered_at, updated_at
+         FROM memberships WHERE journey_id = ? AND generation = 2 ORDER BY id",
+    )
+    .bind(journey as i64)
+    .fetch_all(server.store().pool())
+    .await
+    .unwrap();
     let mut tx = server.store().write().await.unwrap();
-    sqlx::query("CREATE TABLE message_copy AS SELECT * FROM message_log WHERE 0").execute(&mut *tx).await.unwrap();
-    sqlx::query("CREATE UNIQUE INDEX message_copy_key ON message_copy (message_key)").execute(&mut *tx).await.unwrap();
-    sqlx::query(
+    for ddl in [
+        "CREATE TABLE message_copy AS SELECT * FROM message_log WHERE 0",
+        "CREATE UNIQUE INDEX message_copy_key ON message_copy (message_key)",
         "CREATE UNIQUE INDEX message_copy_position ON message_copy (journey_id, generation, iteration, contact_id, node_id)",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query("CREATE INDEX message_copy_contact ON message_copy (journey_id, contact_id)").execute(&mut *tx).await.unwrap();
-    sqlx::query(
+        "CREATE INDEX message_copy_contact ON message_copy (journey_id, contact_id)",
         "CREATE INDEX message_copy_due ON message_copy (next_attempt_at, id) WHERE delivery_state IN ('queued', 'retrying')",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query("CREATE INDEX message_copy_delivery ON message_copy (journey_id, delivery_state, id)")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+        "CREATE INDEX message_copy_delivery ON message_copy (journey_id, delivery_state, id)",
+        "CREATE TABLE membership_copy AS SELECT * FROM memberships WHERE 0",
+        "CREATE UNIQUE INDEX membership_copy_live ON membership_copy (journey_id, contact_id) WHERE status IN ('ready', 'waiting')",
+        "CREATE INDEX membership_copy_status ON membership_copy (journey_id, status, wait_until, node)",
+        "CREATE INDEX membership_copy_generation ON membership_copy (journey_id, generation, contact_id)",
+        "CREATE INDEX membership_copy_contact ON membership_copy (contact_id)",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(ddl)).execute(&mut *tx).await.unwrap();
+    }
     tx.commit().await.unwrap();
-    let t = Instant::now();
-    for chunk in rows.chunks(500) {
-        let mut tx = server.store().write().await.unwrap();
+    let insert_messages = |chunk: &[Message], journey_offset: i64| {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO message_copy (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at, next_attempt_at, delivery_state, attempts) ",
         );
         qb.push_values(chunk, |mut b, r| {
+            b.push_bind(r.0 + journey_offset)
+                .push_bind(r.1)
+                .push_bind(r.2)
+                .push_bind(r.3)
+                .push_bind(r.4.clone())
+                .push_bind(format!("{}/{journey_offset}", r.5))
+                .push_bind(r.6.clone())
+                .push_bind(r.7.clone())
+                .push_bind(r.8.clone())
+                .push_bind(r.9)
+                .push_bind(r.9)
+                .push("'queued'")
+                .push("0");
+        });
+        qb
+    };
+    let t = Instant::now();
+    for chunk in messages.chunks(500) {
+        let mut tx = server.store().write().await.unwrap();
+        insert_messages(chunk, 0).build().execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let messages_rate = messages.len() as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for (m, p) in messages.chunks(500).zip(memberships.chunks(500)) {
+        let mut tx = server.store().write().await.unwrap();
+        insert_messages(m, 1_000_000).build().execute(&mut *tx).await.unwrap();
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO membership_copy (journey_id, contact_id, generation, iteration, node, status, wait_until, entered_at, updated_at) ",
+        );
+        qb.push_values(p, |mut b, r| {
             b.push_bind(r.0)
                 .push_bind(r.1)
                 .push_bind(r.2)
                 .push_bind(r.3)
                 .push_bind(&r.4)
                 .push_bind(&r.5)
-                .push_bind(&r.6)
-                .push_bind(&r.7)
-                .push_bind(&r.8)
-                .push_bind(r.9)
-                .push_bind(r.9)
-                .push("'queued'")
-                .push("0");
+                .push_bind(r.6)
+                .push_bind(r.7)
+                .push_bind(r.8);
         });
         qb.build().execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
     }
-    rows.len() as f64 / t.elapsed().as_secs_f64()
+    let both_rate = messages.len().min(memberships.len()) as f64 / t.elapsed().as_secs_f64();
+    (messages_rate, both_rate)
 }
 
 fn main() {
