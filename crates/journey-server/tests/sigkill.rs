@@ -221,15 +221,34 @@ async fn activate(http: &reqwest::Client, url: &str, journey: i64, mode: &str, w
 const WORK_ARGS: &[&str] = &["--runner-interval-ms", "5", "--activation-batch", "500"];
 const AT_SCALE: i64 = 100_000;
 
+/// The server binary on a new database holding [`paused_at_scale`]'s journey.
+struct AtScale {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    http: reqwest::Client,
+    child: common::binary::Process,
+    url: String,
+    store: Store,
+    id: i64,
+    frozen_ms: i64,
+}
+
+impl AtScale {
+    async fn start() -> AtScale {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("journeys.db");
+        journey_server::install_crypto_provider();
+        let http = operator(&db);
+        let (child, url) = start_binary(&db, WORK_ARGS, None, &[]);
+        let store = Store::open(&db, false).await.unwrap();
+        let (id, frozen_ms) = paused_at_scale(&store, &http, &url, AT_SCALE).await;
+        AtScale { _dir: dir, db, http, child, url, store, id, frozen_ms }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_while_a_restart_is_applied_to_100_000_contacts_and_restarted() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("journeys.db");
-    journey_server::install_crypto_provider();
-    let http = operator(&db);
-    let (mut child, url) = start_binary(&db, WORK_ARGS, None, &[]);
-    let store = Store::open(&db, false).await.unwrap();
-    let (id, _) = paused_at_scale(&store, &http, &url, AT_SCALE).await;
+    let AtScale { _dir, db, http, mut child, url, store, id, .. } = AtScale::start().await;
 
     let answer = activate(&http, &url, id, "restart", "keep_deadlines").await;
     assert_eq!(answer["applying_in_batches"], true);
@@ -282,13 +301,7 @@ async fn killed_while_a_restart_is_applied_to_100_000_contacts_and_restarted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_while_a_resume_shifts_100_000_contacts_deadlines_and_restarted() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("journeys.db");
-    journey_server::install_crypto_provider();
-    let http = operator(&db);
-    let (mut child, url) = start_binary(&db, WORK_ARGS, None, &[]);
-    let store = Store::open(&db, false).await.unwrap();
-    let (id, frozen_ms) = paused_at_scale(&store, &http, &url, AT_SCALE).await;
+    let AtScale { _dir, db, http, mut child, url, store, id, frozen_ms } = AtScale::start().await;
 
     let answer = activate(&http, &url, id, "resume", "extend_by_pause").await;
     assert_eq!(answer["applying_in_batches"], true);

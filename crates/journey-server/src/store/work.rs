@@ -252,85 +252,47 @@ async fn apply_step(
     now: Timestamp,
 ) -> Result<u64> {
     let now_ms = to_ms(now);
-    let r = match step {
-        WorkStep::MoveNode { from, to } => {
-            sqlx::query(
-                "UPDATE memberships SET node = ?, status = 'ready', wait_until = NULL, updated_at = ?
-                 WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? AND contact_id <= ? AND node = ?",
-            )
-            .bind(to.as_str())
-            .bind(now_ms)
-            .bind(journey_id)
-            .bind(range.after)
-            .bind(range.up_to)
-            .bind(from.as_str())
-            .execute(conn)
-            .await?
-        }
-        WorkStep::ExitNode { node } => {
-            sqlx::query(
-                "UPDATE memberships SET status = 'exited', exit_reason = ?, wait_until = NULL, updated_at = ?
-                 WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? AND contact_id <= ? AND node = ?",
-            )
-            .bind(ExitReason::NodeRemoved.as_str())
-            .bind(now_ms)
-            .bind(journey_id)
-            .bind(range.after)
-            .bind(range.up_to)
-            .bind(node.as_str())
-            .execute(conn)
-            .await?
-        }
-        WorkStep::ShiftNode { node, ms } => {
-            sqlx::query(
-                "UPDATE memberships SET wait_until = wait_until + ?, updated_at = ?
-                 WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? AND contact_id <= ?
-                   AND status = 'waiting' AND node = ?",
-            )
-            .bind(ms)
-            .bind(now_ms)
-            .bind(journey_id)
-            .bind(range.after)
-            .bind(range.up_to)
-            .bind(node.as_str())
-            .execute(conn)
-            .await?
-        }
-        WorkStep::ShiftAfter { after_ms, ms } => {
-            sqlx::query(
-                "UPDATE memberships SET wait_until = wait_until + ?, updated_at = ?
-                 WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? AND contact_id <= ?
-                   AND status = 'waiting' AND wait_until > ?",
-            )
-            .bind(ms)
-            .bind(now_ms)
-            .bind(journey_id)
-            .bind(range.after)
-            .bind(range.up_to)
-            .bind(after_ms)
-            .execute(conn)
-            .await?
-        }
-        WorkStep::ExitBefore { generation } => {
-            sqlx::query(
-                "UPDATE memberships SET status = 'exited', exit_reason = ?, wait_until = NULL, updated_at = ?
-                 WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? AND contact_id <= ? AND generation < ?",
-            )
-            .bind(ExitReason::Restarted.as_str())
-            .bind(now_ms)
-            .bind(journey_id)
-            .bind(range.after)
-            .bind(range.up_to)
-            .bind(generation)
-            .execute(conn)
-            .await?
-        }
+    // Every statement: ?1 the journey, ?2..?3 the contact range (on the live index), ?4 now,
+    // then the step's own values.
+    let on_range = |sql: &'static str| sqlx::query(sql).bind(journey_id).bind(range.after).bind(range.up_to).bind(now_ms);
+    let query = match step {
+        WorkStep::MoveNode { from, to } => on_range(
+            "UPDATE memberships SET node = ?5, status = 'ready', wait_until = NULL, updated_at = ?4
+             WHERE journey_id = ?1 AND status IN ('ready', 'waiting') AND contact_id > ?2 AND contact_id <= ?3 AND node = ?6",
+        )
+        .bind(to.as_str())
+        .bind(from.as_str()),
+        WorkStep::ExitNode { node } => on_range(
+            "UPDATE memberships SET status = 'exited', exit_reason = ?5, wait_until = NULL, updated_at = ?4
+             WHERE journey_id = ?1 AND status IN ('ready', 'waiting') AND contact_id > ?2 AND contact_id <= ?3 AND node = ?6",
+        )
+        .bind(ExitReason::NodeRemoved.as_str())
+        .bind(node.as_str()),
+        WorkStep::ShiftNode { node, ms } => on_range(
+            "UPDATE memberships SET wait_until = wait_until + ?5, updated_at = ?4
+             WHERE journey_id = ?1 AND status IN ('ready', 'waiting') AND contact_id > ?2 AND contact_id <= ?3
+               AND status = 'waiting' AND node = ?6",
+        )
+        .bind(ms)
+        .bind(node.as_str()),
+        WorkStep::ShiftAfter { after_ms, ms } => on_range(
+            "UPDATE memberships SET wait_until = wait_until + ?5, updated_at = ?4
+             WHERE journey_id = ?1 AND status IN ('ready', 'waiting') AND contact_id > ?2 AND contact_id <= ?3
+               AND status = 'waiting' AND wait_until > ?6",
+        )
+        .bind(ms)
+        .bind(after_ms),
+        WorkStep::ExitBefore { generation } => on_range(
+            "UPDATE memberships SET status = 'exited', exit_reason = ?5, wait_until = NULL, updated_at = ?4
+             WHERE journey_id = ?1 AND status IN ('ready', 'waiting') AND contact_id > ?2 AND contact_id <= ?3 AND generation < ?6",
+        )
+        .bind(ExitReason::Restarted.as_str())
+        .bind(generation),
         WorkStep::Enter { generation, iteration, at_ms } => {
-            let entered = enter_audience_in(conn, journey_id, def, *generation, *iteration, from_ms(*at_ms), range).await?;
-            return Ok(entered);
+            return enter_audience_in(conn, journey_id, def, *generation, *iteration, from_ms(*at_ms), range).await;
         }
     };
-    Ok(r.rows_affected())
+    Ok(query.execute(conn).await?.rows_affected())
 }
 
 async fn save_progress(conn: &mut SqliteConnection, work: &Work) -> Result<()> {
