@@ -118,6 +118,25 @@ async fn seed_navigation(browser: &Client, server: &TestServer, mode: &str) -> R
     assert_eq!(Some(entering), entry["counts"]["entering"].as_u64(), "the result shows the server's counts");
     assert_eq!(entry["actor"], "Omar Haddad <operator@example.com>", "the activity log names the signed-in operator");
 
+    // The journey page: once the runner has moved the contacts (a restart's exits and entry),
+    // its activity says so with the counts executed.
+    if mode == "restart" {
+        wait_for(browser, "[data-testid=view-journey-link]").await?.click().await?;
+        let mut log = String::new();
+        for _ in 0..30 {
+            log = wait_for_text(browser, "[data-testid=activity-log]", WAIT, |_| true).await?;
+            if log.contains("Finished moving the contacts") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            browser.refresh().await?; // the page shows the journey as it was loaded
+        }
+        assert!(log.contains("Finished moving the contacts for the restart"), "{log}");
+        browser.execute("document.querySelector('[data-testid=activity-log]').scrollIntoView();", vec![]).await?;
+        screenshot(browser, "journey-after-restart-1280").await?;
+        browser.back().await?;
+    }
+
     wait_for(browser, "[data-testid=active-tab-link]").await?.click().await?;
     wait_for_text(browser, "[data-testid=journey-row]", WAIT, |t| t.contains(&name)).await?;
     assert!(browser.current_url().await?.as_str().contains("tab=active"));

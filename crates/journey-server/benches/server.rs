@@ -227,7 +227,7 @@ async fn bench(contacts: usize) {
             "activate {mode} ({wait}): answered in {answered:.0} ms (its transaction, the write lock, is within that), counts {}",
             res["counts"]
         );
-        println!("  then applied to the contacts by the runner in {applied:.1} s, in transactions of 1,000 contacts");
+        println!("  then applied to the contacts by the runner in {applied:.1} s, in transactions of 500 contacts");
         println!("  meanwhile POST /api/events: {}", percentiles(events));
         println!("  meanwhile GET another journey's snapshot: {}; peak RSS {:.0} MB", percentiles(snapshots), peak_rss_mb());
         if mode == "resume" {
@@ -252,6 +252,14 @@ async fn bench(contacts: usize) {
         report.advanced as f64 / secs,
         runner_rate,
         peak_rss_mb()
+    );
+    let t = Instant::now();
+    let check = server.store().check_aggregates().await.unwrap();
+    println!(
+        "journey-server check: {} counts compared with the rows in {:.1} s, {} differ",
+        check.compared,
+        t.elapsed().as_secs_f64(),
+        check.drift.len()
     );
     let (messages_rate, both_rate) = raw_insert_rates(&server, id).await;
     println!(

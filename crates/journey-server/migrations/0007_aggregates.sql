@@ -182,14 +182,15 @@ BEGIN
     INSERT INTO journey_sent_counts (journey_id, generation, node, sent)
         SELECT NEW.journey_id, NEW.generation, NEW.node_id, 1 WHERE true
         ON CONFLICT (journey_id, generation, node) DO UPDATE SET sent = sent + 1;
+    -- (The cheaper test first: most messages are not a contact's first.)
     UPDATE journey_audience_counts SET received = received + 1
         WHERE journey_id = NEW.journey_id
+          AND NOT EXISTS (SELECT 1 FROM message_log o WHERE o.journey_id = NEW.journey_id AND o.contact_id = NEW.contact_id
+                          AND o.id <> NEW.id)
           AND EXISTS (SELECT 1 FROM journeys j
                       JOIN dataset_members dm ON dm.dataset_id = j.audience_dataset_id AND dm.contact_id = NEW.contact_id
                       JOIN contacts c ON c.id = NEW.contact_id AND c.subscribed <> 0
-                      WHERE j.id = NEW.journey_id)
-          AND NOT EXISTS (SELECT 1 FROM message_log o WHERE o.journey_id = NEW.journey_id AND o.contact_id = NEW.contact_id
-                          AND o.id <> NEW.id);
+                      WHERE j.id = NEW.journey_id);
 END;
 
 -- A subscription changed: the contact's data sets and the journeys that read them move by one

@@ -116,7 +116,7 @@ const SYSTEM: &str = "system";
 /// Contacts per transaction when applying an activation's work (`--activation-batch`): large
 /// enough to be quick overall, small enough that other writers wait tens of milliseconds at
 /// most for each.
-pub const DEFAULT_ACTIVATION_BATCH: u32 = 1_000;
+pub const DEFAULT_ACTIVATION_BATCH: u32 = 500;
 
 impl Runner {
     pub fn new(store: Store, clock: Arc<dyn Clock>, batch: u32, activation_batch: u32) -> Runner {
