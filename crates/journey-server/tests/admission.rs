@@ -4,6 +4,8 @@
 //! kind enters exactly the contacts the core function admits, and the facts the store reads
 //! are the facts the rows say.
 
+mod common;
+
 use jiff::Timestamp;
 use journey_core::flow::{AdmissionFacts, admits, admits_on_event};
 use journey_core::journey::{AudienceMode, JourneyDefinition};
@@ -121,6 +123,7 @@ async fn audience_runs_enter_exactly_whom_core_admits() {
     for source in sources {
         for audience in [AudienceMode::NewUsers, AudienceMode::AllUsers] {
             let dir = tempfile::tempdir().unwrap();
+            let _check = common::AggregateCheckOnDrop(dir.path().join("admission.db"));
             let def = definition(source.clone(), audience);
             let (store, journey, cases) = setup(&dir, &def).await;
             let label = format!("{} {audience:?}", source["kind"]);
@@ -154,6 +157,7 @@ async fn events_enter_exactly_whom_core_admits() {
         for state in states {
             for arrived_since_activation in [true, false] {
                 let dir = tempfile::tempdir().unwrap();
+                let _check = common::AggregateCheckOnDrop(dir.path().join("admission.db"));
                 let def = definition(json!({ "kind": "event", "event_name": "signed_up" }), audience);
                 let (store, journey, cases) = setup(&dir, &def).await;
                 for (id, facts) in &cases {

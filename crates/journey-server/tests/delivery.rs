@@ -618,6 +618,7 @@ async fn killed_during_delivery_repeats_at_most_the_concurrency_per_crash() {
     let hook = format!("http://{}/hook", receiver.serve().await);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("journeys.db");
+    let _check = common::AggregateCheckOnDrop(db.clone());
     let args = [
         "--webhook-url",
         hook.as_str(),
@@ -697,6 +698,7 @@ async fn no_address_token_or_password_in_the_logs() {
     // The log sink, at INFO: every message is a line, and no address is in any.
     let dir = tempfile::tempdir().unwrap();
     let (db, log) = (dir.path().join("journeys.db"), dir.path().join("server.log"));
+    let _check = common::AggregateCheckOnDrop(db.clone());
     let http = operator(&db);
     let (mut child, url) = start_binary(&db, &["--runner-interval-ms", "20", "--delivery-interval-ms", "20"], Some(&log), &[]);
     let store = Store::open(&db, false).await.unwrap();
@@ -720,6 +722,7 @@ async fn no_address_token_or_password_in_the_logs() {
     let hook = format!("http://admin:pa55w0rd@{closed}/hook?token=t0ps3cret");
     let dir = tempfile::tempdir().unwrap();
     let (db, log) = (dir.path().join("journeys.db"), dir.path().join("server.log"));
+    let _check = common::AggregateCheckOnDrop(db.clone());
     let http = operator(&db);
     let args = ["--webhook-url", hook.as_str(), "--runner-interval-ms", "20", "--delivery-interval-ms", "20"];
     let (mut child, url) = start_binary(&db, &args, Some(&log), &[]);

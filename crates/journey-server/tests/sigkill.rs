@@ -34,6 +34,7 @@ async fn counts(store: &Store) -> (i64, i64, i64, i64) {
 async fn killed_mid_batch_and_restarted() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("journeys.db");
+    let _check = common::AggregateCheckOnDrop(db.clone());
     journey_server::install_crypto_provider();
     let http = operator(&db);
     let (mut child, url) = start_binary(&db, SERVER_ARGS, None, &[]);
