@@ -806,7 +806,7 @@ async fn the_journey_page_says_when_an_activation_is_still_moving_contacts_and_w
         }];
     })
     .await;
-    assert!(get(&root, "applying-note").text_content().unwrap().contains("still moving the contacts"));
+    assert!(get(&root, "applying-note").text_content().unwrap().contains("still moving contacts in batches"));
     let log = get(&root, "activity-log").text_content().unwrap();
     assert!(log.contains("Finished moving the contacts for the restart"), "{log}");
     assert!(log.contains("6 entering") && log.contains("6 contacts entered, not the 7 planned"), "{log}");

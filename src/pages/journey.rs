@@ -185,7 +185,7 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
         {has_actions.then(|| view! { <RoleNote refusal=refused id="journey-role-note"/> })}
         {journey.applying.then(|| view! {
             <p class="role-note" data-testid="applying-note">
-                "The last activation is still moving the contacts, in batches; the journey takes its next step when that is done. Reload to see the counts."
+                "This journey is still moving contacts in batches (its last activation or audience run); it takes its next step when that is done. Reload to see the counts."
             </p>
         })}
         {move || notice.get().map(|text| view! {

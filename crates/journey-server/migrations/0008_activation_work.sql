@@ -1,7 +1,8 @@
--- What an activation leaves for the runner: the membership rows it changes, applied in batches
--- after the activation committed, so the activation's own transaction (and SQLite's write lock)
--- does not grow with the number of contacts. At most one per journey; while it exists the
--- runner does nothing else for that journey and another activation of it is refused (409).
+-- What an activation (or a scheduled audience run) leaves for the runner: the membership rows it
+-- changes or enters, applied in batches after it committed, so its own transaction (and
+-- SQLite's write lock) does not grow with the number of contacts. At most one per journey; while
+-- it exists the runner does nothing else for that journey, and an activation or a save of it is
+-- refused (409).
 --
 -- `steps` is JSON (store::WorkStep, in order): move the live contacts at a removed node, exit
 -- them, shift waiting deadlines (one node, or all after the freeze), exit an older generation's
@@ -10,7 +11,7 @@
 -- `done` counts, per step, the rows it changed; `planned` the counts the activation promised.
 CREATE TABLE activation_work (
     journey_id  INTEGER NOT NULL PRIMARY KEY REFERENCES journeys (id),
-    mode        TEXT    NOT NULL,                 -- resume | restart
+    mode        TEXT,                             -- resume | restart; NULL: a scheduled audience run
     steps       TEXT    NOT NULL,
     step        INTEGER NOT NULL DEFAULT 0,
     cursor      INTEGER NOT NULL DEFAULT 0,

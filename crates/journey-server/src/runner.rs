@@ -2,14 +2,15 @@
 //! which tests call with a moved clock.
 //!
 //! Each pass, in this order:
-//! 0. **Activation work**: what an activation left to do to the memberships (a Restart's exits
-//!    and entry, a Resume's moved deadlines), a batch of `--activation-batch` contacts per
-//!    transaction until done (`store::work`). A journey with work takes no other step below.
 //! 1. **Audience runs**: a Scheduled journey whose first run is due starts (journey-core's
-//!    `Start` transition); an Active journey whose `next_run_at` is due enters its audience as
-//!    a new iteration, and its next run is journey-core's first occurrence strictly after the
-//!    run. Occurrences missed while the server was down are not back-filled: one run is made
-//!    and the next is the first occurrence after now.
+//!    `Start` transition); an Active journey whose `next_run_at` is due records the entry of its
+//!    audience as a new iteration (entered by step 2), and its next run is journey-core's first
+//!    occurrence strictly after the run. Occurrences missed while the server was down are not
+//!    back-filled: one run is made and the next is the first occurrence after now.
+//! 1. **Activation work**: what an activation or an audience run left to do to the memberships
+//!    (a Restart's exits and entry, a Resume's moved deadlines, a run's entry), a batch of
+//!    `--activation-batch` contacts per transaction until done (`store::work`). A journey with
+//!    work takes no other step.
 //! 2. **Events**: event-triggered Active journeys enter contacts on events after their cursor.
 //! 3. **Memberships**: ready ones, and waiting ones whose deadline is due, are moved by
 //!    journey-core's `flow::advance` until they wait or end, `--runner-batch` at a time; the
@@ -39,7 +40,7 @@ use journey_core::state::{JourneyAction, JourneyState, transition};
 use serde::Serialize;
 
 use crate::clock::{Clock, from_ms, to_ms};
-use crate::store::{self, JourneyChange, JourneyRecord, NewMessage, Store, StoreError};
+use crate::store::{self, JourneyChange, JourneyRecord, NewMessage, Store, StoreError, WorkStep};
 
 /// A write transaction of the runner.
 type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
@@ -173,8 +174,8 @@ impl Runner {
     pub async fn run_due_work(&self, now: Timestamp) -> Result<RunReport, StoreError> {
         let _guard = self.lock.lock().await;
         let mut report = RunReport::default();
-        report.add(self.activation_work(now).await?);
         report.add(self.audience_runs(now).await?);
+        report.add(self.activation_work(now).await?);
         report.add(self.events(now).await?);
         report.add(self.memberships(now).await?);
         report.add(self.complete(now).await?);
@@ -199,8 +200,8 @@ impl Runner {
         self.activation_work(now).await
     }
 
-    /// Applies every journey's pending activation work, one batch per transaction (whatever
-    /// the journey's state: the work belongs to an activation already made). When a journey's
+    /// Applies every journey's pending work, one batch per transaction (whatever the journey's
+    /// state: the work belongs to an activation or a run already made). When an activation's
     /// work is done, its `applied` line records the counts executed.
     async fn activation_work(&self, now: Timestamp) -> Result<RunReport, StoreError> {
         let mut report = RunReport::default();
@@ -211,20 +212,22 @@ impl Runner {
                 let (Some(mut work), Some(rec)) = (store::work(&mut tx, id).await?, store::journey(&mut tx, id).await?) else {
                     break;
                 };
-                let finished =
-                    store::apply_work_batch(&mut tx, &mut work, &rec.definition()?, self.activation_batch, now).await?;
-                if finished {
+                let batch = store::apply_work_batch(&mut tx, &mut work, &rec.definition()?, self.activation_batch, now).await?;
+                report.entered += batch.entered;
+                // An activation's work ends with its `applied` line; an audience run's entry
+                // logs nothing, as a run never did.
+                if let (true, Some(mode)) = (batch.finished, work.mode) {
                     let counts = work.executed();
                     let note = differences(&work.planned, &counts);
                     if let Some(note) = &note {
                         tracing::warn!(journey = id, %note, "activation executed other counts than planned");
                     }
-                    let applied = JourneyChange::Applied { mode: work.mode, counts: &counts, note };
+                    let applied = JourneyChange::Applied { mode, counts: &counts, note };
                     store::change_journey(&mut tx, &rec, applied, now, SYSTEM).await?;
                     report.applied += 1;
                 }
                 tx.commit().await?;
-                if finished {
+                if batch.finished {
                     break;
                 }
             }
@@ -250,7 +253,12 @@ impl Runner {
             let def = rec.definition()?;
             let zone = rec.zone()?;
             let iteration = Iteration(rec.runs_done()).next();
-            report.entered += store::enter_audience(&mut tx, rec.id, &def, rec.generation, i64::from(iteration.0), now).await?;
+            // The audience enters in batches right after this commits (the work step of this
+            // pass), so a run of a million contacts holds the write lock for none of it.
+            if !matches!(def.trigger.source, TriggerSource::Event { .. }) {
+                let entry = WorkStep::Enter { generation: rec.generation, iteration: i64::from(iteration.0), at_ms: to_ms(now) };
+                store::insert_work(&mut tx, rec.id, None, &[entry], &ActivationCounts::default(), SYSTEM, now).await?;
+            }
             report.audience_runs += 1;
             let next_run = def.trigger.schedule.as_ref().and_then(|s| s.next_run_after(&zone, now, iteration.0));
             store::change_journey(&mut tx, &rec, JourneyChange::AudienceRun { iteration, next_run }, now, SYSTEM).await?;

@@ -317,7 +317,7 @@ async fn while_an_activation_is_applied_another_activation_and_a_save_are_refuse
 
     let (status, body) = h.activate(id, "resume", "keep_deadlines").await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("still_applying")), "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("still being applied"), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("still moving contacts"), "{body}");
     let detail = h.ok(&format!("/api/journeys/{id}")).await;
     let body = json!({ "expected_version": detail["version"], "definition": detail["definition"] });
     let res = h.http.put(h.url(&format!("/api/journeys/{id}/definition"))).json(&body).send().await.unwrap();

@@ -89,7 +89,7 @@ pub async fn activate(
     let counts = plan.counts();
     let steps = work_steps(&snapshot, &plan, req);
     if !steps.is_empty() {
-        store::insert_work(&mut tx, rec.id, req.mode, &steps, &counts, actor, plan.at).await?;
+        store::insert_work(&mut tx, rec.id, Some(req.mode), &steps, &counts, actor, plan.at).await?;
     }
     let change = JourneyChange::Activated {
         mode: req.mode,

@@ -52,9 +52,10 @@ pub enum ActionError {
     /// Only a dead message can be retried.
     #[error("The message {key} is {state}, not dead; only dead messages can be retried.")]
     NotDead { key: String, state: crate::store::DeliveryState },
-    /// The journey's last activation is still being applied to its contacts (`store::work`).
+    /// The journey's last activation (or audience run) is still being applied to its contacts
+    /// (`store::work`).
     #[error(
-        "This journey's last activation is still being applied to its contacts (step {step} of {steps}). Try again in a few seconds."
+        "This journey is still moving contacts for its last activation or audience run (step {step} of {steps}). Try again in a few seconds."
     )]
     StillApplying { step: usize, steps: usize },
     /// An `Idempotency-Key` reused for a different request.

@@ -1,5 +1,6 @@
-//! Activation work: the membership rows an activation changes, applied by the runner in
-//! batches after the activation committed (`migrations/0008_activation_work.sql`).
+//! Activation work: the membership rows an activation changes (or a scheduled audience run
+//! enters), applied by the runner in batches after the activation or the run committed
+//! (`migrations/0008_activation_work.sql`).
 //!
 //! Why: a Restart of a journey with a million contacts exits half a million live memberships
 //! and enters a million new ones; a Resume with extend_by_pause moves every pending deadline.
@@ -58,7 +59,8 @@ pub enum WorkStep {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Work {
     pub journey_id: i64,
-    pub mode: ActivationMode,
+    /// The activation's mode; none for a scheduled audience run's entry.
+    pub mode: Option<ActivationMode>,
     pub steps: Vec<WorkStep>,
     /// The step in progress (== `steps.len()`: done).
     pub step: usize,
@@ -82,8 +84,9 @@ impl Work {
             self.steps.iter().zip(&self.done).filter(|(s, _)| pick(s)).map(|(_, n)| *n).sum()
         };
         match self.mode {
-            ActivationMode::Resume => counts.exited_by_edit = changed(|s| matches!(s, WorkStep::ExitNode { .. })),
-            ActivationMode::Restart => {
+            None => {}
+            Some(ActivationMode::Resume) => counts.exited_by_edit = changed(|s| matches!(s, WorkStep::ExitNode { .. })),
+            Some(ActivationMode::Restart) => {
                 counts.exited_by_restart = changed(|s| matches!(s, WorkStep::ExitBefore { .. }));
                 if self.steps.iter().any(|s| matches!(s, WorkStep::Enter { .. })) {
                     counts.entering = Some(changed(|s| matches!(s, WorkStep::Enter { .. })));
@@ -94,11 +97,12 @@ impl Work {
     }
 }
 
-/// Records an activation's work (in the activation's transaction).
+/// Records an activation's work (in the activation's transaction), or a scheduled audience
+/// run's entry (`mode` none, in the run's transaction).
 pub async fn insert_work(
     conn: &mut SqliteConnection,
     journey_id: i64,
-    mode: ActivationMode,
+    mode: Option<ActivationMode>,
     steps: &[WorkStep],
     planned: &ActivationCounts,
     actor: &str,
@@ -109,7 +113,7 @@ pub async fn insert_work(
          VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(journey_id)
-    .bind(mode.as_str())
+    .bind(mode.map(ActivationMode::as_str))
     .bind(to_json(&steps)?)
     .bind(to_json(&vec![0u64; steps.len()])?)
     .bind(to_json(planned)?)
@@ -126,7 +130,7 @@ fn to_json<T: Serialize>(value: &T) -> Result<String> {
 
 /// The pending work of a journey, if any.
 pub async fn work(conn: &mut SqliteConnection, journey_id: i64) -> Result<Option<Work>> {
-    type Row = (i64, String, String, i64, i64, String, String, String, i64);
+    type Row = (i64, Option<String>, String, i64, i64, String, String, String, i64);
     let row: Option<Row> = sqlx::query_as(
         "SELECT journey_id, mode, steps, step, cursor, done, planned, actor, created_at FROM activation_work WHERE journey_id = ?",
     )
@@ -137,7 +141,7 @@ pub async fn work(conn: &mut SqliteConnection, journey_id: i64) -> Result<Option
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("journey {journey_id} activation work: {e}"));
     Ok(Some(Work {
         journey_id,
-        mode: parse_stored(&mode)?,
+        mode: mode.as_deref().map(parse_stored).transpose()?,
         steps: serde_json::from_str(&steps).map_err(corrupt)?,
         step: usize::try_from(step).unwrap_or(usize::MAX),
         cursor,
@@ -161,19 +165,27 @@ pub async fn has_work(conn: &mut SqliteConnection, journey_id: i64) -> Result<bo
         .await?)
 }
 
+/// What one batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkBatch {
+    /// The last step finished: the work row is deleted and the work holds its final counts.
+    pub finished: bool,
+    /// Memberships this batch created (an entry step).
+    pub entered: u64,
+}
+
 /// Applies one batch of `work` (up to `batch` contacts of its current step) and records how
-/// far it got; returns `true` when the last step finished (the work row is then deleted, and
-/// `work` holds the final counts). `def` is the journey's current definition (what an entry
-/// admits by).
+/// far it got. `def` is the journey's current definition (what an entry admits by).
 pub async fn apply_work_batch(
     conn: &mut SqliteConnection,
     work: &mut Work,
     def: &JourneyDefinition,
     batch: i64,
     now: Timestamp,
-) -> Result<bool> {
+) -> Result<WorkBatch> {
+    let finished = WorkBatch { finished: true, entered: 0 };
     let Some(step) = work.steps.get(work.step).cloned() else {
-        return finish(conn, work).await.map(|()| true);
+        return finish(conn, work).await.map(|()| finished);
     };
     let after = work.cursor;
     // The batch: the next `batch` live contacts (or audience members) after the cursor.
@@ -196,10 +208,10 @@ pub async fn apply_work_batch(
         work.step += 1;
         work.cursor = 0;
         if work.step == work.steps.len() {
-            return finish(conn, work).await.map(|()| true);
+            return finish(conn, work).await.map(|()| finished);
         }
         save_progress(conn, work).await?;
-        return Ok(false);
+        return Ok(WorkBatch::default());
     };
     let range = ContactRange { after, up_to };
     let changed = apply_step(conn, work.journey_id, &step, def, range, now).await?;
@@ -208,7 +220,7 @@ pub async fn apply_work_batch(
     }
     work.cursor = up_to;
     save_progress(conn, work).await?;
-    Ok(false)
+    Ok(WorkBatch { finished: false, entered: if matches!(step, WorkStep::Enter { .. }) { changed } else { 0 } })
 }
 
 /// The next range of at most `batch` audience members after `after` (None: none left).
