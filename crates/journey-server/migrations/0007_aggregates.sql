@@ -148,28 +148,40 @@ BEGIN
 END;
 
 -- A membership moved: a step, an exit, a completion, a node an edit removed, a deadline shift.
-CREATE TRIGGER memberships_moved AFTER UPDATE OF status, node, wait_until ON memberships
-WHEN OLD.status IS NOT NEW.status OR OLD.node IS NOT NEW.node OR OLD.wait_until IS NOT NEW.wait_until
+-- One trigger per count, each with a WHEN clause, so a step runs only the statements it needs
+-- (the runner moves tens of thousands of memberships a second through these).
+CREATE TRIGGER memberships_moved_node AFTER UPDATE OF status, node ON memberships
+WHEN OLD.node IS NOT NEW.node OR (OLD.status IN ('ready', 'waiting')) <> (NEW.status IN ('ready', 'waiting'))
 BEGIN
-    -- Node counts move only when the node or liveness does (not for a deadline shift).
     UPDATE journey_node_counts SET live = live - 1
-        WHERE journey_id = OLD.journey_id AND node = OLD.node AND OLD.status IN ('ready', 'waiting')
-          AND (OLD.node IS NOT NEW.node OR NEW.status NOT IN ('ready', 'waiting'));
+        WHERE journey_id = OLD.journey_id AND node = OLD.node AND OLD.status IN ('ready', 'waiting');
     INSERT INTO journey_node_counts (journey_id, node, live)
         SELECT NEW.journey_id, NEW.node, 1 WHERE NEW.status IN ('ready', 'waiting')
-          AND (OLD.node IS NOT NEW.node OR OLD.status NOT IN ('ready', 'waiting'))
         ON CONFLICT (journey_id, node) DO UPDATE SET live = live + 1;
+END;
+CREATE TRIGGER memberships_stopped_waiting AFTER UPDATE OF status, node, wait_until ON memberships
+WHEN OLD.status = 'waiting'
+  AND (NEW.status IS NOT 'waiting' OR OLD.node IS NOT NEW.node OR OLD.wait_until IS NOT NEW.wait_until)
+BEGIN
     UPDATE journey_wait_counts SET waiting = waiting - 1
-        WHERE journey_id = OLD.journey_id AND node = OLD.node AND until = OLD.wait_until AND OLD.status = 'waiting';
+        WHERE journey_id = OLD.journey_id AND node = OLD.node AND until = OLD.wait_until;
     DELETE FROM journey_wait_counts
         WHERE journey_id = OLD.journey_id AND node = OLD.node AND until = OLD.wait_until AND waiting = 0;
+END;
+CREATE TRIGGER memberships_started_waiting AFTER UPDATE OF status, node, wait_until ON memberships
+WHEN NEW.status = 'waiting'
+  AND (OLD.status IS NOT 'waiting' OR OLD.node IS NOT NEW.node OR OLD.wait_until IS NOT NEW.wait_until)
+BEGIN
     INSERT INTO journey_wait_counts (journey_id, node, until, waiting)
-        SELECT NEW.journey_id, NEW.node, NEW.wait_until, 1 WHERE NEW.status = 'waiting'
+        SELECT NEW.journey_id, NEW.node, NEW.wait_until, 1 WHERE true
         ON CONFLICT (journey_id, node, until) DO UPDATE SET waiting = waiting + 1;
+END;
+CREATE TRIGGER memberships_left_or_rejoined AFTER UPDATE OF status ON memberships
+WHEN (OLD.status IN ('ready', 'waiting')) <> (NEW.status IN ('ready', 'waiting'))
+BEGIN
     UPDATE journey_audience_counts
         SET in_flight = in_flight + (NEW.status IN ('ready', 'waiting')) - (OLD.status IN ('ready', 'waiting'))
         WHERE journey_id = NEW.journey_id
-          AND (NEW.status IN ('ready', 'waiting')) <> (OLD.status IN ('ready', 'waiting'))
           AND EXISTS (SELECT 1 FROM journeys j
                       JOIN dataset_members dm ON dm.dataset_id = j.audience_dataset_id AND dm.contact_id = NEW.contact_id
                       JOIN contacts c ON c.id = NEW.contact_id AND c.subscribed <> 0
