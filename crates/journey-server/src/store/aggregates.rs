@@ -7,13 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
 use journey_core::journey::{JourneyDefinition, NodeId};
 use journey_core::snapshot::{AudienceCounts, NodeCount};
 use sqlx::SqliteConnection;
 
 use super::Result;
-use crate::clock::to_ms;
 
 /// Live memberships per node, in the definition's order; nodes no longer in the definition
 /// (an edit removed them, their contacts not moved yet) after them.
@@ -36,17 +34,6 @@ pub async fn live_count(conn: &mut SqliteConnection, journey_id: i64) -> Result<
         .bind(journey_id)
         .fetch_one(conn)
         .await?;
-    Ok(n.max(0) as u64)
-}
-
-/// Pending deadlines `<= t` (the overdue contacts under keep_deadlines).
-pub async fn count_due(conn: &mut SqliteConnection, journey_id: i64, t: Timestamp) -> Result<u64> {
-    let n: i64 =
-        sqlx::query_scalar("SELECT COALESCE(SUM(waiting), 0) FROM journey_wait_counts WHERE journey_id = ? AND until <= ?")
-            .bind(journey_id)
-            .bind(to_ms(t))
-            .fetch_one(conn)
-            .await?;
     Ok(n.max(0) as u64)
 }
 
