@@ -135,7 +135,17 @@ async fn audience_runs_enter_exactly_whom_core_admits() {
             assert_eq!(read, cases, "{label}: facts read");
 
             let mut tx = store.write().await.unwrap();
-            let entered = store::enter_audience(&mut tx, journey, &def, GENERATION, 7, ts("2026-01-05T14:00:00Z")).await.unwrap();
+            let entered = store::enter_audience(
+                &mut tx,
+                journey,
+                &def,
+                GENERATION,
+                7,
+                ts("2026-01-05T14:00:00Z"),
+                store::ContactRange::ALL,
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
             let mut expected = 0;
             for (id, facts) in &cases {

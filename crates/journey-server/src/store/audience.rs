@@ -120,31 +120,20 @@ macro_rules! dataset_facts_sql {
     };
 }
 
-/// An audience run: enters the trigger's audience members that journey-core's
+/// An audience run, or one batch of it: enters the trigger's audience members with contact
+/// ids in `range` (`ContactRange::ALL`: all of them) that journey-core's
 /// [`journey_core::flow::admits`] admits, as `iteration` of `generation` at the entry node.
-/// Returns how many entered.
+/// Returns how many entered. The runner enters a run's or a Restart's audience one range at a
+/// time (`store::work`).
 ///
 /// The store decides nothing. Data sets: one `INSERT ... SELECT` computes each member's
 /// facts (`dataset_facts_sql!`, two index probes) and keeps the members whose facts
 /// journey-core admits, through [`journey_core::flow::admission_mask`] (`admits` evaluated
-/// once per combination of the facts), so a million members never leave SQLite. Segments:
-/// the rule is evaluated in Rust anyway, so `admits` is called per member with facts from the
+/// once per combination of the facts), so the members never leave SQLite. Segments: the rule
+/// is evaluated in Rust anyway, so `admits` is called per member with facts from the
 /// journey's membership sets, and the admitted are inserted [`ENTRY_BATCH`] rows at a time.
 /// `tests/admission.rs` checks every combination of the facts through this function.
 pub async fn enter_audience(
-    conn: &mut SqliteConnection,
-    journey_id: i64,
-    def: &JourneyDefinition,
-    generation: i64,
-    iteration: i64,
-    at: Timestamp,
-) -> Result<u64> {
-    enter_audience_in(conn, journey_id, def, generation, iteration, at, ContactRange::ALL).await
-}
-
-/// [`enter_audience`] for the audience members in `range` only (one batch of an entry the
-/// runner applies after a Restart committed).
-pub async fn enter_audience_in(
     conn: &mut SqliteConnection,
     journey_id: i64,
     def: &JourneyDefinition,

@@ -28,7 +28,7 @@ use journey_core::plan::{ActivationCounts, ActivationMode};
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
-use super::{ContactRange, Result, StoreError, enter_audience_in, parse_stored};
+use super::{ContactRange, Result, StoreError, enter_audience, parse_stored};
 use crate::clock::{from_ms, to_ms};
 
 /// One step of an activation's work, applied to the journey's live memberships (or, for
@@ -301,7 +301,7 @@ async fn apply_step(
         .bind(ExitReason::Restarted.as_str())
         .bind(generation),
         WorkStep::Enter { generation, iteration, at_ms } => {
-            return enter_audience_in(conn, journey_id, def, *generation, *iteration, from_ms(*at_ms), range).await;
+            return enter_audience(conn, journey_id, def, *generation, *iteration, from_ms(*at_ms), range).await;
         }
     };
     Ok(query.execute(conn).await?.rows_affected())
