@@ -346,10 +346,9 @@ impl Runner {
             };
             advances.push(advance(&def, &position, now, &facts));
         }
-        let keys: Vec<Vec<String>> = advances.iter().map(|a| a.sends.iter().map(|s| s.key.to_string()).collect()).collect();
         let mut messages = Vec::new();
-        for ((m, Advance { sends, .. }), keys) in due.iter().zip(&advances).zip(&keys) {
-            for (send, key) in sends.iter().zip(keys) {
+        for (m, Advance { sends, .. }) in due.iter().zip(&advances) {
+            for send in sends {
                 let recipient = match send.channel {
                     Channel::Email => m.email.as_deref(),
                     _ => m.phone.as_deref().or(m.email.as_deref()),
@@ -360,7 +359,7 @@ impl Runner {
                     iteration: m.iteration,
                     contact_id: m.contact_id,
                     node_id: send.key.node_id.as_str(),
-                    key: key.clone(),
+                    key: send.key.to_string(),
                     channel: send.channel.as_str(),
                     template: &send.template,
                     recipient,

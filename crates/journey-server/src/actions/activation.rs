@@ -11,7 +11,7 @@ use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, Wai
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyAction;
 
-use super::{ActionError, Result, allowed, check_version, load, not_allowed, views};
+use super::{ActionError, Result, allowed, check_not_applying, check_version, load, not_allowed, views};
 use crate::store::{self, JourneyChange, Store};
 
 /// journey-core's plan from a fresh snapshot taken `now`, for activating at `at`.
@@ -74,9 +74,7 @@ pub async fn activate(
     // A stale version first: the caller's page is out of date whatever the state is now.
     check_version(&rec, Some(req.expected_version))?;
     allowed(&rec, JourneyAction::Activate)?;
-    if let Some(work) = store::work(&mut tx, rec.id).await? {
-        return Err(ActionError::StillApplying { step: work.step + 1, steps: work.steps.len() });
-    }
+    check_not_applying(&mut tx, &rec).await?;
 
     let snapshot = store::snapshot(&mut tx, &rec, now).await?;
     let plan = match plan_activation(&snapshot, now, req.mode, req.wait_handling) {

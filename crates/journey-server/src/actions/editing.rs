@@ -14,7 +14,7 @@ use journey_core::journey::TriggerSource;
 use journey_core::state::JourneyState;
 use journey_core::zone::Zone;
 
-use super::{ActionError, Current, Result, check_version, load, views};
+use super::{ActionError, Current, Result, check_not_applying, check_version, load, views};
 use crate::store::{self, JourneyChange, Store};
 
 /// Saves `revision` as the journey's next definition version.
@@ -42,9 +42,7 @@ pub async fn save(
         JourneyState::Draft | JourneyState::Scheduled | JourneyState::Paused | JourneyState::Stopped => {}
     }
     // The work still being applied moves contacts by the definition it was planned with.
-    if let Some(work) = store::work(&mut tx, rec.id).await? {
-        return Err(ActionError::StillApplying { step: work.step + 1, steps: work.steps.len() });
-    }
+    check_not_applying(&mut tx, &rec).await?;
     let def = &revision.definition;
     let live = store::node_counts(&mut tx, rec.id, def).await?;
     edit::check_revision(revision, &live).map_err(|e| ActionError::InvalidDefinition(e.to_string()))?;

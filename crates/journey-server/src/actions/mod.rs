@@ -121,6 +121,15 @@ fn check_version(rec: &JourneyRecord, expected: Option<u64>) -> Result<()> {
     }
 }
 
+/// [`ActionError::StillApplying`] while the journey's last activation or audience run is
+/// still moving its contacts (`store::work`): an activation or a save waits for it.
+async fn check_not_applying(conn: &mut sqlx::SqliteConnection, rec: &JourneyRecord) -> Result<()> {
+    match store::work(conn, rec.id).await? {
+        Some(work) => Err(ActionError::StillApplying { step: work.step + 1, steps: work.steps.len() }),
+        None => Ok(()),
+    }
+}
+
 /// The state `action` leads to from the journey's state, or [`ActionError::WrongState`].
 fn allowed(rec: &JourneyRecord, action: JourneyAction) -> Result<JourneyState> {
     transition(rec.state()?, action).map_err(|_| not_allowed(rec, action))
