@@ -172,6 +172,14 @@ impl TestServer {
         Ok(body)
     }
 
+    /// The journey's activations in its activity log, oldest first (its resume and restart
+    /// lines, not the runner's `applied` lines that follow them).
+    pub async fn activations(&self, journey: u64) -> Result<Vec<serde_json::Value>> {
+        let detail = self.get_json(&format!("/api/journeys/{journey}")).await?;
+        let activity = detail["activity"].as_array().cloned().unwrap_or_default();
+        Ok(activity.into_iter().filter(|e| e["action"] == "resume" || e["action"] == "restart").collect())
+    }
+
     /// Ends every session at once, as if each had reached its absolute expiry.
     pub async fn expire_sessions(&self) -> Result<()> {
         let mut tx = self.server.store().write().await?;

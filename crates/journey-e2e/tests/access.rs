@@ -21,16 +21,6 @@ async fn a_paused_journey(server: &TestServer) -> Result<u64> {
         .ok_or_else(|| "the demo data has no paused journey with a scheduled trigger".into())
 }
 
-/// Activations in the activity log (not the runner's `applied` lines that follow them).
-async fn activations(server: &TestServer, id: u64) -> Result<usize> {
-    let detail = server.get_json(&format!("/api/journeys/{id}")).await?;
-    Ok(detail["activity"].as_array().map_or(0, |a| a.iter().filter(|e| is_activation(e)).count()))
-}
-
-fn is_activation(entry: &serde_json::Value) -> bool {
-    entry["action"] == "resume" || entry["action"] == "restart"
-}
-
 async fn viewer_sees_the_reason(server: &TestServer, browser: &Client, width: u32) -> Result<()> {
     let id = a_paused_journey(server).await?;
     sign_in(browser, server, VIEWER).await?;
@@ -51,7 +41,7 @@ async fn viewer_sees_the_reason(server: &TestServer, browser: &Client, width: u3
     let button = wait_for(browser, "[data-testid=activate-journey-button]").await?;
     assert!(!button.is_enabled().await?, "ACTIVATE JOURNEY is disabled for a viewer");
     screenshot(browser, &format!("summary-viewer-{width}")).await?;
-    assert_eq!(activations(server, id).await?, 0);
+    assert_eq!(server.activations(id).await?.len(), 0);
     Ok(())
 }
 
@@ -85,7 +75,7 @@ async fn a_session_that_ends_on_the_summary_signs_in_again_and_activates_once() 
         wait_enabled(&browser, "[data-testid=activate-journey-button]").await?.click().await?;
         wait_for(&browser, "[data-testid=sign-in-form]").await?;
         screenshot(&browser, "sign-in-after-expiry-1280").await?;
-        assert_eq!(activations(&server, id).await?, 0, "nothing was activated by the refused request");
+        assert_eq!(server.activations(id).await?.len(), 0, "nothing was activated by the refused request");
 
         // Signing in again lands on the same summary with the same choices.
         fill_sign_in(&browser, OPERATOR).await?;
@@ -95,9 +85,9 @@ async fn a_session_that_ends_on_the_summary_signs_in_again_and_activates_once() 
         wait_enabled(&browser, "[data-testid=activate-journey-button]").await?.click().await?;
         wait_for(&browser, "[data-testid=activation-result]").await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(activations(&server, id).await?, 1, "exactly one activation");
-        let detail = server.get_json(&format!("/api/journeys/{id}")).await?;
-        let last = detail["activity"].as_array().and_then(|a| a.iter().rfind(|e| is_activation(e))).cloned().unwrap_or_default();
+        let activations = server.activations(id).await?;
+        assert_eq!(activations.len(), 1, "exactly one activation");
+        let last = &activations[0];
         assert_eq!(last["mode"], "resume", "{last}");
         assert_eq!(last["actor"], "Omar Haddad <operator@example.com>");
         Ok(())

@@ -63,15 +63,6 @@ fn local_hh_mm(instant: &str, zone: &str) -> Result<String> {
     Ok(format!("{:02}:{:02}", local.hour(), local.minute()))
 }
 
-/// Activations recorded in the journey's activity log (not the runner's `applied` lines that
-/// follow them).
-async fn activations(server: &TestServer, id: u64) -> Result<usize> {
-    let detail = server.get_json(&format!("/api/journeys/{id}")).await?;
-    Ok(detail["activity"]
-        .as_array()
-        .map_or(0, |a| a.iter().filter(|e| e["action"] == "resume" || e["action"] == "restart").count()))
-}
-
 async fn seed_navigation(browser: &Client, server: &TestServer, mode: &str) -> Result<()> {
     let row = a_paused_scheduled_journey(server).await?;
     let (id, name) = (row["id"].as_u64().ok_or("row without id")?, row["name"].as_str().unwrap_or_default().to_owned());
@@ -184,7 +175,7 @@ async fn a_double_click_on_activate_journey_makes_one_activation() -> Result<()>
             .await?;
         wait_for(&browser, "[data-testid=activation-result]").await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(activations(&server, id).await?, 1, "exactly one activation was recorded");
+        assert_eq!(server.activations(id).await?.len(), 1, "exactly one activation was recorded");
         Ok(())
     })
 }
@@ -203,13 +194,13 @@ async fn a_journey_changed_elsewhere_shows_the_stale_version_message() -> Result
         wait_for(&browser, "[data-testid=activate-journey-button]").await?.click().await?;
         wait_for(&browser, "[data-testid=stale-version-message]").await?;
         screenshot(&browser, "summary-stale-version-1280").await?;
-        assert_eq!(activations(&server, id).await?, 0, "nothing was activated on a stale version");
+        assert_eq!(server.activations(id).await?.len(), 0, "nothing was activated on a stale version");
 
         // The summary reloaded with the new version: activating now works.
         wait_for_text(&browser, "[data-testid=summary-next-run]", WAIT, |t| !t.trim().is_empty()).await?;
         wait_enabled(&browser, "[data-testid=activate-journey-button]").await?.click().await?;
         wait_for(&browser, "[data-testid=activation-result]").await?;
-        assert_eq!(activations(&server, id).await?, 1);
+        assert_eq!(server.activations(id).await?.len(), 1);
         Ok(())
     })
 }

@@ -59,8 +59,7 @@ async fn restart_with_updated_content(server: &TestServer, browser: &Client, wid
     assert_eq!(after["state"], "active");
     assert_eq!(after["activated_definition_version"].as_u64(), Some(version + 1), "the edited version is the one activated");
     // The activation's line (the runner's `applied` line may follow it).
-    let last =
-        after["activity"].as_array().and_then(|a| a.iter().rfind(|e| e["action"] == "restart")).cloned().unwrap_or_default();
+    let last = server.activations(id).await?.pop().unwrap_or_default();
     assert_eq!((last["mode"].as_str(), last["definition_version"].as_u64()), (Some("restart"), Some(version + 1)), "{last}");
     Ok(())
 }
