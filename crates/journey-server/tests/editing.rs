@@ -180,8 +180,7 @@ async fn a_removed_node_whose_contacts_leave_counts_them_as_exited_by_the_edit()
     assert_eq!((answer["counts"]["continuing"].as_u64(), answer["counts"]["exited_by_edit"].as_u64()), (Some(0), Some(4)));
     assert_eq!(answer["applying_in_batches"], true, "the runner exits them after the answer");
     h.run_now().await;
-    let activity = h.ok(&format!("/api/journeys/{id}")).await["activity"].clone();
-    let applied = activity.as_array().unwrap().iter().find(|a| a["action"] == "applied").expect("an applied line");
+    let applied = h.applied_line(id).await;
     assert_eq!((applied["counts"]["exited_by_edit"].as_u64(), applied["actor"].as_str()), (Some(4), Some("system")));
     assert!(applied.get("note").is_none(), "executed as planned: {applied}");
     let reasons: Vec<String> = sqlx::query_scalar("SELECT DISTINCT exit_reason FROM memberships WHERE journey_id = ?")

@@ -74,7 +74,7 @@ async fn activate_checked(h: &Harness, id: u64, mode: &str, wait: &str) -> Value
         assert_eq!(live as u64, entering, "preview = execution: the restart's entry, from the rows");
     }
     if answer["applying_in_batches"] == true {
-        let applied = detail["activity"].as_array().unwrap().iter().rfind(|a| a["action"] == "applied").cloned().unwrap();
+        let applied = h.applied_line(id).await;
         let executed: journey_core::plan::ActivationCounts = serde_json::from_value(applied["counts"].clone()).unwrap();
         assert_eq!(executed, plan.counts(), "the applied line's counts are the preview's: {applied}");
         assert!(applied.get("note").is_none(), "{applied}");
@@ -342,8 +342,7 @@ async fn a_restart_whose_audience_changes_before_its_entry_says_what_it_executed
     // Before the runner's first batch, one of the seven unsubscribes.
     h.ok_post(&format!("/api/contacts/{}/subscription", a[0]), json!({ "subscribed": false })).await;
     h.run_now().await;
-    let detail = h.ok(&format!("/api/journeys/{id}")).await;
-    let applied = detail["activity"].as_array().unwrap().iter().rfind(|e| e["action"] == "applied").cloned().unwrap();
+    let applied = h.applied_line(id).await;
     assert_eq!(applied["counts"]["entering"], 6, "{applied}");
     let note = applied["note"].as_str().unwrap_or_default();
     assert!(note.starts_with("6 contacts entered, not the 7 planned"), "{note}");

@@ -176,6 +176,13 @@ impl Harness {
         self.ok(&format!("/api/journeys/{journey}")).await["state"].as_str().unwrap().to_string()
     }
 
+    /// The journey's latest `applied` activity line (the runner finished an activation's work).
+    pub async fn applied_line(&self, journey: u64) -> Value {
+        let detail = self.ok(&format!("/api/journeys/{journey}")).await;
+        let activity = detail["activity"].as_array().cloned().unwrap_or_default();
+        activity.into_iter().rfind(|e| e["action"] == "applied").expect("an applied line")
+    }
+
     pub async fn version(&self, journey: u64) -> u64 {
         self.ok(&format!("/api/journeys/{journey}")).await["version"].as_u64().unwrap()
     }
