@@ -4,7 +4,8 @@
 #
 #   wasm32 target · Trunk 0.21.14 · wasm-bindgen CLI = the wasm-bindgen in Cargo.lock ·
 #   wasm-opt from npm's binaryen (node_modules) · Chromium + chromedriver (Debian) ·
-#   schemathesis (PyPI, in .venv) · crates
+#   schemathesis (PyPI, in .venv) · PostgreSQL (Debian; the tests start a throwaway cluster) ·
+#   crates
 #
 # Why these and not others: Trunk 0.22 needs a newer rustc than 1.95; Debian's binaryen (108)
 # is too old for today's wasm output, npm's (132) is not; Trunk must never download a tool
@@ -65,6 +66,12 @@ if [ "$(.venv/bin/st --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHES
   .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
+# The server's tests run a second time on PostgreSQL (scripts/pg.sh starts a throwaway cluster).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  say "installing PostgreSQL"
+  apt_install postgresql
+fi
+
 # Trunk builds with --offline, so every crate must be in the local registry first.
 cargo fetch --quiet
-say "tools ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt $(node_modules/.bin/wasm-opt --version | awk '{print $3}'), $(chromium --version 2>/dev/null | head -1)"
+say "tools ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt $(node_modules/.bin/wasm-opt --version | awk '{print $3}'), $(chromium --version 2>/dev/null | head -1), PostgreSQL $(ls -d /usr/lib/postgresql/*/ | sort -V | tail -n 1 | xargs basename)"

@@ -2,7 +2,8 @@
 # Sets up the tools (skipping those already present), checks the gates, then runs every test,
 # in three layers:
 #   0. gates    cargo fmt --check; cargo clippy -D warnings, native and wasm32
-#   1. native   cargo test of the whole workspace (rules, server over HTTP)
+#   1. native   cargo test of the whole workspace (rules, server over HTTP on SQLite), then the
+#               server's tests again on PostgreSQL (a throwaway cluster, stopped however it ends)
 #   2. browser  wasm-bindgen-test in headless Chromium (rules crate vectors, console components)
 #   3. e2e      the real server serving the real release build, driven through chromedriver;
 #               then schemathesis fuzzes the running API against its OpenAPI document
@@ -30,6 +31,13 @@ layer "0/3 gates: cargo clippy (wasm32: the rules crate and the console)" \
   cargo clippy -p journey-core -p journey-console --all-targets --target wasm32-unknown-unknown -- -D warnings
 layer "1/3 native: cargo test --workspace" \
   cargo test --workspace --exclude journey-e2e
+pg_dir=$(mktemp -u -d /tmp/journey-pg.XXXXXX)
+trap 'scripts/pg.sh stop "$pg_dir"' EXIT
+layer "1/3 native: start a throwaway PostgreSQL" \
+  scripts/pg.sh start "$pg_dir"
+pg_url=$(scripts/pg.sh url "$pg_dir")
+layer "1/3 native: the server's tests on PostgreSQL" \
+  env JOURNEY_TEST_POSTGRES="$pg_url" cargo test -p journey-server --tests
 layer "2/3 browser: wasm-bindgen-test in headless Chromium" \
   cargo test --target wasm32-unknown-unknown -p journey-core -p journey-console
 layer "3/3 e2e: release build" \

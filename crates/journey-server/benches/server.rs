@@ -22,9 +22,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
+use journey_server::store::values_rows;
 use journey_server::{Config, TestClock};
 use serde_json::{Value, json};
-use sqlx::{QueryBuilder, Sqlite};
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -46,18 +46,17 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
     let now_ms = now.as_millisecond();
     let ids: Vec<i64> = (1..=contacts as i64).collect();
     for chunk in ids.chunks(5000) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO contacts (id, email, attributes, subscribed, created_at) ");
-        qb.push_values(chunk, |mut b, id| {
-            b.push_bind(*id)
-                .push_bind(format!("c{id}@example.com"))
-                .push("'{}'")
-                .push_bind(i64::from(id % 25 != 0))
-                .push_bind(now_ms);
-        });
-        qb.build().execute(&mut *tx).await.unwrap();
+        let sql = format!(
+            "INSERT INTO contacts (id, email, attributes, subscribed, created_at) VALUES {}",
+            values_rows(chunk.len(), "(?, ?, '{}', ?, $1)", 2)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now_ms);
+        for id in chunk {
+            q = q.bind(*id).bind(format!("c{id}@example.com")).bind(i64::from(id % 25 != 0));
+        }
+        q.execute(&mut *tx).await.unwrap();
     }
-    sqlx::query("INSERT INTO datasets (id, name, created_at) VALUES (1, 'Everyone', ?)")
+    sqlx::query("INSERT INTO datasets (id, name, created_at) VALUES (1, 'Everyone', $1)")
         .bind(now_ms)
         .execute(&mut *tx)
         .await
@@ -85,7 +84,7 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
     // 60% of the contacts in flight at the wait, deadlines spread over three days around now;
     // each got the welcome message. Then the journey is paused.
     let mut tx = server.store().write().await.unwrap();
-    sqlx::query("UPDATE journeys SET state = 'paused', generation = 1, runs_in_generation = 10, frozen_at = ?, paused_at = ?, next_run_at = NULL WHERE id = ?")
+    sqlx::query("UPDATE journeys SET state = 'paused', generation = 1, runs_in_generation = 10, frozen_at = $1, paused_at = $2, next_run_at = NULL WHERE id = $3")
         .bind(now_ms - 86_400_000)
         .bind(now_ms - 86_400_000)
         .bind(id)
@@ -94,7 +93,7 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
         .unwrap();
     sqlx::query(
         "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, wait_until, entered_at, updated_at)
-         SELECT ?1, id, 1, 1 + id % 10, 'wait', 'waiting', ?2 + (id % 4320) * 60000, ?2 - 86400000, ?2 FROM contacts WHERE id % 5 < 3 AND id % 25 <> 0",
+         SELECT $1, id, 1, 1 + id % 10, 'wait', 'waiting', $2 + (id % 4320) * 60000, $2 - 86400000, $2 FROM contacts WHERE id % 5 < 3 AND id % 25 <> 0",
     )
     .bind(id)
     .bind((now_ms / 60_000) * 60_000 - 2 * 86_400_000)
@@ -103,8 +102,8 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
     .unwrap();
     sqlx::query(
         "INSERT INTO message_log (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, created_at, delivered_at, delivery_state, attempts)
-         SELECT journey_id, 1, iteration, contact_id, 'welcome', 'j' || journey_id || '/g1/i' || iteration || '/c' || contact_id || '/welcome', 'email', 'w', ?1, ?1, 'delivered', 1
-         FROM memberships WHERE journey_id = ?2",
+         SELECT journey_id, 1, iteration, contact_id, 'welcome', 'j' || journey_id || '/g1/i' || iteration || '/c' || contact_id || '/welcome', 'email', 'w', $1, $1, 'delivered', 1
+         FROM memberships WHERE journey_id = $2",
     )
     .bind(now_ms - 3 * 86_400_000)
     .bind(id)
@@ -283,7 +282,7 @@ async fn raw_insert_rates(server: &journey_server::RunningServer, journey: u64) 
     type Membership = (i64, i64, i64, i64, String, String, Option<i64>, i64, i64);
     let messages: Vec<Message> = sqlx::query_as(
         "SELECT journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at
-         FROM message_log WHERE journey_id = ? AND generation = 2 ORDER BY id",
+         FROM message_log WHERE journey_id = $1 AND generation = 2 ORDER BY id",
     )
     .bind(journey as i64)
     .fetch_all(server.store().pool())
@@ -291,7 +290,7 @@ async fn raw_insert_rates(server: &journey_server::RunningServer, journey: u64) 
     .unwrap();
     let memberships: Vec<Membership> = sqlx::query_as(
         "SELECT journey_id, contact_id, generation, iteration, node, status, wait_until, entered_at, updated_at
-         FROM memberships WHERE journey_id = ? AND generation = 2 ORDER BY id",
+         FROM memberships WHERE journey_id = $1 AND generation = 2 ORDER BY id",
     )
     .bind(journey as i64)
     .fetch_all(server.store().pool())
@@ -315,52 +314,47 @@ async fn raw_insert_rates(server: &journey_server::RunningServer, journey: u64) 
     }
     tx.commit().await.unwrap();
     let insert_messages = |chunk: &[Message], journey_offset: i64| {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO message_copy (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at, next_attempt_at, delivery_state, attempts) ",
+        let sql = format!(
+            "INSERT INTO message_copy (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at, next_attempt_at, delivery_state, attempts) VALUES {}",
+            values_rows(chunk.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0)", 1)
         );
-        qb.push_values(chunk, |mut b, r| {
-            b.push_bind(r.0 + journey_offset)
-                .push_bind(r.1)
-                .push_bind(r.2)
-                .push_bind(r.3)
-                .push_bind(r.4.clone())
-                .push_bind(format!("{}/{journey_offset}", r.5))
-                .push_bind(r.6.clone())
-                .push_bind(r.7.clone())
-                .push_bind(r.8.clone())
-                .push_bind(r.9)
-                .push_bind(r.9)
-                .push("'queued'")
-                .push("0");
-        });
-        qb
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = q
+                .bind(r.0 + journey_offset)
+                .bind(r.1)
+                .bind(r.2)
+                .bind(r.3)
+                .bind(r.4.clone())
+                .bind(format!("{}/{journey_offset}", r.5))
+                .bind(r.6.clone())
+                .bind(r.7.clone())
+                .bind(r.8.clone())
+                .bind(r.9)
+                .bind(r.9);
+        }
+        q
     };
     let t = Instant::now();
     for chunk in messages.chunks(500) {
         let mut tx = server.store().write().await.unwrap();
-        insert_messages(chunk, 0).build().execute(&mut *tx).await.unwrap();
+        insert_messages(chunk, 0).execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
     }
     let messages_rate = messages.len() as f64 / t.elapsed().as_secs_f64();
     let t = Instant::now();
     for (m, p) in messages.chunks(500).zip(memberships.chunks(500)) {
         let mut tx = server.store().write().await.unwrap();
-        insert_messages(m, 1_000_000).build().execute(&mut *tx).await.unwrap();
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO membership_copy (journey_id, contact_id, generation, iteration, node, status, wait_until, entered_at, updated_at) ",
+        insert_messages(m, 1_000_000).execute(&mut *tx).await.unwrap();
+        let sql = format!(
+            "INSERT INTO membership_copy (journey_id, contact_id, generation, iteration, node, status, wait_until, entered_at, updated_at) VALUES {}",
+            values_rows(p.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 1)
         );
-        qb.push_values(p, |mut b, r| {
-            b.push_bind(r.0)
-                .push_bind(r.1)
-                .push_bind(r.2)
-                .push_bind(r.3)
-                .push_bind(&r.4)
-                .push_bind(&r.5)
-                .push_bind(r.6)
-                .push_bind(r.7)
-                .push_bind(r.8);
-        });
-        qb.build().execute(&mut *tx).await.unwrap();
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in p {
+            q = q.bind(r.0).bind(r.1).bind(r.2).bind(r.3).bind(&r.4).bind(&r.5).bind(r.6).bind(r.7).bind(r.8);
+        }
+        q.execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
     }
     let both_rate = messages.len().min(memberships.len()) as f64 / t.elapsed().as_secs_f64();

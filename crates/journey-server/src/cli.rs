@@ -84,8 +84,8 @@ pub enum Tokens {
 }
 
 /// Runs a command against the database; the error is a sentence for the terminal.
-pub async fn run(database: &std::path::Path, command: Command) -> Result<(), String> {
-    let store = Store::open(database, false).await.map_err(|e| format!("could not open {}: {e}", database.display()))?;
+pub async fn run(database: &crate::store::Database, command: Command) -> Result<(), String> {
+    let store = Store::open(database, false).await.map_err(|e| format!("could not open {database}: {e}"))?;
     let result = execute(&store, command, Timestamp::now()).await;
     store.close().await;
     result

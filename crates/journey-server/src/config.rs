@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::delivery::DeliverySettings;
 use crate::sink::WebhookSecret;
+use crate::store::Database;
 
 /// The largest request body: 1 MiB (larger ones get a JSON 413).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -41,9 +42,10 @@ pub struct Config {
     #[arg(long, env = "JOURNEY_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 
-    /// The SQLite database file (created with its parent folder if missing).
-    #[arg(long, env = "JOURNEY_DATABASE", default_value = "data/journeys.db", global = true)]
-    pub database: PathBuf,
+    /// Where the data lives: a SQLite file (created with its parent folder if missing), or a
+    /// PostgreSQL URL (postgres://user@host/database) for several instances on one database.
+    #[arg(long, env = "JOURNEY_DATABASE", default_value = "data/journeys.db", global = true, hide_env_values = true)]
+    pub database: Database,
 
     /// The console's built files (Trunk's dist folder).
     #[arg(long, env = "JOURNEY_DIST", default_value = "dist")]
@@ -174,7 +176,7 @@ impl Config {
     /// seeded with 5,000 contacts (a few seconds in a debug build; `with_demo_contacts` for
     /// more), the runner ticking every 200 ms and the delivery worker looking every 50 ms, on
     /// the system clock, delivering to the log.
-    pub fn for_tests(database: impl Into<PathBuf>, dist: impl Into<PathBuf>) -> Config {
+    pub fn for_tests(database: impl Into<Database>, dist: impl Into<PathBuf>) -> Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             database: database.into(),

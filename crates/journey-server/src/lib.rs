@@ -1,5 +1,5 @@
-//! journey-server: the journey console's backend. A JSON API under `/api`, an embedded SQLite
-//! store, the journey runner that logs what to send, the delivery worker that really sends it
+//! journey-server: the journey console's backend. A JSON API under `/api`, a store on an
+//! embedded SQLite file or on PostgreSQL (several instances on one database), the journey runner that logs what to send, the delivery worker that really sends it
 //! (log or signed webhook), and the built console served from `--dist`.
 //!
 //! Every scheduling, flow and reactivation rule is journey-core's; this crate stores, serves
@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), journey_server::StartError> {
-//! let config = journey_server::Config::for_tests("/tmp/j.db", "dist").without_seed();
+//! let config = journey_server::Config::for_tests(std::path::PathBuf::from("/tmp/j.db"), "dist").without_seed();
 //! let server = journey_server::spawn(config).await?;
 //! println!("{}", server.url());
 //! server.shutdown().await;
@@ -152,7 +152,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
         )));
     }
     let sink = sink(&config)?;
-    let db_error = |source| StartError::Database { path: config.database.display().to_string(), source };
+    let db_error = |source| StartError::Database { path: config.database.to_string(), source };
     let write_wait = Duration::from_millis(config.write_wait_ms);
     let store = Store::open_with(&config.database, config.reseed, write_wait).await.map_err(db_error)?;
     let clock: Arc<dyn Clock> = config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
@@ -226,7 +226,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         println!(
             "Nobody can sign in yet. Create the first admin with:\n  journey-server users add --database {} \
              --email you@example.com --name \"Your Name\" --role admin",
-            database.display()
+            database
         );
     }
     shutdown_signal().await;

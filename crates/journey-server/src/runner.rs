@@ -43,7 +43,7 @@ use crate::clock::{Clock, from_ms, to_ms};
 use crate::store::{self, JourneyChange, JourneyRecord, NewMessage, Store, StoreError, WorkStep};
 
 /// A write transaction of the runner.
-type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -188,7 +188,7 @@ impl Runner {
     /// read and its write does nothing at all.
     async fn begin_in(&self, journey_id: i64, states: &[JourneyState]) -> Result<Option<(Tx, JourneyRecord)>, StoreError> {
         let mut tx = self.store.write().await?;
-        match store::journey(&mut tx, journey_id).await? {
+        match store::lock_journey(&mut tx, journey_id, store::Held::Skip).await? {
             Some(rec) if states.contains(&rec.state()?) && !store::has_work(&mut tx, journey_id).await? => Ok(Some((tx, rec))),
             _ => Ok(None),
         }
@@ -209,9 +209,9 @@ impl Runner {
         for id in journeys {
             loop {
                 let mut tx = self.store.write().await?;
-                let (Some(mut work), Some(rec)) = (store::work(&mut tx, id).await?, store::journey(&mut tx, id).await?) else {
-                    break;
-                };
+                // Locked first (another instance's runner skips it meanwhile), then its work.
+                let Some(rec) = store::lock_journey(&mut tx, id, store::Held::Skip).await? else { break };
+                let Some(mut work) = store::work(&mut tx, id).await? else { break };
                 let batch = store::apply_work_batch(&mut tx, &mut work, &rec.definition()?, self.activation_batch, now).await?;
                 report.entered += batch.entered;
                 // An activation's work ends with its `applied` line; an audience run's entry

@@ -38,8 +38,8 @@ fn definition(source: serde_json::Value, audience: AudienceMode) -> JourneyDefin
 /// One contact per combination of the facts (plus contacts outside the audience), a data set
 /// of the combination contacts, and a journey. Returns the store, the journey and
 /// (contact id, facts) per combination.
-async fn setup(dir: &tempfile::TempDir, def: &JourneyDefinition) -> (Store, i64, Vec<(i64, AdmissionFacts)>) {
-    let store = Store::open(&dir.path().join("admission.db"), false).await.unwrap();
+async fn setup(db: &journey_server::store::Database, def: &JourneyDefinition) -> (Store, i64, Vec<(i64, AdmissionFacts)>) {
+    let store = Store::open(db, false).await.unwrap();
     let now = ts("2026-01-05T10:00:00Z");
     let mut tx = store.write().await.unwrap();
     // An outsider first, not in the data set nor in the segment.
@@ -68,7 +68,7 @@ async fn setup(dir: &tempfile::TempDir, def: &JourneyDefinition) -> (Store, i64,
         let membership = |generation: i64, status: &str| {
             sqlx::query(
                 "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, wait_until, entered_at, updated_at)
-                 VALUES (?1, ?2, ?3, 1, 'hello', ?4, CASE WHEN ?4 = 'waiting' THEN 0 END, 0, 0)",
+                 VALUES ($1, $2, $3, 1, 'hello', $4, CASE WHEN $4 = 'waiting' THEN 0 END, 0, 0)",
             )
             .bind(journey)
             .bind(id)
@@ -103,7 +103,7 @@ async fn setup(dir: &tempfile::TempDir, def: &JourneyDefinition) -> (Store, i64,
 async fn new_rows(store: &Store, journey: i64, contact: i64, iteration: i64) -> i64 {
     let mut conn = store.read().await.unwrap();
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships WHERE journey_id = ? AND contact_id = ? AND generation = ? AND iteration = ?",
+        "SELECT COUNT(*) FROM memberships WHERE journey_id = $1 AND contact_id = $2 AND generation = $3 AND iteration = $4",
     )
     .bind(journey)
     .bind(contact)
@@ -123,9 +123,10 @@ async fn audience_runs_enter_exactly_whom_core_admits() {
     for source in sources {
         for audience in [AudienceMode::NewUsers, AudienceMode::AllUsers] {
             let dir = tempfile::tempdir().unwrap();
-            let _check = common::AggregateCheckOnDrop(dir.path().join("admission.db"));
+            let db = common::fresh_database(dir.path()).await;
+            let _check = common::AggregateCheckOnDrop(db.clone());
             let def = definition(source.clone(), audience);
-            let (store, journey, cases) = setup(&dir, &def).await;
+            let (store, journey, cases) = setup(&db, &def).await;
             let label = format!("{} {audience:?}", source["kind"]);
 
             // The facts the store reads are the facts the rows say.
@@ -167,13 +168,14 @@ async fn events_enter_exactly_whom_core_admits() {
         for state in states {
             for arrived_since_activation in [true, false] {
                 let dir = tempfile::tempdir().unwrap();
-                let _check = common::AggregateCheckOnDrop(dir.path().join("admission.db"));
+                let db = common::fresh_database(dir.path()).await;
+                let _check = common::AggregateCheckOnDrop(db.clone());
                 let def = definition(json!({ "kind": "event", "event_name": "signed_up" }), audience);
-                let (store, journey, cases) = setup(&dir, &def).await;
+                let (store, journey, cases) = setup(&db, &def).await;
                 for (id, facts) in &cases {
                     let mut tx = store.write().await.unwrap();
                     let entries_before: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM memberships WHERE journey_id = ? AND contact_id = ? AND generation = ?",
+                        "SELECT COUNT(*) FROM memberships WHERE journey_id = $1 AND contact_id = $2 AND generation = $3",
                     )
                     .bind(journey)
                     .bind(id)

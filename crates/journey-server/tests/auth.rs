@@ -501,7 +501,7 @@ fn a_server_reachable_from_other_machines_needs_a_public_origin() {
 #[tokio::test]
 async fn people_and_tokens_are_managed_from_the_command_line_and_secrets_stay_out_of_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, log) = (dir.path().join("journeys.db"), dir.path().join("server.log"));
+    let (db, log) = (common::fresh_database(dir.path()).await, dir.path().join("server.log"));
     let added = command(&db, &["users", "add", "--email", "Ada@Test.example", "--name", "Ada Admin", "--role", "admin"]);
     assert!(added.starts_with("Added Ada Admin <Ada@Test.example> as admin."), "{added}");
     let password = added.lines().find_map(|l| l.strip_prefix("Password (shown once): ")).unwrap().to_string();

@@ -252,7 +252,7 @@ fn count(view: &Value, state: &str) -> u64 {
 /// (delivery_state, attempts, next_attempt_at) of a contact's message, from the log.
 async fn row_of(h: &Harness, contact: u64) -> (String, i64, Timestamp) {
     let (state, attempts, next): (String, i64, i64) =
-        sqlx::query_as("SELECT delivery_state, attempts, next_attempt_at FROM message_log WHERE contact_id = ?")
+        sqlx::query_as("SELECT delivery_state, attempts, next_attempt_at FROM message_log WHERE contact_id = $1")
             .bind(contact as i64)
             .fetch_one(h.server.store().pool())
             .await
@@ -556,7 +556,7 @@ async fn a_webhook_url_that_is_not_http_stops_the_start() {
     {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("journeys.db");
-        let config = journey_server::Config::for_tests(&db, dir.path().join("dist")).without_seed().with_webhook(url);
+        let config = journey_server::Config::for_tests(db.clone(), dir.path().join("dist")).without_seed().with_webhook(url);
         let error = journey_server::spawn(config).await.expect_err(url).to_string();
         assert!(error.contains("webhook URL") && error.contains(says), "{url}: {error}");
         assert!(!db.exists(), "{url}: refused before the database is touched");
@@ -601,7 +601,7 @@ async fn event_backlog(http: &reqwest::Client, url: &str, store: &Store, contact
 /// (messages logged, delivered, delivering) in the log.
 async fn log_counts(store: &Store) -> (i64, i64, i64) {
     sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(delivery_state = 'delivered'), 0), COALESCE(SUM(delivery_state = 'delivering'), 0) FROM message_log",
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE delivery_state = 'delivered'), COUNT(*) FILTER (WHERE delivery_state = 'delivering') FROM message_log",
     )
     .fetch_one(store.pool())
     .await
@@ -617,7 +617,7 @@ async fn killed_during_delivery_repeats_at_most_the_concurrency_per_crash() {
     let receiver = Receiver::new(Duration::ZERO, |_| Answer::ok());
     let hook = format!("http://{}/hook", receiver.serve().await);
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("journeys.db");
+    let db = common::fresh_database(dir.path()).await;
     let _check = common::AggregateCheckOnDrop(db.clone());
     let args = [
         "--webhook-url",
@@ -697,7 +697,7 @@ async fn no_address_token_or_password_in_the_logs() {
 
     // The log sink, at INFO: every message is a line, and no address is in any.
     let dir = tempfile::tempdir().unwrap();
-    let (db, log) = (dir.path().join("journeys.db"), dir.path().join("server.log"));
+    let (db, log) = (common::fresh_database(dir.path()).await, dir.path().join("server.log"));
     let _check = common::AggregateCheckOnDrop(db.clone());
     let http = operator(&db);
     let (mut child, url) = start_binary(&db, &["--runner-interval-ms", "20", "--delivery-interval-ms", "20"], Some(&log), &[]);
@@ -721,7 +721,7 @@ async fn no_address_token_or_password_in_the_logs() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let hook = format!("http://admin:pa55w0rd@{closed}/hook?token=t0ps3cret");
     let dir = tempfile::tempdir().unwrap();
-    let (db, log) = (dir.path().join("journeys.db"), dir.path().join("server.log"));
+    let (db, log) = (common::fresh_database(dir.path()).await, dir.path().join("server.log"));
     let _check = common::AggregateCheckOnDrop(db.clone());
     let http = operator(&db);
     let args = ["--webhook-url", hook.as_str(), "--runner-interval-ms", "20", "--delivery-interval-ms", "20"];

@@ -53,7 +53,7 @@ async fn save(h: &Harness, id: u64, body: Value) -> (u16, Value) {
 
 /// (contact, generation, node, template) of every logged message, in log order.
 async fn sent(h: &Harness, id: u64) -> Vec<(i64, i64, String, String)> {
-    sqlx::query_as("SELECT contact_id, generation, node_id, template FROM message_log WHERE journey_id = ? ORDER BY id")
+    sqlx::query_as("SELECT contact_id, generation, node_id, template FROM message_log WHERE journey_id = $1 ORDER BY id")
         .bind(id as i64)
         .fetch_all(h.server.store().pool())
         .await
@@ -183,7 +183,7 @@ async fn a_removed_node_whose_contacts_leave_counts_them_as_exited_by_the_edit()
     let applied = h.applied_line(id).await;
     assert_eq!((applied["counts"]["exited_by_edit"].as_u64(), applied["actor"].as_str()), (Some(4), Some("system")));
     assert!(applied.get("note").is_none(), "executed as planned: {applied}");
-    let reasons: Vec<String> = sqlx::query_scalar("SELECT DISTINCT exit_reason FROM memberships WHERE journey_id = ?")
+    let reasons: Vec<String> = sqlx::query_scalar("SELECT DISTINCT exit_reason FROM memberships WHERE journey_id = $1")
         .bind(id as i64)
         .fetch_all(h.server.store().pool())
         .await
@@ -334,7 +334,7 @@ async fn random_edits_and_activations_keep_preview_equal_to_execution_and_never_
         }
         let duplicates: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT contact_id, generation, iteration, node_id FROM message_log
-             WHERE journey_id = ? GROUP BY 1, 2, 3, 4 HAVING COUNT(*) > 1)",
+             WHERE journey_id = $1 GROUP BY 1, 2, 3, 4 HAVING COUNT(*) > 1) AS twice",
         )
         .bind(id as i64)
         .fetch_one(h.server.store().pool())

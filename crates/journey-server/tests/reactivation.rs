@@ -58,8 +58,8 @@ async fn activate_checked(h: &Harness, id: u64, mode: &str, wait: &str) -> Value
     h.server.apply_activation_work(t).await.unwrap();
     let pool = h.server.store().pool();
     let (live, due): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(status = 'waiting' AND wait_until <= ?2), 0) FROM memberships
-         WHERE journey_id = ?1 AND status IN ('ready', 'waiting')",
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE status = 'waiting' AND wait_until <= $2) FROM memberships
+         WHERE journey_id = $1 AND status IN ('ready', 'waiting')",
     )
     .bind(id as i64)
     .bind(t.as_millisecond())

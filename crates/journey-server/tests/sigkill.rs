@@ -33,7 +33,7 @@ async fn counts(store: &Store) -> (i64, i64, i64, i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_batch_and_restarted() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("journeys.db");
+    let db = common::fresh_database(dir.path()).await;
     let _check = common::AggregateCheckOnDrop(db.clone());
     journey_server::install_crypto_provider();
     let http = operator(&db);
@@ -117,16 +117,16 @@ async fn paused_at_scale(store: &Store, http: &reqwest::Client, url: &str, conta
     let frozen_ms = now_ms - 3_600_000;
     let mut tx = store.write().await.unwrap();
     sqlx::query(
-        "WITH RECURSIVE n(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM n WHERE id < ?1)
+        "WITH RECURSIVE n(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM n WHERE id < $1)
          INSERT INTO contacts (id, email, attributes, subscribed, created_at)
-         SELECT id, 'c' || id || '@example.com', '{}', id % 25 <> 0, ?2 FROM n",
+         SELECT id, 'c' || id || '@example.com', '{}', CASE WHEN id % 25 <> 0 THEN 1 ELSE 0 END, $2 FROM n",
     )
     .bind(contacts)
     .bind(now_ms)
     .execute(&mut *tx)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO datasets (id, name, created_at) VALUES (1, 'Everyone', ?)")
+    sqlx::query("INSERT INTO datasets (id, name, created_at) VALUES (1, 'Everyone', $1)")
         .bind(now_ms)
         .execute(&mut *tx)
         .await
@@ -155,8 +155,8 @@ async fn paused_at_scale(store: &Store, http: &reqwest::Client, url: &str, conta
     let id = journey["id"].as_i64().unwrap();
     let mut tx = store.write().await.unwrap();
     sqlx::query(
-        "UPDATE journeys SET state = 'paused', generation = 1, runs_in_generation = 1, frozen_at = ?1, paused_at = ?1,
-           activated_at = ?1, activated_definition_version = 1, version = version + 1 WHERE id = ?2",
+        "UPDATE journeys SET state = 'paused', generation = 1, runs_in_generation = 1, frozen_at = $1, paused_at = $1,
+           activated_at = $1, activated_definition_version = 1, version = version + 1 WHERE id = $2",
     )
     .bind(frozen_ms)
     .bind(id)
@@ -165,7 +165,7 @@ async fn paused_at_scale(store: &Store, http: &reqwest::Client, url: &str, conta
     .unwrap();
     sqlx::query(
         "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, wait_until, entered_at, updated_at)
-         SELECT ?1, id, 1, 1, 'wait', 'waiting', ?2 + (id % 2880) * 60000, ?2 - 86400000, ?2
+         SELECT $1, id, 1, 1, 'wait', 'waiting', $2 + (id % 2880) * 60000, $2 - 86400000, $2
          FROM contacts WHERE id % 5 < 3 AND id % 25 <> 0",
     )
     .bind(id)
@@ -181,7 +181,7 @@ async fn paused_at_scale(store: &Store, http: &reqwest::Client, url: &str, conta
 async fn work_reaches(store: &Store, journey: i64, step: i64) -> bool {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let at: Option<(i64, i64)> = sqlx::query_as("SELECT step, cursor FROM activation_work WHERE journey_id = ?")
+        let at: Option<(i64, i64)> = sqlx::query_as("SELECT step, cursor FROM activation_work WHERE journey_id = $1")
             .bind(journey)
             .fetch_optional(store.pool())
             .await
@@ -199,7 +199,7 @@ async fn work_reaches(store: &Store, journey: i64, step: i64) -> bool {
 async fn wait_for_work_done(store: &Store, journey: i64) {
     let deadline = Instant::now() + Duration::from_secs(240);
     loop {
-        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activation_work WHERE journey_id = ?")
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activation_work WHERE journey_id = $1")
             .bind(journey)
             .fetch_one(store.pool())
             .await
@@ -225,7 +225,7 @@ const AT_SCALE: i64 = 100_000;
 /// The server binary on a new database holding [`paused_at_scale`]'s journey.
 struct AtScale {
     _dir: tempfile::TempDir,
-    db: std::path::PathBuf,
+    db: journey_server::store::Database,
     http: reqwest::Client,
     child: common::binary::Process,
     url: String,
@@ -237,7 +237,7 @@ struct AtScale {
 impl AtScale {
     async fn start() -> AtScale {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("journeys.db");
+        let db = common::fresh_database(dir.path()).await;
         journey_server::install_crypto_provider();
         let http = operator(&db);
         let (child, url) = start_binary(&db, WORK_ARGS, None, &[]);
@@ -273,9 +273,9 @@ async fn killed_while_a_restart_is_applied_to_100_000_contacts_and_restarted() {
     // Nobody lost, nobody twice: every subscribed member entered generation 2 once, nobody of
     // generation 1 is live, and the applied line has the plan's counts.
     let (entered, distinct, old_live): (i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM memberships WHERE journey_id = ?1 AND generation = 2),
-                (SELECT COUNT(DISTINCT contact_id) FROM memberships WHERE journey_id = ?1 AND generation = 2),
-                (SELECT COUNT(*) FROM memberships WHERE journey_id = ?1 AND generation = 1 AND status IN ('ready', 'waiting'))",
+        "SELECT (SELECT COUNT(*) FROM memberships WHERE journey_id = $1 AND generation = 2),
+                (SELECT COUNT(DISTINCT contact_id) FROM memberships WHERE journey_id = $1 AND generation = 2),
+                (SELECT COUNT(*) FROM memberships WHERE journey_id = $1 AND generation = 1 AND status IN ('ready', 'waiting'))",
     )
     .bind(id)
     .fetch_one(store.pool())
@@ -284,7 +284,7 @@ async fn killed_while_a_restart_is_applied_to_100_000_contacts_and_restarted() {
     let subscribed = AT_SCALE - AT_SCALE / 25;
     assert_eq!((entered, distinct, old_live), (subscribed, subscribed, 0));
     assert_eq!(planned["entering"], subscribed);
-    let details: String = sqlx::query_scalar("SELECT details FROM activity_log WHERE journey_id = ? AND action = 'applied'")
+    let details: String = sqlx::query_scalar("SELECT details FROM activity_log WHERE journey_id = $1 AND action = 'applied'")
         .bind(id)
         .fetch_one(store.pool())
         .await
@@ -320,8 +320,8 @@ async fn killed_while_a_resume_shifts_100_000_contacts_deadlines_and_restarted()
     // Every deadline after the freeze moved exactly once, by the same shift (the pause); the
     // ones before it did not move. (The original deadline is known from the contact id.)
     let shifts: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT wait_until - (?2 - 3600000 + (contact_id % 2880) * 60000) AS moved, COUNT(*) FROM memberships
-         WHERE journey_id = ?1 AND generation = 1 AND status = 'waiting' AND (?2 - 3600000 + (contact_id % 2880) * 60000) > ?2
+        "SELECT wait_until - ($2 - 3600000 + (contact_id % 2880) * 60000) AS moved, COUNT(*) FROM memberships
+         WHERE journey_id = $1 AND generation = 1 AND status = 'waiting' AND ($2 - 3600000 + (contact_id % 2880) * 60000) > $2
          GROUP BY moved",
     )
     .bind(id)
@@ -332,8 +332,8 @@ async fn killed_while_a_resume_shifts_100_000_contacts_deadlines_and_restarted()
     assert_eq!(shifts.len(), 1, "one shift for all: {shifts:?}");
     assert!(shifts[0].0 >= 3_600_000, "by the pause (an hour or more): {shifts:?}");
     let unmoved: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT wait_until - (?2 - 3600000 + (contact_id % 2880) * 60000) AS moved, COUNT(*) FROM memberships
-         WHERE journey_id = ?1 AND generation = 1 AND (?2 - 3600000 + (contact_id % 2880) * 60000) <= ?2
+        "SELECT wait_until - ($2 - 3600000 + (contact_id % 2880) * 60000) AS moved, COUNT(*) FROM memberships
+         WHERE journey_id = $1 AND generation = 1 AND ($2 - 3600000 + (contact_id % 2880) * 60000) <= $2
            AND wait_until IS NOT NULL GROUP BY moved",
     )
     .bind(id)

@@ -11,7 +11,7 @@ use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, Wai
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyAction;
 
-use super::{ActionError, Result, allowed, check_not_applying, check_version, load, not_allowed, views};
+use super::{ActionError, Result, allowed, check_not_applying, check_version, load, lock, not_allowed, views};
 use crate::store::{self, JourneyChange, Store};
 
 /// journey-core's plan from a fresh snapshot taken `now`, for activating at `at`.
@@ -61,6 +61,9 @@ pub async fn activate(
     })
     .to_string();
     let mut tx = store.write().await?;
+    // The journey first: a second request with the same key waits here for the first one's
+    // commit (PostgreSQL, another instance included), then finds its answer below.
+    let rec = lock(&mut tx, id).await?;
     if let Some(key) = idempotency_key
         && let Some(prev) = store::idempotent_answer(&mut tx, key).await?
     {
@@ -70,7 +73,6 @@ pub async fn activate(
         let body = serde_json::from_str(&prev.response).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
         return Ok(Activation::Replayed(body));
     }
-    let rec = load(&mut tx, id).await?;
     // A stale version first: the caller's page is out of date whatever the state is now.
     check_version(&rec, Some(req.expected_version))?;
     allowed(&rec, JourneyAction::Activate)?;

@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 
-use super::{ActionError, Result, load};
+use super::{ActionError, Result, load, lock};
 use crate::store::{self, DeadMessage, DeadOf, DeliveryCounts, DeliveryState, Store};
 
 /// A journey's delivery counts and one page of its dead messages.
@@ -29,7 +29,7 @@ pub async fn view(store: &Store, journey: u64, after: i64, limit: i64) -> Result
 /// Puts every dead message of a journey back in the queue, due at `now`; returns how many.
 pub async fn retry_journey(store: &Store, journey: u64, now: Timestamp, actor: &str) -> Result<u64> {
     let mut tx = store.write().await?;
-    let rec = load(&mut tx, journey).await?;
+    let rec = lock(&mut tx, journey).await?;
     let n = store::requeue_dead(&mut tx, DeadOf::Journey(rec.id), now).await?;
     tx.commit().await?;
     tracing::info!(journey = rec.id, messages = n, actor, "dead messages queued again");

@@ -14,7 +14,7 @@ use journey_core::journey::TriggerSource;
 use journey_core::state::JourneyState;
 use journey_core::zone::Zone;
 
-use super::{ActionError, Current, Result, check_not_applying, check_version, load, views};
+use super::{ActionError, Current, Result, check_not_applying, check_version, load, lock, views};
 use crate::store::{self, JourneyChange, Store};
 
 /// Saves `revision` as the journey's next definition version.
@@ -27,7 +27,7 @@ pub async fn save(
     actor: &str,
 ) -> Result<JourneyDetail> {
     let mut tx = store.write().await?;
-    let rec = load(&mut tx, id).await?;
+    let rec = lock(&mut tx, id).await?;
     check_version(&rec, Some(expected))?;
     let state = rec.state()?;
     let refuse = |message: &str| ActionError::WrongState {

@@ -7,14 +7,14 @@ use journey_core::api::JourneyDetail;
 use journey_core::journey::{JourneyDefinition, TriggerSource};
 use journey_core::state::{JourneyAction, JourneyState};
 use journey_core::zone::Zone;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-use super::{ActionError, Result, allowed, check_version, load, views};
+use super::{ActionError, Result, allowed, check_version, lock, views};
 use crate::store::{self, JourneyChange, JourneyRecord, Store};
 
 /// Checks a definition: journey-core's validation with a real zone, and that its data set
 /// exists. Returns the definition with its zone's canonical spelling.
-async fn validated(conn: &mut SqliteConnection, mut def: JourneyDefinition) -> Result<JourneyDefinition> {
+async fn validated(conn: &mut AnyConnection, mut def: JourneyDefinition) -> Result<JourneyDefinition> {
     let invalid = |m: String| ActionError::InvalidDefinition(m);
     def.time_zone = def.time_zone.trim().to_string();
     def.validate().map_err(|e| invalid(e.to_string()))?;
@@ -45,7 +45,7 @@ pub async fn create(
     let mut tx = store.write().await?;
     let def = validated(&mut tx, def).await?;
     let id = store::insert_journey(&mut tx, &def, now, actor).await?;
-    let mut rec = load(&mut tx, id as u64).await?;
+    let mut rec = lock(&mut tx, id as u64).await?;
     if publish_now {
         rec = publish_in(&mut tx, &rec, now, actor).await?;
     }
@@ -56,7 +56,7 @@ pub async fn create(
 /// Draft -> Scheduled (first run in the future) or Active (first run now, or an event trigger).
 pub async fn publish(store: &Store, id: u64, expected: Option<u64>, now: Timestamp, actor: &str) -> Result<JourneyDetail> {
     let mut tx = store.write().await?;
-    let rec = load(&mut tx, id).await?;
+    let rec = lock(&mut tx, id).await?;
     check_version(&rec, expected)?;
     let rec = publish_in(&mut tx, &rec, now, actor).await?;
     let detail = views::detail_of(&mut tx, &rec).await?;
@@ -64,7 +64,7 @@ pub async fn publish(store: &Store, id: u64, expected: Option<u64>, now: Timesta
     Ok(detail)
 }
 
-async fn publish_in(conn: &mut SqliteConnection, rec: &JourneyRecord, now: Timestamp, actor: &str) -> Result<JourneyRecord> {
+async fn publish_in(conn: &mut AnyConnection, rec: &JourneyRecord, now: Timestamp, actor: &str) -> Result<JourneyRecord> {
     let def = rec.definition()?;
     let zone = rec.zone()?;
     let first_run = match (&def.trigger.source, &def.trigger.schedule) {
@@ -106,7 +106,7 @@ async fn freeze(
     actor: &str,
 ) -> Result<JourneyDetail> {
     let mut tx = store.write().await?;
-    let rec = load(&mut tx, id).await?;
+    let rec = lock(&mut tx, id).await?;
     allowed(&rec, action)?;
     check_version(&rec, expected)?;
     let change = if action == JourneyAction::Pause { JourneyChange::Paused } else { JourneyChange::Stopped };

@@ -18,7 +18,7 @@ pub mod people;
 pub mod views;
 
 use journey_core::state::{JourneyAction, JourneyState, transition};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::store::{self, JourneyRecord, StoreError};
 
@@ -94,10 +94,18 @@ impl Current {
 pub type Result<T, E = ActionError> = std::result::Result<T, E>;
 
 /// Reads a journey, or [`ActionError::NotFound`].
-pub async fn load(conn: &mut SqliteConnection, id: u64) -> Result<JourneyRecord> {
+pub async fn load(conn: &mut AnyConnection, id: u64) -> Result<JourneyRecord> {
     let missing = ActionError::NotFound { what: "journey", id };
     let Ok(key) = i64::try_from(id) else { return Err(missing) };
     store::journey(conn, key).await?.ok_or(missing)
+}
+
+/// Reads a journey in a write transaction and holds it until the transaction ends
+/// ([`store::lock_journey`]), or [`ActionError::NotFound`]. Every change starts here.
+pub async fn lock(conn: &mut AnyConnection, id: u64) -> Result<JourneyRecord> {
+    let missing = ActionError::NotFound { what: "journey", id };
+    let Ok(key) = i64::try_from(id) else { return Err(missing) };
+    store::lock_journey(conn, key, store::Held::Wait).await?.ok_or(missing)
 }
 
 /// [`ActionError::WrongState`] for an action the journey's state does not allow.
@@ -123,7 +131,7 @@ fn check_version(rec: &JourneyRecord, expected: Option<u64>) -> Result<()> {
 
 /// [`ActionError::StillApplying`] while the journey's last activation or audience run is
 /// still moving its contacts (`store::work`): an activation or a save waits for it.
-async fn check_not_applying(conn: &mut sqlx::SqliteConnection, rec: &JourneyRecord) -> Result<()> {
+async fn check_not_applying(conn: &mut sqlx::AnyConnection, rec: &JourneyRecord) -> Result<()> {
     match store::work(conn, rec.id).await? {
         Some(work) => Err(ActionError::StillApplying { step: work.step + 1, steps: work.steps.len() }),
         None => Ok(()),

@@ -6,7 +6,7 @@ use journey_core::api::{JourneyDetail, JourneyListResponse};
 use journey_core::journey::JourneyId;
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyState;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{Result, load};
 use crate::clock::from_ms;
@@ -30,7 +30,7 @@ pub async fn detail(store: &Store, id: u64) -> Result<JourneyDetail> {
 }
 
 /// The journey page's data for a journey already read in this transaction.
-pub async fn detail_of(conn: &mut SqliteConnection, rec: &JourneyRecord) -> Result<JourneyDetail> {
+pub async fn detail_of(conn: &mut AnyConnection, rec: &JourneyRecord) -> Result<JourneyDetail> {
     let def = rec.definition()?;
     Ok(JourneyDetail {
         id: JourneyId(rec.id as u64),

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use journey_core::api::ActivityEntry;
 use journey_core::plan::{ActivationCounts, ActivationMode, WaitHandling};
 use journey_core::state::JourneyState;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// One line of the activity log: who did what, from which state to which.
 #[derive(Debug, Clone, Copy)]
@@ -26,7 +26,7 @@ pub struct Activity<'a> {
 }
 
 /// Appends one line to the activity log.
-pub async fn log_activity(conn: &mut SqliteConnection, a: &Activity<'_>) -> Result<()> {
+pub async fn log_activity(conn: &mut AnyConnection, a: &Activity<'_>) -> Result<()> {
     // details: the counts, and the note beside them.
     let details = a.activation.map(|(_, _, counts)| {
         let mut details = serde_json::to_value(counts).unwrap_or_default();
@@ -38,7 +38,7 @@ pub async fn log_activity(conn: &mut SqliteConnection, a: &Activity<'_>) -> Resu
     sqlx::query(
         "INSERT INTO activity_log (journey_id, at, actor, action, from_state, to_state, mode, wait_handling, details,
            definition_version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(a.journey_id)
     .bind(to_ms(a.at))
@@ -55,7 +55,7 @@ pub async fn log_activity(conn: &mut SqliteConnection, a: &Activity<'_>) -> Resu
     Ok(())
 }
 
-pub async fn activity(conn: &mut SqliteConnection, journey_id: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
+pub async fn activity(conn: &mut AnyConnection, journey_id: i64, limit: i64) -> Result<Vec<ActivityEntry>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         at: i64,
@@ -69,7 +69,7 @@ pub async fn activity(conn: &mut SqliteConnection, journey_id: i64, limit: i64) 
     }
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT at, actor, action, from_state, to_state, mode, details, definition_version FROM
-           (SELECT * FROM activity_log WHERE journey_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+           (SELECT * FROM activity_log WHERE journey_id = $1 ORDER BY id DESC LIMIT $2) AS latest ORDER BY id",
     )
     .bind(journey_id)
     .bind(limit)

@@ -9,15 +9,15 @@ use std::collections::BTreeMap;
 
 use journey_core::journey::{JourneyDefinition, NodeId};
 use journey_core::snapshot::{AudienceCounts, NodeCount};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::Result;
 
 /// Live memberships per node, in the definition's order; nodes no longer in the definition
 /// (an edit removed them, their contacts not moved yet) after them.
-pub async fn node_counts(conn: &mut SqliteConnection, journey_id: i64, def: &JourneyDefinition) -> Result<Vec<NodeCount>> {
+pub async fn node_counts(conn: &mut AnyConnection, journey_id: i64, def: &JourneyDefinition) -> Result<Vec<NodeCount>> {
     let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT node, live FROM journey_node_counts WHERE journey_id = ? AND live > 0 ORDER BY node")
+        sqlx::query_as("SELECT node, live FROM journey_node_counts WHERE journey_id = $1 AND live > 0 ORDER BY node")
             .bind(journey_id)
             .fetch_all(conn)
             .await?;
@@ -29,18 +29,19 @@ pub async fn node_counts(conn: &mut SqliteConnection, journey_id: i64, def: &Jou
 }
 
 /// Live (ready or waiting) memberships of a journey.
-pub async fn live_count(conn: &mut SqliteConnection, journey_id: i64) -> Result<u64> {
-    let n: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(live), 0) FROM journey_node_counts WHERE journey_id = ?")
-        .bind(journey_id)
-        .fetch_one(conn)
-        .await?;
+pub async fn live_count(conn: &mut AnyConnection, journey_id: i64) -> Result<u64> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(live), 0) AS BIGINT) FROM journey_node_counts WHERE journey_id = $1")
+            .bind(journey_id)
+            .fetch_one(conn)
+            .await?;
     Ok(n.max(0) as u64)
 }
 
 /// Messages logged per send node in a generation (who already received each send).
-pub async fn sent_per_node(conn: &mut SqliteConnection, journey_id: i64, generation: i64) -> Result<Vec<NodeCount>> {
+pub async fn sent_per_node(conn: &mut AnyConnection, journey_id: i64, generation: i64) -> Result<Vec<NodeCount>> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT node, sent FROM journey_sent_counts WHERE journey_id = ? AND generation = ? AND sent > 0 ORDER BY node",
+        "SELECT node, sent FROM journey_sent_counts WHERE journey_id = $1 AND generation = $2 AND sent > 0 ORDER BY node",
     )
     .bind(journey_id)
     .bind(generation)
@@ -53,17 +54,17 @@ pub async fn sent_per_node(conn: &mut SqliteConnection, journey_id: i64, generat
 /// unsubscribed members, and of the subscribed, those in flight, those who entered in the
 /// generation (the rest never did) and those who received a message from the journey.
 pub async fn dataset_audience(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     journey_id: i64,
     generation: i64,
     dataset_id: i64,
 ) -> Result<AudienceCounts> {
     let (subscribed, suppressed, in_flight, received, entered): (i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT COALESCE((SELECT subscribed FROM dataset_counts WHERE dataset_id = ?3), 0),
-                COALESCE((SELECT suppressed FROM dataset_counts WHERE dataset_id = ?3), 0),
-                COALESCE((SELECT in_flight FROM journey_audience_counts WHERE journey_id = ?1), 0),
-                COALESCE((SELECT received FROM journey_audience_counts WHERE journey_id = ?1), 0),
-                COALESCE((SELECT entered FROM journey_entered_counts WHERE journey_id = ?1 AND generation = ?2), 0)",
+        "SELECT COALESCE((SELECT subscribed FROM dataset_counts WHERE dataset_id = $3), 0),
+                COALESCE((SELECT suppressed FROM dataset_counts WHERE dataset_id = $3), 0),
+                COALESCE((SELECT in_flight FROM journey_audience_counts WHERE journey_id = $1), 0),
+                COALESCE((SELECT received FROM journey_audience_counts WHERE journey_id = $1), 0),
+                COALESCE((SELECT entered FROM journey_entered_counts WHERE journey_id = $1 AND generation = $2), 0)",
     )
     .bind(journey_id)
     .bind(generation)
@@ -114,9 +115,9 @@ const CHECKS: &[(&str, &str, &str)] = &[
         "dataset_counts",
         "SELECT 'data set ' || dataset_id || ' subscribed', subscribed FROM dataset_counts
          UNION ALL SELECT 'data set ' || dataset_id || ' suppressed', suppressed FROM dataset_counts",
-        "SELECT 'data set ' || dm.dataset_id || ' subscribed', SUM(c.subscribed <> 0)
+        "SELECT 'data set ' || dm.dataset_id || ' subscribed', SUM(CASE WHEN c.subscribed <> 0 THEN 1 ELSE 0 END)
            FROM dataset_members dm JOIN contacts c ON c.id = dm.contact_id GROUP BY dm.dataset_id
-         UNION ALL SELECT 'data set ' || dm.dataset_id || ' suppressed', SUM(c.subscribed = 0)
+         UNION ALL SELECT 'data set ' || dm.dataset_id || ' suppressed', SUM(CASE WHEN c.subscribed = 0 THEN 1 ELSE 0 END)
            FROM dataset_members dm JOIN contacts c ON c.id = dm.contact_id GROUP BY dm.dataset_id",
     ),
     (
@@ -166,7 +167,7 @@ const CHECKS: &[(&str, &str, &str)] = &[
 /// Recomputes every maintained aggregate from the rows and compares (a full pass over
 /// memberships, messages and data-set members: for `journey-server check` and the tests, not
 /// for requests). Run it in a read transaction so both sides see the same rows.
-pub async fn check_aggregates(conn: &mut SqliteConnection) -> Result<AggregateCheck> {
+pub async fn check_aggregates(conn: &mut AnyConnection) -> Result<AggregateCheck> {
     let mut check = AggregateCheck::default();
     for (table, maintained, recomputed) in CHECKS {
         let read = |rows: Vec<(String, i64)>| rows.into_iter().filter(|(_, n)| *n != 0).collect::<BTreeMap<String, i64>>();

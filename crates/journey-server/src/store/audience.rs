@@ -2,13 +2,14 @@
 //! data set, a segment or one contact, and the memberships created for the admitted.
 
 use super::Result;
+use super::values_rows;
 use crate::clock::to_ms;
 use jiff::Timestamp;
 use journey_core::flow::{AdmissionFacts, admission_mask, admits, admits_on_event};
 use journey_core::journey::{Attributes, JourneyDefinition, SegmentRule, TriggerSource};
 use journey_core::membership::Iteration;
 use journey_core::state::JourneyState;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
 use std::collections::HashSet;
 
 /// Per-contact facts of one journey, for segment audiences.
@@ -26,14 +27,14 @@ impl MemberFacts {
 
     /// The facts of the contacts with ids in `range`.
     pub(super) async fn load(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         journey_id: i64,
         generation: i64,
         range: ContactRange,
     ) -> Result<MemberFacts> {
         let ids = |v: Vec<(i64,)>| v.into_iter().map(|(i,)| i).collect::<HashSet<i64>>();
         let entered = ids(sqlx::query_as(
-            "SELECT DISTINCT contact_id FROM memberships WHERE journey_id = ? AND generation = ? AND contact_id > ? AND contact_id <= ?",
+            "SELECT DISTINCT contact_id FROM memberships WHERE journey_id = $1 AND generation = $2 AND contact_id > $3 AND contact_id <= $4",
         )
         .bind(journey_id)
         .bind(generation)
@@ -42,8 +43,8 @@ impl MemberFacts {
         .fetch_all(&mut *conn)
         .await?);
         let live = ids(sqlx::query_as(
-            "SELECT contact_id FROM memberships WHERE journey_id = ? AND status IN ('ready', 'waiting')
-             AND contact_id > ? AND contact_id <= ?",
+            "SELECT contact_id FROM memberships WHERE journey_id = $1 AND status IN ('ready', 'waiting')
+             AND contact_id > $2 AND contact_id <= $3",
         )
         .bind(journey_id)
         .bind(range.after)
@@ -51,7 +52,7 @@ impl MemberFacts {
         .fetch_all(&mut *conn)
         .await?);
         let received = ids(sqlx::query_as(
-            "SELECT DISTINCT contact_id FROM message_log WHERE journey_id = ? AND contact_id > ? AND contact_id <= ?",
+            "SELECT DISTINCT contact_id FROM message_log WHERE journey_id = $1 AND contact_id > $2 AND contact_id <= $3",
         )
         .bind(journey_id)
         .bind(range.after)
@@ -77,12 +78,12 @@ impl ContactRange {
 
 /// Every contact in `range` the segment rule matches (the rule is evaluated by journey-core),
 /// with its subscription.
-pub async fn segment_members(conn: &mut SqliteConnection, rule: &SegmentRule, range: ContactRange) -> Result<Vec<(i64, bool)>> {
+pub async fn segment_members(conn: &mut AnyConnection, rule: &SegmentRule, range: ContactRange) -> Result<Vec<(i64, bool)>> {
     let mut out = Vec::new();
     let mut after = range.after;
     loop {
         let rows: Vec<(i64, String, i64)> =
-            sqlx::query_as("SELECT id, attributes, subscribed FROM contacts WHERE id > ? AND id <= ? ORDER BY id LIMIT 5000")
+            sqlx::query_as("SELECT id, attributes, subscribed FROM contacts WHERE id > $1 AND id <= $2 ORDER BY id LIMIT 5000")
                 .bind(after)
                 .bind(range.up_to)
                 .fetch_all(&mut *conn)
@@ -103,20 +104,20 @@ pub async fn segment_members(conn: &mut SqliteConnection, rule: &SegmentRule, ra
 /// bound values per statement).
 const ENTRY_BATCH: usize = 4000;
 
-/// A data set's members (`?3`) with contact ids in `?4 < id <= ?5`, with their
-/// [`AdmissionFacts::bits`] for journey `?1` in generation `?2`: subscribed 1, in flight 2,
+/// A data set's members (`$3`) with contact ids in `$4 < id <= $5`, with their
+/// [`AdmissionFacts::bits`] for journey `$1` in generation `$2`: subscribed 1, in flight 2,
 /// entered in the generation 4. Facts only, no decision; both [`enter_audience`] and
 /// [`dataset_admission_facts`] read through it.
 macro_rules! dataset_facts_sql {
     () => {
         "SELECT c.id AS id,
-                (c.subscribed <> 0)
-                | (EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.contact_id = c.id
-                           AND m.status IN ('ready', 'waiting')) << 1)
-                | (EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.generation = ?2
-                           AND m.contact_id = c.id) << 2) AS facts
+                CASE WHEN c.subscribed <> 0 THEN 1 ELSE 0 END
+                + CASE WHEN EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = $1 AND m.contact_id = c.id
+                                    AND m.status IN ('ready', 'waiting')) THEN 2 ELSE 0 END
+                + CASE WHEN EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = $1 AND m.generation = $2
+                                    AND m.contact_id = c.id) THEN 4 ELSE 0 END AS facts
          FROM dataset_members dm JOIN contacts c ON c.id = dm.contact_id
-         WHERE dm.dataset_id = ?3 AND dm.contact_id > ?4 AND dm.contact_id <= ?5"
+         WHERE dm.dataset_id = $3 AND dm.contact_id > $4 AND dm.contact_id <= $5"
     };
 }
 
@@ -134,7 +135,7 @@ macro_rules! dataset_facts_sql {
 /// journey's membership sets, and the admitted are inserted [`ENTRY_BATCH`] rows at a time.
 /// `tests/admission.rs` checks every combination of the facts through this function.
 pub async fn enter_audience(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     journey_id: i64,
     def: &JourneyDefinition,
     generation: i64,
@@ -150,9 +151,9 @@ pub async fn enter_audience(
             let at_ms = to_ms(at);
             let sql = concat!(
                 "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at)
-                 SELECT ?1, f.id, ?2, ?6, ?7, 'ready', ?8, ?8 FROM (",
+                 SELECT $1, f.id, $2, $6, $7, 'ready', $8, $8 FROM (",
                 dataset_facts_sql!(),
-                ") f WHERE (?9 >> f.facts) & 1 = 1"
+                ") f WHERE ($9 >> f.facts) & 1 = 1"
             );
             let r = sqlx::query(sql)
                 .bind(journey_id)
@@ -188,12 +189,12 @@ pub async fn enter_audience(
 /// Every member of a data set with its admission facts for `journey_id` in `generation`, in
 /// contact-id order (what [`enter_audience`] judges; for tests and scripts).
 pub async fn dataset_admission_facts(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     journey_id: i64,
     generation: i64,
     dataset_id: i64,
 ) -> Result<Vec<(i64, AdmissionFacts)>> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(concat!("SELECT id, facts FROM (", dataset_facts_sql!(), ") ORDER BY id"))
+    let rows: Vec<(i64, i64)> = sqlx::query_as(concat!("SELECT id, facts FROM (", dataset_facts_sql!(), ") AS f ORDER BY id"))
         .bind(journey_id)
         .bind(generation)
         .bind(dataset_id)
@@ -206,7 +207,7 @@ pub async fn dataset_admission_facts(
 
 /// Inserts ready memberships at `entry` for `ids` (at most a few thousand per call).
 async fn insert_memberships(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     journey_id: i64,
     generation: i64,
     iteration: i64,
@@ -218,20 +219,16 @@ async fn insert_memberships(
         return Ok(0);
     }
     let at_ms = to_ms(at);
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at) ",
+    let sql = format!(
+        "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at)
+         VALUES {}",
+        values_rows(ids.len(), "($1, ?, $2, $3, $4, 'ready', $5, $5)", 6)
     );
-    qb.push_values(ids, |mut b, id| {
-        b.push_bind(journey_id)
-            .push_bind(*id)
-            .push_bind(generation)
-            .push_bind(iteration)
-            .push_bind(entry)
-            .push("'ready'")
-            .push_bind(at_ms)
-            .push_bind(at_ms);
-    });
-    Ok(qb.build().execute(&mut *conn).await?.rows_affected())
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(journey_id).bind(generation).bind(iteration).bind(entry).bind(at_ms);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.execute(&mut *conn).await?.rows_affected())
 }
 
 /// Enters one contact on an event (event triggers) if journey-core's
@@ -244,7 +241,7 @@ async fn insert_memberships(
 /// other in the same transaction, so a second event of the same contact sees it in flight.
 #[allow(clippy::too_many_arguments)]
 pub async fn enter_on_event(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     journey_id: i64,
     def: &JourneyDefinition,
     state: JourneyState,
@@ -255,9 +252,10 @@ pub async fn enter_on_event(
 ) -> Result<bool> {
     let row: Option<(i64, i64, i64)> = sqlx::query_as(
         "SELECT c.subscribed,
-                EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = ?1 AND m.contact_id = c.id AND m.status IN ('ready', 'waiting')),
-                (SELECT COUNT(*) FROM memberships m WHERE m.journey_id = ?1 AND m.contact_id = c.id AND m.generation = ?2)
-         FROM contacts c WHERE c.id = ?3",
+                CASE WHEN EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = $1 AND m.contact_id = c.id
+                                  AND m.status IN ('ready', 'waiting')) THEN 1 ELSE 0 END,
+                (SELECT COUNT(*) FROM memberships m WHERE m.journey_id = $1 AND m.contact_id = c.id AND m.generation = $2)
+         FROM contacts c WHERE c.id = $3",
     )
     .bind(journey_id)
     .bind(generation)

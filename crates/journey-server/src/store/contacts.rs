@@ -1,12 +1,13 @@
 //! Contacts and data sets.
 
 use super::Result;
+use super::values_rows;
 use crate::clock::to_ms;
 use jiff::Timestamp;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
 
 pub async fn insert_contacts(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     contacts: &[journey_core::api::NewContact],
     now: Timestamp,
 ) -> Result<Vec<i64>> {
@@ -14,7 +15,7 @@ pub async fn insert_contacts(
     for c in contacts {
         let attrs = serde_json::to_string(&c.attributes).unwrap_or_else(|_| "{}".into());
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO contacts (email, phone, attributes, subscribed, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO contacts (email, phone, attributes, subscribed, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(c.email.as_deref())
         .bind(c.phone.as_deref())
@@ -28,9 +29,9 @@ pub async fn insert_contacts(
     Ok(ids)
 }
 
-pub async fn email_exists(conn: &mut SqliteConnection, emails: &[&str]) -> Result<Option<String>> {
+pub async fn email_exists(conn: &mut AnyConnection, emails: &[&str]) -> Result<Option<String>> {
     for e in emails {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE email = ? COLLATE NOCASE")
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE LOWER(email) = LOWER($1)")
             .bind(*e)
             .fetch_optional(&mut *conn)
             .await?;
@@ -41,11 +42,11 @@ pub async fn email_exists(conn: &mut SqliteConnection, emails: &[&str]) -> Resul
     Ok(None)
 }
 
-pub async fn contact_exists(conn: &mut SqliteConnection, id: i64) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM contacts WHERE id = ?").bind(id).fetch_optional(conn).await?.is_some())
+pub async fn contact_exists(conn: &mut AnyConnection, id: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM contacts WHERE id = $1").bind(id).fetch_optional(conn).await?.is_some())
 }
 
-pub async fn missing_contacts(conn: &mut SqliteConnection, ids: &[i64]) -> Result<Option<i64>> {
+pub async fn missing_contacts(conn: &mut AnyConnection, ids: &[i64]) -> Result<Option<i64>> {
     for id in ids {
         if !contact_exists(&mut *conn, *id).await? {
             return Ok(Some(*id));
@@ -54,40 +55,46 @@ pub async fn missing_contacts(conn: &mut SqliteConnection, ids: &[i64]) -> Resul
     Ok(None)
 }
 
-pub async fn set_subscription(conn: &mut SqliteConnection, id: i64, subscribed: bool) -> Result<bool> {
-    let r =
-        sqlx::query("UPDATE contacts SET subscribed = ? WHERE id = ?").bind(i64::from(subscribed)).bind(id).execute(conn).await?;
+pub async fn set_subscription(conn: &mut AnyConnection, id: i64, subscribed: bool) -> Result<bool> {
+    let r = sqlx::query("UPDATE contacts SET subscribed = $1 WHERE id = $2")
+        .bind(i64::from(subscribed))
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn insert_dataset(conn: &mut SqliteConnection, name: &str, now: Timestamp) -> Result<i64> {
-    Ok(sqlx::query_scalar("INSERT INTO datasets (name, created_at) VALUES (?, ?) RETURNING id")
+pub async fn insert_dataset(conn: &mut AnyConnection, name: &str, now: Timestamp) -> Result<i64> {
+    Ok(sqlx::query_scalar("INSERT INTO datasets (name, created_at) VALUES ($1, $2) RETURNING id")
         .bind(name)
         .bind(to_ms(now))
         .fetch_one(conn)
         .await?)
 }
 
-pub async fn dataset_exists(conn: &mut SqliteConnection, id: i64) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM datasets WHERE id = ?").bind(id).fetch_optional(conn).await?.is_some())
+pub async fn dataset_exists(conn: &mut AnyConnection, id: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM datasets WHERE id = $1").bind(id).fetch_optional(conn).await?.is_some())
 }
 
-pub async fn add_to_dataset(conn: &mut SqliteConnection, dataset_id: i64, ids: &[i64]) -> Result<u64> {
+pub async fn add_to_dataset(conn: &mut AnyConnection, dataset_id: i64, ids: &[i64]) -> Result<u64> {
     let mut added = 0;
     for chunk in ids.chunks(5000) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO dataset_members (dataset_id, contact_id) ");
-        qb.push_values(chunk, |mut b, id| {
-            b.push_bind(dataset_id).push_bind(*id);
-        });
-        qb.push(" ON CONFLICT DO NOTHING");
-        added += qb.build().execute(&mut *conn).await?.rows_affected();
+        let sql = format!(
+            "INSERT INTO dataset_members (dataset_id, contact_id) VALUES {} ON CONFLICT DO NOTHING",
+            values_rows(chunk.len(), "($1, ?)", 2)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(dataset_id);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        added += q.execute(&mut *conn).await?.rows_affected();
     }
     Ok(added)
 }
 
 /// Stores a named segment rule (JSON of journey-core's `SegmentRule`).
-pub async fn insert_segment(conn: &mut SqliteConnection, name: &str, rule: &str, now: Timestamp) -> Result<i64> {
-    Ok(sqlx::query_scalar("INSERT INTO segments (name, rule, created_at) VALUES (?, ?, ?) RETURNING id")
+pub async fn insert_segment(conn: &mut AnyConnection, name: &str, rule: &str, now: Timestamp) -> Result<i64> {
+    Ok(sqlx::query_scalar("INSERT INTO segments (name, rule, created_at) VALUES ($1, $2, $3) RETURNING id")
         .bind(name)
         .bind(rule)
         .bind(to_ms(now))

@@ -3,7 +3,7 @@
 use super::Result;
 use crate::clock::to_ms;
 use jiff::Timestamp;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// A stored answer to an idempotent request.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -14,15 +14,15 @@ pub struct IdempotentAnswer {
     pub response: String,
 }
 
-pub async fn idempotent_answer(conn: &mut SqliteConnection, key: &str) -> Result<Option<IdempotentAnswer>> {
-    Ok(sqlx::query_as("SELECT journey_id, fingerprint, status, response FROM idempotency_keys WHERE idem_key = ?")
+pub async fn idempotent_answer(conn: &mut AnyConnection, key: &str) -> Result<Option<IdempotentAnswer>> {
+    Ok(sqlx::query_as("SELECT journey_id, fingerprint, status, response FROM idempotency_keys WHERE idem_key = $1")
         .bind(key)
         .fetch_optional(conn)
         .await?)
 }
 
 pub async fn store_idempotent_answer(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     key: &str,
     journey_id: i64,
     fingerprint: &str,
@@ -30,7 +30,7 @@ pub async fn store_idempotent_answer(
     response: &str,
     now: Timestamp,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO idempotency_keys (idem_key, journey_id, fingerprint, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO idempotency_keys (idem_key, journey_id, fingerprint, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(key)
         .bind(journey_id)
         .bind(fingerprint)

@@ -1,6 +1,6 @@
 //! Journeys: the row, reading it, creating it, changing its state, the list and the counts per node.
 
-use super::{Activity, Result, StoreError, log_activity, opt_ts, parse_stored};
+use super::{Activity, Backend, Result, StoreError, log_activity, opt_ts, parse_stored};
 use crate::clock::{from_ms, to_ms};
 use jiff::Timestamp;
 use journey_core::api::{JourneyRow, StateCounts};
@@ -9,7 +9,7 @@ use journey_core::membership::{Generation, Iteration};
 use journey_core::plan::{ActivationCounts, ActivationMode, WaitHandling};
 use journey_core::state::JourneyState;
 use journey_core::zone::Zone;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use std::collections::HashMap;
 
 /// A journey as stored.
@@ -74,17 +74,40 @@ impl JourneyRecord {
     }
 }
 
-pub async fn journey(conn: &mut SqliteConnection, id: i64) -> Result<Option<JourneyRecord>> {
-    Ok(sqlx::query_as::<_, JourneyRecord>("SELECT * FROM journeys WHERE id = ?").bind(id).fetch_optional(conn).await?)
+pub async fn journey(conn: &mut AnyConnection, id: i64) -> Result<Option<JourneyRecord>> {
+    Ok(sqlx::query_as::<_, JourneyRecord>("SELECT * FROM journeys WHERE id = $1").bind(id).fetch_optional(conn).await?)
+}
+
+/// How [`lock_journey`] treats a journey another transaction holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Wait for it (up to the write wait): requests, which must answer about this journey.
+    Wait,
+    /// Skip it (`None`): the runner, which has other journeys to step and comes back next pass.
+    Skip,
+}
+
+/// Reads a journey in a write transaction and holds it until the transaction ends: every
+/// change to a journey (its state, its memberships, its activation work) starts here, so
+/// changes to one journey never interleave. SQLite's write transaction already holds the whole
+/// database; PostgreSQL locks the row (`FOR UPDATE`), and the runner of another instance skips
+/// it rather than wait. `None`: no such journey, or held and skipped.
+pub async fn lock_journey(conn: &mut AnyConnection, id: i64, held: Held) -> Result<Option<JourneyRecord>> {
+    let sql = match (Backend::of(conn), held) {
+        (Backend::Sqlite, _) => "SELECT * FROM journeys WHERE id = $1",
+        (Backend::Postgres, Held::Wait) => "SELECT * FROM journeys WHERE id = $1 FOR UPDATE",
+        (Backend::Postgres, Held::Skip) => "SELECT * FROM journeys WHERE id = $1 FOR UPDATE SKIP LOCKED",
+    };
+    Ok(sqlx::query_as::<_, JourneyRecord>(sql).bind(id).fetch_optional(conn).await?)
 }
 
 /// Inserts a journey (Draft) and its creation in the activity log.
-pub async fn insert_journey(conn: &mut SqliteConnection, def: &JourneyDefinition, now: Timestamp, actor: &str) -> Result<i64> {
+pub async fn insert_journey(conn: &mut AnyConnection, def: &JourneyDefinition, now: Timestamp, actor: &str) -> Result<i64> {
     let now_ms = to_ms(now);
     let definition = serde_json::to_string(def).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO journeys (name, state, definition, trigger_kind, audience, time_zone, audience_dataset_id, created_at, updated_at)
-         VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(&def.name)
     .bind(definition)
@@ -115,7 +138,7 @@ pub async fn insert_journey(conn: &mut SqliteConnection, def: &JourneyDefinition
 /// The list's rows (optionally one state, optionally names containing `q`) and the count of
 /// every state (over all journeys, so the tabs always show their totals).
 pub async fn list_journeys(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     state: Option<JourneyState>,
     q: Option<&str>,
 ) -> Result<(Vec<JourneyRow>, StateCounts)> {
@@ -132,19 +155,20 @@ pub async fn list_journeys(
         q.map(|q| format!("%{}%", q.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let records: Vec<JourneyRecord> = sqlx::query_as(
         "SELECT * FROM journeys
-         WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR LOWER(name) LIKE ?2 ESCAPE '\\')
+         WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR LOWER(name) LIKE $2 ESCAPE '\\')
          ORDER BY updated_at DESC, id DESC",
     )
     .bind(state.map(JourneyState::as_str))
     .bind(pattern)
     .fetch_all(&mut *conn)
     .await?;
-    let live: HashMap<i64, i64> =
-        sqlx::query_as::<_, (i64, i64)>("SELECT journey_id, SUM(live) FROM journey_node_counts GROUP BY journey_id")
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
+    let live: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
+        "SELECT journey_id, CAST(SUM(live) AS BIGINT) FROM journey_node_counts GROUP BY journey_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
     let mut rows = Vec::with_capacity(records.len());
     for r in records {
         let def = r.definition()?;
@@ -305,7 +329,7 @@ impl JourneyRecord {
 /// in the activity log under `actor`. Returns the journey as it now is. `rec` must have been
 /// read in the same write transaction.
 pub async fn change_journey(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     rec: &JourneyRecord,
     change: JourneyChange<'_>,
     at: Timestamp,
@@ -313,10 +337,10 @@ pub async fn change_journey(
 ) -> Result<JourneyRecord> {
     let next = rec.changed(&change, at)?;
     sqlx::query(
-        "UPDATE journeys SET state = ?, version = ?, generation = ?, runs_in_generation = ?,
-           event_cursor = ?, next_run_at = ?, last_run_at = ?, frozen_at = ?, paused_at = ?, stopped_at = ?,
-           activated_at = ?, updated_at = ?, name = ?, definition = ?, trigger_kind = ?, audience = ?, time_zone = ?,
-           definition_version = ?, activated_definition_version = ?, audience_dataset_id = ? WHERE id = ?",
+        "UPDATE journeys SET state = $1, version = $2, generation = $3, runs_in_generation = $4,
+           event_cursor = $5, next_run_at = $6, last_run_at = $7, frozen_at = $8, paused_at = $9, stopped_at = $10,
+           activated_at = $11, updated_at = $12, name = $13, definition = $14, trigger_kind = $15, audience = $16, time_zone = $17,
+           definition_version = $18, activated_definition_version = $19, audience_dataset_id = $20 WHERE id = $21",
     )
     .bind(&next.state)
     .bind(next.version)
@@ -374,14 +398,14 @@ pub async fn change_journey(
 }
 
 /// Journeys in a state.
-pub async fn journeys_in(conn: &mut SqliteConnection, state: JourneyState) -> Result<Vec<JourneyRecord>> {
-    Ok(sqlx::query_as("SELECT * FROM journeys WHERE state = ? ORDER BY id").bind(state.as_str()).fetch_all(conn).await?)
+pub async fn journeys_in(conn: &mut AnyConnection, state: JourneyState) -> Result<Vec<JourneyRecord>> {
+    Ok(sqlx::query_as("SELECT * FROM journeys WHERE state = $1 ORDER BY id").bind(state.as_str()).fetch_all(conn).await?)
 }
 
 /// Scheduled and Active journeys whose next audience run is due at `now`.
-pub async fn journeys_due_for_run(conn: &mut SqliteConnection, now: Timestamp) -> Result<Vec<i64>> {
+pub async fn journeys_due_for_run(conn: &mut AnyConnection, now: Timestamp) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar(
-        "SELECT id FROM journeys WHERE state IN ('scheduled', 'active') AND next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY id",
+        "SELECT id FROM journeys WHERE state IN ('scheduled', 'active') AND next_run_at IS NOT NULL AND next_run_at <= $1 ORDER BY id",
     )
     .bind(to_ms(now))
     .fetch_all(conn)
@@ -389,7 +413,7 @@ pub async fn journeys_due_for_run(conn: &mut SqliteConnection, now: Timestamp) -
 }
 
 /// Active journeys with a schedule, no run left and nobody in flight: candidates to complete.
-pub async fn journeys_without_work(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
+pub async fn journeys_without_work(conn: &mut AnyConnection) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar(
         "SELECT j.id FROM journeys j WHERE j.state = 'active' AND j.trigger_kind <> 'event' AND j.next_run_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.journey_id = j.id AND m.status IN ('ready', 'waiting'))",
@@ -413,7 +437,7 @@ pub struct DefinitionVersionRecord {
 /// Stores definition version `version` of a journey.
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_definition_version(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     journey_id: i64,
     version: u32,
     def: &JourneyDefinition,
@@ -425,13 +449,13 @@ pub async fn insert_definition_version(
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
     sqlx::query(
         "INSERT INTO definition_versions (journey_id, version, definition, moves, apply_new_waits, saved_at, saved_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(journey_id)
     .bind(i64::from(version))
     .bind(serde_json::to_string(def).map_err(corrupt)?)
     .bind(serde_json::to_string(moves).map_err(corrupt)?)
-    .bind(apply_new_waits)
+    .bind(i64::from(apply_new_waits))
     .bind(to_ms(now))
     .bind(actor)
     .execute(conn)
@@ -441,13 +465,13 @@ pub async fn insert_definition_version(
 
 /// Every definition version of a journey, oldest first (`only`: just that one).
 pub async fn definition_versions(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     journey_id: i64,
     only: Option<u32>,
 ) -> Result<Vec<DefinitionVersionRecord>> {
-    let rows: Vec<(i64, String, String, bool, i64, String)> = sqlx::query_as(
+    let rows: Vec<(i64, String, String, i64, i64, String)> = sqlx::query_as(
         "SELECT version, definition, moves, apply_new_waits, saved_at, saved_by FROM definition_versions
-         WHERE journey_id = ?1 AND (?2 IS NULL OR version = ?2) ORDER BY version",
+         WHERE journey_id = $1 AND ($2 IS NULL OR version = $2) ORDER BY version",
     )
     .bind(journey_id)
     .bind(only.map(i64::from))
@@ -460,7 +484,7 @@ pub async fn definition_versions(
                 version: u32::try_from(version).unwrap_or(0),
                 definition: serde_json::from_str(&definition).map_err(corrupt)?,
                 moves: serde_json::from_str(&moves).map_err(corrupt)?,
-                apply_new_waits,
+                apply_new_waits: apply_new_waits != 0,
                 saved_at: from_ms(saved_at),
                 saved_by,
             })

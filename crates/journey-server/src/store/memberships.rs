@@ -1,12 +1,12 @@
 //! Memberships: the ones due for a step and their new positions (what an activation does to
 //! them is `work.rs`).
 
-use super::Result;
+use super::{Result, values_rows};
 use crate::clock::{from_ms, to_ms};
 use jiff::Timestamp;
 use journey_core::journey::Attributes;
 use journey_core::membership::{ExitReason, MembershipStatus};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// A live membership with what the step function needs about its contact.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -44,7 +44,7 @@ impl DueMembership {
 /// `memberships_by_status`; a membership the runner moves leaves both ranges, so repeated
 /// calls walk the backlog without rescanning it.
 pub async fn due_memberships(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     journey_id: i64,
     now: Timestamp,
     limit: i64,
@@ -53,7 +53,7 @@ pub async fn due_memberships(
         "SELECT m.id, m.contact_id, m.generation, m.iteration, m.node, m.status, m.wait_until, m.entered_at,
                 c.attributes, c.subscribed, c.email, c.phone
          FROM memberships m JOIN contacts c ON c.id = m.contact_id
-         WHERE m.journey_id = ?1 AND m.status = 'ready' LIMIT ?2",
+         WHERE m.journey_id = $1 AND m.status = 'ready' LIMIT $2",
     )
     .bind(journey_id)
     .bind(limit)
@@ -65,7 +65,7 @@ pub async fn due_memberships(
             "SELECT m.id, m.contact_id, m.generation, m.iteration, m.node, m.status, m.wait_until, m.entered_at,
                     c.attributes, c.subscribed, c.email, c.phone
              FROM memberships m JOIN contacts c ON c.id = m.contact_id
-             WHERE m.journey_id = ?1 AND m.status = 'waiting' AND m.wait_until <= ?2 LIMIT ?3",
+             WHERE m.journey_id = $1 AND m.status = 'waiting' AND m.wait_until <= $2 LIMIT $3",
         )
         .bind(journey_id)
         .bind(to_ms(now))
@@ -83,22 +83,24 @@ const POSITIONS_PER_UPDATE: usize = 1_000;
 /// Stores many memberships' new positions with one `UPDATE ... FROM (VALUES ...)` per
 /// thousand (the runner stores a batch's positions with one call).
 pub async fn set_memberships(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     positions: &[(i64, &str, MembershipStatus)],
     now: Timestamp,
 ) -> Result<()> {
     for chunk in positions.chunks(POSITIONS_PER_UPDATE) {
-        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
-            "UPDATE memberships SET node = v.column2, status = v.column3, wait_until = v.column4, exit_reason = v.column5, updated_at = ",
+        // VALUES columns are column1, column2, ... on both backends.
+        let sql = format!(
+            "UPDATE memberships SET node = v.column2, status = v.column3, wait_until = v.column4, exit_reason = v.column5,
+               updated_at = $1
+             FROM (VALUES {}) AS v WHERE memberships.id = v.column1",
+            values_rows(chunk.len(), "(?, ?, ?, ?, ?)", 2)
         );
-        qb.push_bind(to_ms(now));
-        qb.push(" FROM (");
-        qb.push_values(chunk, |mut b, (id, node, status)| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to_ms(now));
+        for (id, node, status) in chunk {
             let (status_text, until, reason) = stored_status(status);
-            b.push_bind(*id).push_bind(*node).push_bind(status_text).push_bind(until).push_bind(reason);
-        });
-        qb.push(") AS v WHERE memberships.id = v.column1");
-        qb.build().execute(&mut *conn).await?;
+            q = q.bind(*id).bind(*node).bind(status_text).bind(until).bind(reason);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

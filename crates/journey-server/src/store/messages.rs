@@ -6,9 +6,9 @@ use jiff::Timestamp;
 pub use journey_core::api::{DeadMessage, DeliveryCounts, DeliveryState};
 use journey_core::journey::{ContactId, NodeId};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-use super::{Result, opt_ts, parse_stored};
+use super::{Backend, Result, opt_ts, parse_stored, values_rows};
 use crate::clock::{from_ms, to_ms};
 
 /// A message to log.
@@ -32,28 +32,30 @@ const MESSAGES_PER_INSERT: usize = 2_000;
 /// Inserts messages into the log in bulk (multi-row `INSERT ... ON CONFLICT DO NOTHING`), each
 /// unless its key is there; returns how many were new. New messages are queued for delivery
 /// from `now`. The runner logs a batch's sends with one call.
-pub async fn log_messages(conn: &mut SqliteConnection, messages: &[NewMessage<'_>], now: Timestamp) -> Result<u64> {
+pub async fn log_messages(conn: &mut AnyConnection, messages: &[NewMessage<'_>], now: Timestamp) -> Result<u64> {
     let now_ms = to_ms(now);
     let mut logged = 0;
     for chunk in messages.chunks(MESSAGES_PER_INSERT) {
-        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
-            "INSERT INTO message_log (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template, recipient, created_at, next_attempt_at) ",
+        let sql = format!(
+            "INSERT INTO message_log (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template,
+               recipient, created_at, next_attempt_at)
+             VALUES {} ON CONFLICT DO NOTHING",
+            values_rows(chunk.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, $1, $1)", 2)
         );
-        qb.push_values(chunk, |mut b, m| {
-            b.push_bind(m.journey_id)
-                .push_bind(m.generation)
-                .push_bind(m.iteration)
-                .push_bind(m.contact_id)
-                .push_bind(m.node_id)
-                .push_bind(&m.key)
-                .push_bind(m.channel)
-                .push_bind(m.template)
-                .push_bind(m.recipient)
-                .push_bind(now_ms)
-                .push_bind(now_ms);
-        });
-        qb.push(" ON CONFLICT DO NOTHING");
-        logged += qb.build().execute(&mut *conn).await?.rows_affected();
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now_ms);
+        for m in chunk {
+            q = q
+                .bind(m.journey_id)
+                .bind(m.generation)
+                .bind(m.iteration)
+                .bind(m.contact_id)
+                .bind(m.node_id)
+                .bind(&m.key)
+                .bind(m.channel)
+                .bind(m.template)
+                .bind(m.recipient);
+        }
+        logged += q.execute(&mut *conn).await?.rows_affected();
     }
     Ok(logged)
 }
@@ -76,28 +78,37 @@ pub struct OutboxMessage {
 
 /// Whether a message is due for delivery at `now` (a read: the worker opens a write
 /// transaction only when there is work).
-pub async fn any_due(conn: &mut SqliteConnection, now: Timestamp) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM message_log WHERE delivery_state IN ('queued', 'retrying') AND next_attempt_at <= ?)",
+pub async fn any_due(conn: &mut AnyConnection, now: Timestamp) -> Result<bool> {
+    let due: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM message_log WHERE delivery_state IN ('queued', 'retrying') AND next_attempt_at <= $1 LIMIT 1) AS due",
     )
     .bind(to_ms(now))
     .fetch_one(conn)
-    .await?)
+    .await?;
+    Ok(due > 0)
 }
 
 /// Claims up to `limit` messages due at `now`, in the order they fell due: they become
 /// `delivering`.
-pub async fn claim_due(conn: &mut SqliteConnection, now: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>> {
-    let mut rows: Vec<OutboxMessage> = sqlx::query_as(
-        "UPDATE message_log SET delivery_state = 'delivering'
-         WHERE id IN (SELECT id FROM message_log WHERE delivery_state IN ('queued', 'retrying') AND next_attempt_at <= ?
-                      ORDER BY next_attempt_at, id LIMIT ?)
-         RETURNING id, journey_id, contact_id, message_key, channel, template, recipient, created_at, attempts",
-    )
-    .bind(to_ms(now))
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+pub async fn claim_due(conn: &mut AnyConnection, now: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>> {
+    // PostgreSQL: rows another instance is claiming are skipped, not waited for; the outer
+    // state test keeps a row claimed once even if the two claims raced.
+    let sql = match Backend::of(conn) {
+        Backend::Sqlite => {
+            "UPDATE message_log SET delivery_state = 'delivering'
+             WHERE id IN (SELECT id FROM message_log WHERE delivery_state IN ('queued', 'retrying') AND next_attempt_at <= $1
+                          ORDER BY next_attempt_at, id LIMIT $2)
+             RETURNING id, journey_id, contact_id, message_key, channel, template, recipient, created_at, attempts"
+        }
+        Backend::Postgres => {
+            "UPDATE message_log SET delivery_state = 'delivering'
+             WHERE id IN (SELECT id FROM message_log WHERE delivery_state IN ('queued', 'retrying') AND next_attempt_at <= $1
+                          ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+               AND delivery_state IN ('queued', 'retrying')
+             RETURNING id, journey_id, contact_id, message_key, channel, template, recipient, created_at, attempts"
+        }
+    };
+    let mut rows: Vec<OutboxMessage> = sqlx::query_as(sql).bind(to_ms(now)).bind(limit).fetch_all(conn).await?;
     rows.sort_by_key(|m| m.id);
     Ok(rows)
 }
@@ -114,7 +125,7 @@ pub enum TryRecord<'a> {
 }
 
 /// Records the end of a try of a `delivering` message (one attempt more).
-pub async fn record_try(conn: &mut SqliteConnection, id: i64, record: &TryRecord<'_>, now: Timestamp) -> Result<()> {
+pub async fn record_try(conn: &mut AnyConnection, id: i64, record: &TryRecord<'_>, now: Timestamp) -> Result<()> {
     let (state, next, error) = match record {
         TryRecord::Delivered => (DeliveryState::Delivered, None, None),
         TryRecord::Retry { at, error } => (DeliveryState::Retrying, Some(to_ms(*at)), Some(*error)),
@@ -122,10 +133,10 @@ pub async fn record_try(conn: &mut SqliteConnection, id: i64, record: &TryRecord
     };
     let delivered_at = (state == DeliveryState::Delivered).then_some(to_ms(now));
     sqlx::query(
-        "UPDATE message_log SET delivery_state = ?1, attempts = attempts + 1, last_attempt_at = ?2,
-                delivered_at = COALESCE(?3, delivered_at), next_attempt_at = COALESCE(?4, next_attempt_at),
-                last_error = COALESCE(?5, last_error)
-         WHERE id = ?6 AND delivery_state = 'delivering'",
+        "UPDATE message_log SET delivery_state = $1, attempts = attempts + 1, last_attempt_at = $2,
+                delivered_at = COALESCE($3, delivered_at), next_attempt_at = COALESCE($4, next_attempt_at),
+                last_error = COALESCE($5, last_error)
+         WHERE id = $6 AND delivery_state = 'delivering'",
     )
     .bind(state.as_str())
     .bind(to_ms(now))
@@ -140,7 +151,7 @@ pub async fn record_try(conn: &mut SqliteConnection, id: i64, record: &TryRecord
 
 /// Puts messages left `delivering` (by a crash, or an interrupted pass) back in the queue,
 /// due at once; returns how many.
-pub async fn requeue_delivering(conn: &mut SqliteConnection) -> Result<u64> {
+pub async fn requeue_delivering(conn: &mut AnyConnection) -> Result<u64> {
     let r = sqlx::query(
         "UPDATE message_log SET delivery_state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END
          WHERE delivery_state = 'delivering'",
@@ -150,9 +161,9 @@ pub async fn requeue_delivering(conn: &mut SqliteConnection) -> Result<u64> {
     Ok(r.rows_affected())
 }
 
-pub async fn delivery_counts(conn: &mut SqliteConnection, journey_id: i64) -> Result<DeliveryCounts> {
+pub async fn delivery_counts(conn: &mut AnyConnection, journey_id: i64) -> Result<DeliveryCounts> {
     let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT delivery_state, COUNT(*) FROM message_log WHERE journey_id = ? GROUP BY delivery_state")
+        sqlx::query_as("SELECT delivery_state, COUNT(*) FROM message_log WHERE journey_id = $1 GROUP BY delivery_state")
             .bind(journey_id)
             .fetch_all(conn)
             .await?;
@@ -165,12 +176,7 @@ pub async fn delivery_counts(conn: &mut SqliteConnection, journey_id: i64) -> Re
 
 /// Up to `limit` dead messages of a journey after the log id `after`, oldest first, with
 /// their log ids.
-pub async fn dead_messages(
-    conn: &mut SqliteConnection,
-    journey_id: i64,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<(i64, DeadMessage)>> {
+pub async fn dead_messages(conn: &mut AnyConnection, journey_id: i64, after: i64, limit: i64) -> Result<Vec<(i64, DeadMessage)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
@@ -186,7 +192,7 @@ pub async fn dead_messages(
     }
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, message_key, contact_id, node_id, channel, template, attempts, last_error, last_attempt_at, created_at
-         FROM message_log WHERE journey_id = ? AND delivery_state = 'dead' AND id > ? ORDER BY id LIMIT ?",
+         FROM message_log WHERE journey_id = $1 AND delivery_state = 'dead' AND id > $2 ORDER BY id LIMIT $3",
     )
     .bind(journey_id)
     .bind(after)
@@ -213,24 +219,26 @@ pub async fn dead_messages(
 }
 
 /// A message's log id and delivery state, by key.
-pub async fn delivery_state_of(conn: &mut SqliteConnection, key: &str) -> Result<Option<(i64, DeliveryState)>> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, delivery_state FROM message_log WHERE message_key = ?").bind(key).fetch_optional(conn).await?;
+pub async fn delivery_state_of(conn: &mut AnyConnection, key: &str) -> Result<Option<(i64, DeliveryState)>> {
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, delivery_state FROM message_log WHERE message_key = $1")
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
     row.map(|(id, state)| Ok((id, parse_stored(&state)?))).transpose()
 }
 
 /// Puts dead messages back in the queue, due at `now`, with a fresh count of attempts (the
 /// last error stays until the next try); returns how many.
-pub async fn requeue_dead(conn: &mut SqliteConnection, which: DeadOf, now: Timestamp) -> Result<u64> {
+pub async fn requeue_dead(conn: &mut AnyConnection, which: DeadOf, now: Timestamp) -> Result<u64> {
     let (sql, value) = match which {
         DeadOf::Journey(id) => (
-            "UPDATE message_log SET delivery_state = 'queued', attempts = 0, next_attempt_at = ?
-             WHERE journey_id = ? AND delivery_state = 'dead'",
+            "UPDATE message_log SET delivery_state = 'queued', attempts = 0, next_attempt_at = $1
+             WHERE journey_id = $2 AND delivery_state = 'dead'",
             id,
         ),
         DeadOf::Message(id) => (
-            "UPDATE message_log SET delivery_state = 'queued', attempts = 0, next_attempt_at = ?
-             WHERE id = ? AND delivery_state = 'dead'",
+            "UPDATE message_log SET delivery_state = 'queued', attempts = 0, next_attempt_at = $1
+             WHERE id = $2 AND delivery_state = 'dead'",
             id,
         ),
     };
@@ -262,12 +270,7 @@ pub struct LoggedMessage {
     pub attempts: i64,
 }
 
-pub async fn messages(
-    conn: &mut SqliteConnection,
-    journey_id: i64,
-    after_id: i64,
-    limit: i64,
-) -> Result<Vec<(i64, LoggedMessage)>> {
+pub async fn messages(conn: &mut AnyConnection, journey_id: i64, after_id: i64, limit: i64) -> Result<Vec<(i64, LoggedMessage)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
@@ -276,7 +279,7 @@ pub async fn messages(
     }
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, message_key, generation, iteration, contact_id, node_id, channel, created_at, delivered_at, delivery_state, attempts
-         FROM message_log WHERE journey_id = ? AND id > ? ORDER BY id LIMIT ?",
+         FROM message_log WHERE journey_id = $1 AND id > $2 ORDER BY id LIMIT $3",
     )
     .bind(journey_id)
     .bind(after_id)

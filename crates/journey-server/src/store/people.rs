@@ -4,13 +4,13 @@
 use jiff::Timestamp;
 use journey_core::access::Role;
 use journey_core::api::UserView;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{Result, parse_stored};
 use crate::clock::{from_ms, to_ms};
 
 /// A person as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserRecord {
     pub id: i64,
     pub email: String,
@@ -18,6 +18,21 @@ pub struct UserRecord {
     pub role: String,
     pub password_hash: String,
     pub disabled: bool,
+}
+
+// By hand for `disabled`: both backends store flags as integers (0 or 1).
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for UserRecord {
+    fn from_row(row: &sqlx::any::AnyRow) -> sqlx::Result<UserRecord> {
+        use sqlx::Row;
+        Ok(UserRecord {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            name: row.try_get("name")?,
+            role: row.try_get("role")?,
+            password_hash: row.try_get("password_hash")?,
+            disabled: row.try_get::<i64, _>("disabled")? != 0,
+        })
+    }
 }
 
 impl UserRecord {
@@ -44,13 +59,13 @@ macro_rules! user_columns {
     };
 }
 
-pub async fn count_users(conn: &mut SqliteConnection) -> Result<i64> {
+pub async fn count_users(conn: &mut AnyConnection) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(conn).await?)
 }
 
 /// Inserts a person; `None` when the email is taken (emails compare without regard to case).
 pub async fn insert_user(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     email: &str,
     name: &str,
     role: Role,
@@ -58,7 +73,7 @@ pub async fn insert_user(
     now: Timestamp,
 ) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(email)
@@ -70,33 +85,37 @@ pub async fn insert_user(
     .await?)
 }
 
-pub async fn user_by_email(conn: &mut SqliteConnection, email: &str) -> Result<Option<UserRecord>> {
-    Ok(sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE email = ? COLLATE NOCASE"))
+pub async fn user_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<UserRecord>> {
+    Ok(sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE LOWER(email) = LOWER($1)"))
         .bind(email)
         .fetch_optional(conn)
         .await?)
 }
 
-pub async fn user_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<UserRecord>> {
-    Ok(sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE id = ?")).bind(id).fetch_optional(conn).await?)
+pub async fn user_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<UserRecord>> {
+    Ok(sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1")).bind(id).fetch_optional(conn).await?)
 }
 
-pub async fn list_users(conn: &mut SqliteConnection) -> Result<Vec<UserRecord>> {
+pub async fn list_users(conn: &mut AnyConnection) -> Result<Vec<UserRecord>> {
     Ok(sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users ORDER BY id")).fetch_all(conn).await?)
 }
 
 /// Sets a person's role; false when there is no such person.
-pub async fn set_role(conn: &mut SqliteConnection, id: i64, role: Role) -> Result<bool> {
-    let done = sqlx::query("UPDATE users SET role = ? WHERE id = ?").bind(role.as_str()).bind(id).execute(conn).await?;
+pub async fn set_role(conn: &mut AnyConnection, id: i64, role: Role) -> Result<bool> {
+    let done = sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(id).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Disables (or enables) a person. Disabling ends their sessions and revokes their tokens.
-pub async fn set_disabled(conn: &mut SqliteConnection, id: i64, disabled: bool, now: Timestamp) -> Result<bool> {
-    let done = sqlx::query("UPDATE users SET disabled = ? WHERE id = ?").bind(disabled).bind(id).execute(&mut *conn).await?;
+pub async fn set_disabled(conn: &mut AnyConnection, id: i64, disabled: bool, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        .bind(i64::from(disabled))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     if disabled {
         end_sessions_of(conn, id, now).await?;
-        sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
             .bind(to_ms(now))
             .bind(id)
             .execute(conn)
@@ -106,15 +125,15 @@ pub async fn set_disabled(conn: &mut SqliteConnection, id: i64, disabled: bool, 
 }
 
 /// Sets a new password hash and ends the person's sessions (a reset signs them out everywhere).
-pub async fn set_password(conn: &mut SqliteConnection, id: i64, password_hash: &str, now: Timestamp) -> Result<bool> {
+pub async fn set_password(conn: &mut AnyConnection, id: i64, password_hash: &str, now: Timestamp) -> Result<bool> {
     let done =
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(password_hash).bind(id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(id).execute(&mut *conn).await?;
     end_sessions_of(conn, id, now).await?;
     Ok(done.rows_affected() == 1)
 }
 
-async fn end_sessions_of(conn: &mut SqliteConnection, user: i64, now: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+async fn end_sessions_of(conn: &mut AnyConnection, user: i64, now: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
         .bind(to_ms(now))
         .bind(user)
         .execute(conn)
@@ -141,13 +160,13 @@ impl SessionRecord {
 }
 
 pub async fn insert_session(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     token_hash: &str,
     user: i64,
     now: Timestamp,
     expires: Timestamp,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(token_hash)
         .bind(user)
         .bind(to_ms(now))
@@ -160,12 +179,12 @@ pub async fn insert_session(
 
 /// The live session with this token digest and its person (not revoked, person not
 /// disabled). Expiry is the caller's rule ([`crate::auth`]).
-pub async fn session_by_token(conn: &mut SqliteConnection, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
+pub async fn session_by_token(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
     let row: Option<SessionWithUser> = sqlx::query_as(concat!(
         "SELECT sessions.id AS session_id, sessions.created_at, sessions.last_seen_at, sessions.expires_at, ",
         user_columns!(),
         " FROM sessions JOIN users ON users.id = sessions.user_id
-         WHERE sessions.token_hash = ? AND sessions.revoked_at IS NULL AND users.disabled = 0"
+         WHERE sessions.token_hash = $1 AND sessions.revoked_at IS NULL AND users.disabled = 0"
     ))
     .bind(token_hash)
     .fetch_optional(conn)
@@ -181,14 +200,14 @@ struct SessionWithUser {
     user: UserRecord,
 }
 
-pub async fn touch_session(conn: &mut SqliteConnection, session: i64, now: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id = ?").bind(to_ms(now)).bind(session).execute(conn).await?;
+pub async fn touch_session(conn: &mut AnyConnection, session: i64, now: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2").bind(to_ms(now)).bind(session).execute(conn).await?;
     Ok(())
 }
 
 /// Ends the session with this token digest (sign-out); false when there was none live.
-pub async fn revoke_session(conn: &mut SqliteConnection, token_hash: &str, now: Timestamp) -> Result<bool> {
-    let done = sqlx::query("UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")
+pub async fn revoke_session(conn: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
         .bind(to_ms(now))
         .bind(token_hash)
         .execute(conn)
@@ -219,8 +238,8 @@ fn opt_ms_as_timestamp<S: serde::Serializer>(ms: &Option<i64>, s: S) -> std::res
     serde::Serialize::serialize(&ms.map(from_ms), s)
 }
 
-pub async fn insert_token(conn: &mut SqliteConnection, token_hash: &str, user: i64, name: &str, now: Timestamp) -> Result<i64> {
-    Ok(sqlx::query_scalar("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+pub async fn insert_token(conn: &mut AnyConnection, token_hash: &str, user: i64, name: &str, now: Timestamp) -> Result<i64> {
+    Ok(sqlx::query_scalar("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(token_hash)
         .bind(user)
         .bind(name)
@@ -231,15 +250,12 @@ pub async fn insert_token(conn: &mut SqliteConnection, token_hash: &str, user: i
 
 /// The live token with this digest: its id, name, when last used, and its owner (not
 /// revoked, owner not disabled).
-pub async fn token_by_hash(
-    conn: &mut SqliteConnection,
-    token_hash: &str,
-) -> Result<Option<(i64, String, Option<i64>, UserRecord)>> {
+pub async fn token_by_hash(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<(i64, String, Option<i64>, UserRecord)>> {
     let row: Option<TokenWithUser> = sqlx::query_as(concat!(
         "SELECT api_tokens.id AS token_id, api_tokens.name AS token_name, api_tokens.last_used_at, ",
         user_columns!(),
         " FROM api_tokens JOIN users ON users.id = api_tokens.user_id
-         WHERE api_tokens.token_hash = ? AND api_tokens.revoked_at IS NULL AND users.disabled = 0"
+         WHERE api_tokens.token_hash = $1 AND api_tokens.revoked_at IS NULL AND users.disabled = 0"
     ))
     .bind(token_hash)
     .fetch_optional(conn)
@@ -256,12 +272,12 @@ struct TokenWithUser {
     user: UserRecord,
 }
 
-pub async fn touch_token(conn: &mut SqliteConnection, token: i64, now: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind(to_ms(now)).bind(token).execute(conn).await?;
+pub async fn touch_token(conn: &mut AnyConnection, token: i64, now: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(to_ms(now)).bind(token).execute(conn).await?;
     Ok(())
 }
 
-pub async fn list_tokens(conn: &mut SqliteConnection) -> Result<Vec<TokenRecord>> {
+pub async fn list_tokens(conn: &mut AnyConnection) -> Result<Vec<TokenRecord>> {
     Ok(sqlx::query_as(
         "SELECT api_tokens.id, api_tokens.user_id, users.email AS user_email, api_tokens.name, api_tokens.created_at,
                 api_tokens.last_used_at, api_tokens.revoked_at
@@ -272,8 +288,8 @@ pub async fn list_tokens(conn: &mut SqliteConnection) -> Result<Vec<TokenRecord>
 }
 
 /// Revokes a token; false when there is no such live token.
-pub async fn revoke_token(conn: &mut SqliteConnection, id: i64, now: Timestamp) -> Result<bool> {
-    let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+pub async fn revoke_token(conn: &mut AnyConnection, id: i64, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(to_ms(now))
         .bind(id)
         .execute(conn)

@@ -10,10 +10,10 @@ use jiff::{SignedDuration, Timestamp};
 use journey_core::edit::PendingEdit;
 use journey_core::journey::{JourneyDefinition, NodeId, NodeKind, TriggerSource};
 use journey_core::snapshot::{AudienceCounts, DEFAULT_HORIZON_MINUTES, JourneySnapshot, WaitDeadlines, WaitDeadlinesBuilder};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// The snapshot of a journey at `taken_at`: aggregates only.
-pub async fn snapshot(conn: &mut SqliteConnection, rec: &JourneyRecord, taken_at: Timestamp) -> Result<JourneySnapshot> {
+pub async fn snapshot(conn: &mut AnyConnection, rec: &JourneyRecord, taken_at: Timestamp) -> Result<JourneySnapshot> {
     let def = rec.definition()?;
     let zone = rec.zone()?;
     let frozen_at = opt_ts(rec.frozen_at);
@@ -57,7 +57,7 @@ pub async fn snapshot(conn: &mut SqliteConnection, rec: &JourneyRecord, taken_at
 
 /// What was saved since the journey was last activated (none if nothing was, or if it never
 /// was: without contacts an edit concerns nobody).
-pub async fn pending_edit(conn: &mut SqliteConnection, rec: &JourneyRecord) -> Result<Option<PendingEdit>> {
+pub async fn pending_edit(conn: &mut AnyConnection, rec: &JourneyRecord) -> Result<Option<PendingEdit>> {
     let (activated, saved) = (rec.activated_definition_version, rec.definition_version);
     if activated == 0 || activated == saved {
         return Ok(None);
@@ -81,11 +81,7 @@ pub async fn pending_edit(conn: &mut SqliteConnection, rec: &JourneyRecord) -> R
 }
 
 /// The trigger's audience counted now.
-pub async fn audience_counts(
-    conn: &mut SqliteConnection,
-    rec: &JourneyRecord,
-    def: &JourneyDefinition,
-) -> Result<AudienceCounts> {
+pub async fn audience_counts(conn: &mut AnyConnection, rec: &JourneyRecord, def: &JourneyDefinition) -> Result<AudienceCounts> {
     match &def.trigger.source {
         TriggerSource::Event { .. } => Ok(AudienceCounts::default()),
         TriggerSource::Dataset { dataset_id, .. } => dataset_audience(conn, rec.id, rec.generation, dataset_id.0 as i64).await,
@@ -119,7 +115,7 @@ pub async fn audience_counts(
 /// maintained count per deadline: per wait node, one pass in SQL for the classes before the
 /// horizon and beyond it, and the deadlines within the horizon (at most one row per minute).
 async fn wait_deadlines(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     rec: &JourneyRecord,
     def: &JourneyDefinition,
     taken_at: Timestamp,
@@ -135,11 +131,11 @@ async fn wait_deadlines(
         let shift = shifts.iter().find(|(n, _)| n == node).map_or(0, |(_, minutes)| minutes * 60_000);
         // Due by the freeze, due between the freeze and now, beyond the horizon, all.
         let (by_frozen, frozen_to_taken, beyond, total): (i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(CASE WHEN until + ?3 <= ?4 THEN waiting END), 0),
-                    COALESCE(SUM(CASE WHEN until + ?3 > ?4 AND until + ?3 <= ?5 THEN waiting END), 0),
-                    COALESCE(SUM(CASE WHEN until + ?3 > ?6 THEN waiting END), 0),
-                    COALESCE(SUM(waiting), 0)
-             FROM journey_wait_counts WHERE journey_id = ?1 AND node = ?2",
+            "SELECT CAST(COALESCE(SUM(CASE WHEN until + $3 <= $4 THEN waiting END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN until + $3 > $4 AND until + $3 <= $5 THEN waiting END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN until + $3 > $6 THEN waiting END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(waiting), 0) AS BIGINT)
+             FROM journey_wait_counts WHERE journey_id = $1 AND node = $2",
         )
         .bind(rec.id)
         .bind(node.as_str())
@@ -153,8 +149,8 @@ async fn wait_deadlines(
             continue;
         }
         let within: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT until + ?3, waiting FROM journey_wait_counts
-             WHERE journey_id = ?1 AND node = ?2 AND until > ?4 - ?3 AND until <= ?5 - ?3 AND waiting > 0",
+            "SELECT until + $3, waiting FROM journey_wait_counts
+             WHERE journey_id = $1 AND node = $2 AND until > $4 - $3 AND until <= $5 - $3 AND waiting > 0",
         )
         .bind(rec.id)
         .bind(node.as_str())

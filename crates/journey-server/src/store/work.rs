@@ -26,7 +26,7 @@ use journey_core::journey::{JourneyDefinition, NodeId};
 use journey_core::membership::ExitReason;
 use journey_core::plan::{ActivationCounts, ActivationMode};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{ContactRange, Result, StoreError, enter_audience, parse_stored};
 use crate::clock::{from_ms, to_ms};
@@ -100,7 +100,7 @@ impl Work {
 /// Records an activation's work (in the activation's transaction), or a scheduled audience
 /// run's entry (`mode` none, in the run's transaction).
 pub async fn insert_work(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     journey_id: i64,
     mode: Option<ActivationMode>,
     steps: &[WorkStep],
@@ -110,7 +110,7 @@ pub async fn insert_work(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO activation_work (journey_id, mode, steps, done, planned, actor, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(journey_id)
     .bind(mode.map(ActivationMode::as_str))
@@ -129,10 +129,10 @@ fn to_json<T: Serialize>(value: &T) -> Result<String> {
 }
 
 /// The pending work of a journey, if any.
-pub async fn work(conn: &mut SqliteConnection, journey_id: i64) -> Result<Option<Work>> {
+pub async fn work(conn: &mut AnyConnection, journey_id: i64) -> Result<Option<Work>> {
     type Row = (i64, Option<String>, String, i64, i64, String, String, String, i64);
     let row: Option<Row> = sqlx::query_as(
-        "SELECT journey_id, mode, steps, step, cursor, done, planned, actor, created_at FROM activation_work WHERE journey_id = ?",
+        "SELECT journey_id, mode, steps, step, cursor, done, planned, actor, created_at FROM activation_work WHERE journey_id = $1",
     )
     .bind(journey_id)
     .fetch_optional(conn)
@@ -153,16 +153,15 @@ pub async fn work(conn: &mut SqliteConnection, journey_id: i64) -> Result<Option
 }
 
 /// Journeys with pending activation work, oldest first.
-pub async fn journeys_with_work(conn: &mut SqliteConnection) -> Result<Vec<i64>> {
+pub async fn journeys_with_work(conn: &mut AnyConnection) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar("SELECT journey_id FROM activation_work ORDER BY created_at, journey_id").fetch_all(conn).await?)
 }
 
 /// Whether a journey has pending activation work.
-pub async fn has_work(conn: &mut SqliteConnection, journey_id: i64) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM activation_work WHERE journey_id = ?)")
-        .bind(journey_id)
-        .fetch_one(conn)
-        .await?)
+pub async fn has_work(conn: &mut AnyConnection, journey_id: i64) -> Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM activation_work WHERE journey_id = $1").bind(journey_id).fetch_one(conn).await?;
+    Ok(n > 0)
 }
 
 /// What one batch did.
@@ -177,7 +176,7 @@ pub struct WorkBatch {
 /// Applies one batch of `work` (up to `batch` contacts of its current step) and records how
 /// far it got. `def` is the journey's current definition (what an entry admits by).
 pub async fn apply_work_batch(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     work: &mut Work,
     def: &JourneyDefinition,
     batch: i64,
@@ -194,7 +193,7 @@ pub async fn apply_work_batch(
         _ => {
             sqlx::query_scalar(
                 "SELECT MAX(contact_id) FROM (SELECT contact_id FROM memberships
-               WHERE journey_id = ? AND status IN ('ready', 'waiting') AND contact_id > ? ORDER BY contact_id LIMIT ?)",
+               WHERE journey_id = $1 AND status IN ('ready', 'waiting') AND contact_id > $2 ORDER BY contact_id LIMIT $3) AS batch",
             )
             .bind(work.journey_id)
             .bind(after)
@@ -224,18 +223,13 @@ pub async fn apply_work_batch(
 }
 
 /// The next range of at most `batch` audience members after `after` (None: none left).
-async fn next_audience_range(
-    conn: &mut SqliteConnection,
-    def: &JourneyDefinition,
-    after: i64,
-    batch: i64,
-) -> Result<Option<i64>> {
+async fn next_audience_range(conn: &mut AnyConnection, def: &JourneyDefinition, after: i64, batch: i64) -> Result<Option<i64>> {
     use journey_core::journey::TriggerSource;
     Ok(match &def.trigger.source {
         TriggerSource::Dataset { dataset_id, .. } => {
             sqlx::query_scalar(
                 "SELECT MAX(contact_id) FROM (SELECT contact_id FROM dataset_members
-               WHERE dataset_id = ? AND contact_id > ? ORDER BY contact_id LIMIT ?)",
+               WHERE dataset_id = $1 AND contact_id > $2 ORDER BY contact_id LIMIT $3) AS batch",
             )
             .bind(dataset_id.0 as i64)
             .bind(after)
@@ -244,7 +238,7 @@ async fn next_audience_range(
             .await?
         }
         TriggerSource::Segment { .. } => {
-            sqlx::query_scalar("SELECT MAX(id) FROM (SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT ?)")
+            sqlx::query_scalar("SELECT MAX(id) FROM (SELECT id FROM contacts WHERE id > $1 ORDER BY id LIMIT $2) AS batch")
                 .bind(after)
                 .bind(batch)
                 .fetch_one(conn)
@@ -256,7 +250,7 @@ async fn next_audience_range(
 
 /// One step over the contacts in `range`; returns how many rows it changed.
 async fn apply_step(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     journey_id: i64,
     step: &WorkStep,
     def: &JourneyDefinition,
@@ -269,34 +263,34 @@ async fn apply_step(
     let on_range = |sql: &'static str| sqlx::query(sql).bind(journey_id).bind(range.after).bind(range.up_to).bind(now_ms);
     let query = match step {
         WorkStep::MoveNode { from, to } => on_range(
-            "UPDATE memberships SET node = ?5, status = 'ready', wait_until = NULL, updated_at = ?4
-             WHERE journey_id = ?1 AND status IN ('ready', 'waiting') AND contact_id > ?2 AND contact_id <= ?3 AND node = ?6",
+            "UPDATE memberships SET node = $5, status = 'ready', wait_until = NULL, updated_at = $4
+             WHERE journey_id = $1 AND status IN ('ready', 'waiting') AND contact_id > $2 AND contact_id <= $3 AND node = $6",
         )
         .bind(to.as_str())
         .bind(from.as_str()),
         WorkStep::ExitNode { node } => on_range(
-            "UPDATE memberships SET status = 'exited', exit_reason = ?5, wait_until = NULL, updated_at = ?4
-             WHERE journey_id = ?1 AND status IN ('ready', 'waiting') AND contact_id > ?2 AND contact_id <= ?3 AND node = ?6",
+            "UPDATE memberships SET status = 'exited', exit_reason = $5, wait_until = NULL, updated_at = $4
+             WHERE journey_id = $1 AND status IN ('ready', 'waiting') AND contact_id > $2 AND contact_id <= $3 AND node = $6",
         )
         .bind(ExitReason::NodeRemoved.as_str())
         .bind(node.as_str()),
         WorkStep::ShiftNode { node, ms } => on_range(
-            "UPDATE memberships SET wait_until = wait_until + ?5, updated_at = ?4
-             WHERE journey_id = ?1 AND status IN ('ready', 'waiting') AND contact_id > ?2 AND contact_id <= ?3
-               AND status = 'waiting' AND node = ?6",
+            "UPDATE memberships SET wait_until = wait_until + $5, updated_at = $4
+             WHERE journey_id = $1 AND status IN ('ready', 'waiting') AND contact_id > $2 AND contact_id <= $3
+               AND status = 'waiting' AND node = $6",
         )
         .bind(ms)
         .bind(node.as_str()),
         WorkStep::ShiftAfter { after_ms, ms } => on_range(
-            "UPDATE memberships SET wait_until = wait_until + ?5, updated_at = ?4
-             WHERE journey_id = ?1 AND status IN ('ready', 'waiting') AND contact_id > ?2 AND contact_id <= ?3
-               AND status = 'waiting' AND wait_until > ?6",
+            "UPDATE memberships SET wait_until = wait_until + $5, updated_at = $4
+             WHERE journey_id = $1 AND status IN ('ready', 'waiting') AND contact_id > $2 AND contact_id <= $3
+               AND status = 'waiting' AND wait_until > $6",
         )
         .bind(ms)
         .bind(after_ms),
         WorkStep::ExitBefore { generation } => on_range(
-            "UPDATE memberships SET status = 'exited', exit_reason = ?5, wait_until = NULL, updated_at = ?4
-             WHERE journey_id = ?1 AND status IN ('ready', 'waiting') AND contact_id > ?2 AND contact_id <= ?3 AND generation < ?6",
+            "UPDATE memberships SET status = 'exited', exit_reason = $5, wait_until = NULL, updated_at = $4
+             WHERE journey_id = $1 AND status IN ('ready', 'waiting') AND contact_id > $2 AND contact_id <= $3 AND generation < $6",
         )
         .bind(ExitReason::Restarted.as_str())
         .bind(generation),
@@ -307,8 +301,8 @@ async fn apply_step(
     Ok(query.execute(conn).await?.rows_affected())
 }
 
-async fn save_progress(conn: &mut SqliteConnection, work: &Work) -> Result<()> {
-    sqlx::query("UPDATE activation_work SET step = ?, cursor = ?, done = ? WHERE journey_id = ?")
+async fn save_progress(conn: &mut AnyConnection, work: &Work) -> Result<()> {
+    sqlx::query("UPDATE activation_work SET step = $1, cursor = $2, done = $3 WHERE journey_id = $4")
         .bind(i64::try_from(work.step).unwrap_or(i64::MAX))
         .bind(work.cursor)
         .bind(to_json(&work.done)?)
@@ -318,7 +312,7 @@ async fn save_progress(conn: &mut SqliteConnection, work: &Work) -> Result<()> {
     Ok(())
 }
 
-async fn finish(conn: &mut SqliteConnection, work: &Work) -> Result<()> {
-    sqlx::query("DELETE FROM activation_work WHERE journey_id = ?").bind(work.journey_id).execute(conn).await?;
+async fn finish(conn: &mut AnyConnection, work: &Work) -> Result<()> {
+    sqlx::query("DELETE FROM activation_work WHERE journey_id = $1").bind(work.journey_id).execute(conn).await?;
     Ok(())
 }

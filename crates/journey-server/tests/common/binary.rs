@@ -1,5 +1,6 @@
 //! The real server binary, for tests that kill it (SIGKILL) and start it again.
 
+use journey_server::store::Database;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -26,14 +27,14 @@ impl Drop for Process {
 
 /// Starts the binary on `db` with `args`; stderr to `log` (or nowhere). Returns the process and
 /// its base URL.
-pub fn start_binary(db: &Path, args: &[&str], log: Option<&Path>, env: &[(&str, &str)]) -> (Process, String) {
+pub fn start_binary(db: &Database, args: &[&str], log: Option<&Path>, env: &[(&str, &str)]) -> (Process, String) {
     let stderr = match log {
         Some(path) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap()),
         None => Stdio::null(),
     };
     let program = env!("CARGO_BIN_EXE_journey-server");
     let mut cmd = Command::new(program);
-    cmd.args(["--database", db.to_str().unwrap(), "--no-seed", "--addr", "127.0.0.1:0", "--dist", "/nonexistent"])
+    cmd.args(["--database", &db.to_arg(), "--no-seed", "--addr", "127.0.0.1:0", "--dist", "/nonexistent"])
         .args(args)
         .env_remove("JOURNEY_WEBHOOK_SECRET")
         .env("RUST_LOG", "info,sqlx=warn")
@@ -61,9 +62,9 @@ pub async fn post_json(http: &reqwest::Client, url: String, body: Value) -> Valu
 
 /// Runs `journey-server --database DB ARGS...` (a `users` or `tokens` command) and returns
 /// what it printed; panics with its error if it fails.
-pub fn command(db: &Path, args: &[&str]) -> String {
+pub fn command(db: &Database, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_journey-server"))
-        .args(["--database", db.to_str().unwrap()])
+        .args(["--database", &db.to_arg()])
         .args(args)
         .env("NO_COLOR", "1")
         .output()
@@ -73,7 +74,7 @@ pub fn command(db: &Path, args: &[&str]) -> String {
 }
 
 /// An operator on `db`, made with the command line, and a client sending their API token.
-pub fn operator(db: &Path) -> reqwest::Client {
+pub fn operator(db: &Database) -> reqwest::Client {
     command(db, &["users", "add", "--email", "ops@test.example", "--name", "Ops Robot", "--role", "operator"]);
     let token = command(db, &["tokens", "create", "--email", "ops@test.example", "--name", "tests"]);
     super::bearer_client(token.trim())

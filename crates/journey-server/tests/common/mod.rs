@@ -1,5 +1,10 @@
-//! Shared helpers: a real server in-process on a temp SQLite file, with a test clock and a
+//! Shared helpers: a real server in-process on a fresh database, with a test clock and a
 //! manual runner, and a small JSON client.
+//!
+//! The backend: a SQLite file in the test's temporary folder, or, when `JOURNEY_TEST_POSTGRES`
+//! names a PostgreSQL server (`scripts/test.sh` starts a throwaway one and runs the suite a
+//! second time with it), a fresh database on that server per test. The same tests, both
+//! backends.
 #![allow(dead_code)]
 
 pub mod binary;
@@ -8,6 +13,7 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use journey_core::access::Role;
+use journey_server::store::Database;
 use journey_server::{Config, RunningServer, TestClock};
 use serde_json::{Value, json};
 
@@ -20,13 +26,35 @@ pub struct Harness {
     pub dir: tempfile::TempDir,
 }
 
+/// A fresh, empty database for one test (see the module's doc for which backend).
+pub async fn fresh_database(dir: &std::path::Path) -> Database {
+    use sqlx::Connection;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let Ok(server) = std::env::var("JOURNEY_TEST_POSTGRES") else {
+        return Database::Sqlite(dir.join("journeys.db"));
+    };
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("test_{}_{}_{n}", std::process::id(), jiff::Timestamp::now().as_millisecond());
+    let mut conn = sqlx::PgConnection::connect(&server).await.expect("the test PostgreSQL server answers");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
+    conn.close().await.ok();
+    let mut url = url::Url::parse(&server).expect("JOURNEY_TEST_POSTGRES is a URL");
+    url.set_path(&name);
+    Database::Postgres(url.to_string())
+}
+
+/// Whether this run of the suite is on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var_os("JOURNEY_TEST_POSTGRES").is_some()
+}
+
 pub fn ts(s: &str) -> Timestamp {
     s.parse().expect("timestamp")
 }
 
 /// Every scenario ends with the maintained aggregates compared with counts recomputed from the
 /// rows (`journey-server check`): a drift fails the test that caused it.
-pub struct AggregateCheckOnDrop(pub std::path::PathBuf);
+pub struct AggregateCheckOnDrop(pub Database);
 
 impl Drop for AggregateCheckOnDrop {
     fn drop(&mut self) {
@@ -37,8 +65,8 @@ impl Drop for AggregateCheckOnDrop {
 }
 
 /// Opens the database on its own runtime (callable from `Drop`) and fails on any drift.
-pub fn assert_aggregates_consistent(db: &std::path::Path) {
-    let db = db.to_path_buf();
+pub fn assert_aggregates_consistent(db: &Database) {
+    let db = db.clone();
     let check = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         rt.block_on(async {
@@ -63,13 +91,14 @@ impl Harness {
 
     pub async fn start_in(dir: tempfile::TempDir, now: &str, f: impl FnOnce(Config) -> Config) -> Harness {
         let clock = TestClock::new(ts(now));
-        let config = Config::for_tests(dir.path().join("journeys.db"), dir.path().join("dist"))
+        let database = fresh_database(dir.path()).await;
+        let config = Config::for_tests(database.clone(), dir.path().join("dist"))
             .without_seed()
             .with_manual_runner()
             .with_clock(Arc::new(clock.clone()));
         let server = journey_server::spawn(f(config)).await.expect("server starts");
         let token = person(&server, Role::Operator, "Olive Operator").await;
-        Harness { _check: AggregateCheckOnDrop(dir.path().join("journeys.db")), server, clock, http: bearer_client(&token), dir }
+        Harness { _check: AggregateCheckOnDrop(database), server, clock, http: bearer_client(&token), dir }
     }
 
     /// A client acting as a new person with this role (through an API token).
