@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::delivery::DeliverySettings;
@@ -247,6 +248,14 @@ impl Config {
             concurrency: self.delivery_concurrency.max(1),
             max_attempts: self.delivery_max_attempts.max(1),
             rate: self.delivery_rate,
+            // A try ends within the sink's timeout once its turn at the rate has come.
+            lease: Duration::from_millis(self.webhook_timeout_ms)
+                + if self.delivery_rate > 0.0 {
+                    Duration::from_secs_f64((f64::from(self.delivery_concurrency.max(1)) / self.delivery_rate).min(86_400.0))
+                } else {
+                    Duration::ZERO
+                }
+                + Duration::from_secs(10),
         }
     }
 

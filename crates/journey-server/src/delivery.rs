@@ -38,6 +38,16 @@
 //! (the message key) as the first, so a receiver can drop it. (A committed transaction
 //! survives a killed process; after a power loss SQLite's `synchronous = NORMAL` may lose the
 //! last commits too, and with them the same bound no longer holds.)
+//!
+//! ## Several instances (PostgreSQL)
+//!
+//! Each claim names its instance (random per start) and a lease: the sink's timeout, plus the
+//! wait for the rate's turn, plus 10 s. Instances claim with `FOR UPDATE SKIP LOCKED`, so no
+//! message is claimed twice. An instance puts back its own claims after an interrupted pass,
+//! and any instance's whose lease ran out (the instance died): those are sent again by
+//! whichever instance claims them next, at most the lease after the death. A SQLite server is
+//! alone on its file and puts back every leftover claim at its first pass, as above. The bound
+//! is the same: at most `--delivery-concurrency` duplicates per instance killed.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -60,6 +70,8 @@ pub const BACKOFF_CAP: Duration = Duration::from_secs(3600);
 pub const RETRY_AFTER_MIN: Duration = Duration::from_secs(1);
 /// The longest wait a `Retry-After` can ask for.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(24 * 3600);
+/// How often a pass that keeps finding work looks for claims to put back in the queue.
+const REQUEUE_EVERY: Duration = Duration::from_secs(1);
 /// On shutdown, how long requests in flight may take to finish; those still running are
 /// sent again after the next start.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
@@ -73,11 +85,14 @@ pub struct DeliverySettings {
     pub max_attempts: u32,
     /// Messages per second at most; 0 (or less) is unlimited.
     pub rate: f64,
+    /// How long a claim is this instance's: longer than a try can take (the sink's timeout,
+    /// plus the wait for the rate's turn). After it, another instance may take the message back.
+    pub lease: Duration,
 }
 
 impl Default for DeliverySettings {
     fn default() -> DeliverySettings {
-        DeliverySettings { concurrency: 8, max_attempts: 8, rate: 0.0 }
+        DeliverySettings { concurrency: 8, max_attempts: 8, rate: 0.0, lease: Duration::from_secs(60) }
     }
 }
 
@@ -164,7 +179,11 @@ pub struct Delivery {
     pacer: Option<Arc<Pacer>>,
     /// One pass at a time.
     lock: tokio::sync::Mutex<()>,
-    /// Messages may be left `delivering` (set at start and after an interrupted pass).
+    /// Names this process's claims (`claimed_by`), random per start.
+    instance: String,
+    /// The first pass is still to come (it puts back what a previous process left).
+    starting: AtomicBool,
+    /// This instance's claims may be left `delivering` (after an interrupted pass).
     recover: AtomicBool,
     health: DeliveryHealth,
 }
@@ -208,7 +227,9 @@ impl Delivery {
             pacer: Pacer::new(settings.rate).map(Arc::new),
             settings,
             lock: tokio::sync::Mutex::new(()),
-            recover: AtomicBool::new(true),
+            instance: crate::auth::random_hex(8),
+            starting: AtomicBool::new(true),
+            recover: AtomicBool::new(false),
             health: DeliveryHealth::default(),
         }
     }
@@ -268,19 +289,26 @@ impl Delivery {
     ) -> Result<DeliveryReport, StoreError> {
         let _guard = self.lock.lock().await;
         let mut report = DeliveryReport::default();
-        if self.recover.swap(false, Ordering::SeqCst) {
-            report.requeued = self.requeue_delivering().await.inspect_err(|_| self.recover.store(true, Ordering::SeqCst))?;
-            if report.requeued > 0 {
-                tracing::warn!(messages = report.requeued, "messages left in flight by a stop are queued again");
-            }
+        report.requeued = self.requeue_delivering(fixed.unwrap_or_else(|| self.clock.now())).await?;
+        if report.requeued > 0 {
+            tracing::warn!(messages = report.requeued, "messages left in flight by a stop are queued again");
         }
         let concurrency = self.settings.concurrency.max(1) as usize;
         let poll = live.as_ref().map(|(interval, _)| *interval);
         let mut flights: JoinSet<Tried> = JoinSet::new();
         let mut done: Vec<Tried> = Vec::new();
         let mut stop_by: Option<tokio::time::Instant> = None;
+        let mut requeued_at = tokio::time::Instant::now();
         let result = loop {
             let now = fixed.unwrap_or_else(|| self.clock.now());
+            // A busy pass can run for hours: it looks for other instances' expired claims too.
+            if requeued_at.elapsed() >= REQUEUE_EVERY {
+                requeued_at = tokio::time::Instant::now();
+                match self.requeue_delivering(now).await {
+                    Ok(n) => report.requeued += n,
+                    Err(e) => break Err(e),
+                }
+            }
             let free = if stop_by.is_some() { 0 } else { concurrency - flights.len() };
             let claimed = match self.step(&mut done, free, now, &mut report).await {
                 Ok(claimed) => claimed,
@@ -351,7 +379,12 @@ impl Delivery {
             };
             store::record_try(&mut tx, m.id, &record, now).await?;
         }
-        let claimed = if claim { store::claim_due(&mut tx, now, free as i64).await? } else { Vec::new() };
+        let claimed = if claim {
+            let lease_until = later(now, self.settings.lease);
+            store::claim_due(&mut tx, now, free as i64, &self.instance, lease_until).await?
+        } else {
+            Vec::new()
+        };
         tx.commit().await?;
         for (m, decision) in &decided {
             report.tried += 1;
@@ -398,11 +431,40 @@ impl Delivery {
         }
     }
 
-    async fn requeue_delivering(&self) -> Result<u64, StoreError> {
-        let mut tx = self.store.write().await?;
-        let n = store::requeue_delivering(&mut tx).await?;
-        tx.commit().await?;
-        Ok(n)
+    /// Puts back in the queue the claims left `delivering` that nobody will finish: at the
+    /// first pass, every one if this server is alone on its database (SQLite); after an
+    /// interrupted pass, this instance's own; and on PostgreSQL, at every pass, any instance's
+    /// whose lease ran out (the instance died mid-try).
+    async fn requeue_delivering(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let alone = self.store.backend() == store::Backend::Sqlite;
+        let starting = self.starting.load(Ordering::SeqCst);
+        let mine = self.recover.swap(false, Ordering::SeqCst);
+        let mut which = Vec::new();
+        if starting && alone {
+            which.push(store::Requeue::All);
+        }
+        if mine {
+            which.push(store::Requeue::Mine(&self.instance));
+        }
+        if !alone {
+            which.push(store::Requeue::Expired(now));
+        }
+        if which.is_empty() {
+            return Ok(0);
+        }
+        let requeued = async {
+            let mut tx = self.store.write().await?;
+            let mut n = 0;
+            for w in which {
+                n += store::requeue_delivering(&mut tx, w).await?;
+            }
+            tx.commit().await?;
+            Ok::<u64, StoreError>(n)
+        }
+        .await
+        .inspect_err(|_| self.recover.store(mine, Ordering::SeqCst))?;
+        self.starting.store(false, Ordering::SeqCst);
+        Ok(requeued)
     }
 }
 

@@ -1,5 +1,5 @@
 -- The PostgreSQL schema: the same tables, columns and indexes as the SQLite migrations 0001 to
--- 0008 leave (`migrations/sqlite`), so one SQL text reads and writes both. Integers are BIGINT
+-- 0010 leave (`migrations/sqlite`), so one SQL text reads and writes both. Integers are BIGINT
 -- (SQLite's INTEGER is 64-bit), instants are BIGINT milliseconds since the epoch, JSON is TEXT,
 -- flags are 0 or 1. Later changes get a migration in both folders.
 
@@ -97,6 +97,8 @@ CREATE TABLE message_log (
     next_attempt_at BIGINT  NOT NULL DEFAULT 0,
     last_attempt_at BIGINT,
     last_error      TEXT,
+    claimed_by      TEXT,                           -- delivering: the instance that claimed it
+    lease_until     BIGINT,                         -- delivering: when another may take it back
     UNIQUE (journey_id, generation, iteration, contact_id, node_id),
     UNIQUE (message_key)
 );

@@ -89,26 +89,34 @@ pub async fn any_due(conn: &mut AnyConnection, now: Timestamp) -> Result<bool> {
 }
 
 /// Claims up to `limit` messages due at `now`, in the order they fell due: they become
-/// `delivering`.
-pub async fn claim_due(conn: &mut AnyConnection, now: Timestamp, limit: i64) -> Result<Vec<OutboxMessage>> {
+/// `delivering`, claimed by `instance` until `lease_until` (after which any instance may put
+/// them back in the queue: see [`requeue_delivering`]).
+pub async fn claim_due(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    limit: i64,
+    instance: &str,
+    lease_until: Timestamp,
+) -> Result<Vec<OutboxMessage>> {
     // PostgreSQL: rows another instance is claiming are skipped, not waited for; the outer
-    // state test keeps a row claimed once even if the two claims raced.
+    // state test keeps a row claimed once even if two claims raced.
     let sql = match Backend::of(conn) {
         Backend::Sqlite => {
-            "UPDATE message_log SET delivery_state = 'delivering'
+            "UPDATE message_log SET delivery_state = 'delivering', claimed_by = $3, lease_until = $4
              WHERE id IN (SELECT id FROM message_log WHERE delivery_state IN ('queued', 'retrying') AND next_attempt_at <= $1
                           ORDER BY next_attempt_at, id LIMIT $2)
              RETURNING id, journey_id, contact_id, message_key, channel, template, recipient, created_at, attempts"
         }
         Backend::Postgres => {
-            "UPDATE message_log SET delivery_state = 'delivering'
+            "UPDATE message_log SET delivery_state = 'delivering', claimed_by = $3, lease_until = $4
              WHERE id IN (SELECT id FROM message_log WHERE delivery_state IN ('queued', 'retrying') AND next_attempt_at <= $1
                           ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
                AND delivery_state IN ('queued', 'retrying')
              RETURNING id, journey_id, contact_id, message_key, channel, template, recipient, created_at, attempts"
         }
     };
-    let mut rows: Vec<OutboxMessage> = sqlx::query_as(sql).bind(to_ms(now)).bind(limit).fetch_all(conn).await?;
+    let mut rows: Vec<OutboxMessage> =
+        sqlx::query_as(sql).bind(to_ms(now)).bind(limit).bind(instance).bind(to_ms(lease_until)).fetch_all(conn).await?;
     rows.sort_by_key(|m| m.id);
     Ok(rows)
 }
@@ -149,16 +157,36 @@ pub async fn record_try(conn: &mut AnyConnection, id: i64, record: &TryRecord<'_
     Ok(())
 }
 
-/// Puts messages left `delivering` (by a crash, or an interrupted pass) back in the queue,
-/// due at once; returns how many.
-pub async fn requeue_delivering(conn: &mut AnyConnection) -> Result<u64> {
-    let r = sqlx::query(
-        "UPDATE message_log SET delivery_state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END
-         WHERE delivery_state = 'delivering'",
-    )
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected())
+/// Which messages left `delivering` [`requeue_delivering`] puts back in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requeue<'a> {
+    /// Every one: a server alone on its database, starting (they are a dead process's).
+    All,
+    /// This instance's own (a pass it interrupted).
+    Mine(&'a str),
+    /// Any instance's whose lease ended by then (an instance that died mid-try).
+    Expired(Timestamp),
+}
+
+/// Puts messages left `delivering` back in the queue, due at once; returns how many.
+pub async fn requeue_delivering(conn: &mut AnyConnection, which: Requeue<'_>) -> Result<u64> {
+    let query = match which {
+        Requeue::All => sqlx::query(
+            "UPDATE message_log SET delivery_state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END
+             WHERE delivery_state = 'delivering'",
+        ),
+        Requeue::Mine(instance) => sqlx::query(
+            "UPDATE message_log SET delivery_state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END
+             WHERE delivery_state = 'delivering' AND claimed_by = $1",
+        )
+        .bind(instance),
+        Requeue::Expired(now) => sqlx::query(
+            "UPDATE message_log SET delivery_state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END
+             WHERE delivery_state = 'delivering' AND lease_until <= $1",
+        )
+        .bind(to_ms(now)),
+    };
+    Ok(query.execute(conn).await?.rows_affected())
 }
 
 pub async fn delivery_counts(conn: &mut AnyConnection, journey_id: i64) -> Result<DeliveryCounts> {
