@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up the tools (skipping those already present), builds the console in release mode and
 # starts the server with demo data in an embedded SQLite database (data/journeys.db).
-# Extra arguments go to the server, e.g. `scripts/demo.sh --reseed` or `--addr 127.0.0.1:9000`.
+# Extra arguments go to the server, e.g. `scripts/demo.sh --reseed`, `--addr 127.0.0.1:9000` or
+# `--database postgres://you@host/journeys` (PostgreSQL instead of the SQLite file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

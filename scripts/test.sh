@@ -46,5 +46,7 @@ layer "3/3 e2e: Chromium against the real server" \
   cargo test -p journey-e2e -- --test-threads=1
 layer "3/3 e2e: the API against its OpenAPI document (schemathesis)" \
   env SCHEMATHESIS="$PWD/.venv/bin/st" cargo test -p journey-server --test openapi -- --ignored
+layer "3/3 e2e: the API on PostgreSQL against its OpenAPI document (schemathesis)" \
+  env SCHEMATHESIS="$PWD/.venv/bin/st" JOURNEY_TEST_POSTGRES="$pg_url" cargo test -p journey-server --test openapi -- --ignored
 
 printf '\nAll three layers passed.\n'

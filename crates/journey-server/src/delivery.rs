@@ -288,8 +288,8 @@ impl Delivery {
         mut live: Option<(Duration, &mut watch::Receiver<bool>)>,
     ) -> Result<DeliveryReport, StoreError> {
         let _guard = self.lock.lock().await;
-        let mut report = DeliveryReport::default();
-        report.requeued = self.requeue_delivering(fixed.unwrap_or_else(|| self.clock.now())).await?;
+        let requeued = self.requeue_delivering(fixed.unwrap_or_else(|| self.clock.now())).await?;
+        let mut report = DeliveryReport { requeued, ..DeliveryReport::default() };
         if report.requeued > 0 {
             tracing::warn!(messages = report.requeued, "messages left in flight by a stop are queued again");
         }
