@@ -20,9 +20,12 @@ case $cmd in
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_pg "$bindir/initdb" -D "$dir/data" -A trust -U postgres --no-sync >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
-    # Tuned for throwaway test data: nothing here must survive a power cut.
+    # Tuned for throwaway test data: nothing here must survive a power cut. JOURNEY_PG_DURABLE=1
+    # keeps PostgreSQL's durable defaults (benchmarks compare it with SQLite's durable commits).
+    fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${JOURNEY_PG_DURABLE:-0}" = 1 ] && fast=""
     as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -o \
-      "-p $port -k $dir -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+      "-p $port -k $dir -h 127.0.0.1 -c max_connections=300 $fast" \
       start >/dev/null || { cat "$dir/data/server.log" >&2; exit 1; }
     echo "postgres://postgres@127.0.0.1:$port/postgres" | tee "$dir/url"
     ;;

@@ -5,6 +5,17 @@
 //! JOURNEY_BENCH_MILLION=1 cargo bench -p journey-server --profile server   # also 1 million
 //! JOURNEY_BENCH_CONTACTS=200000 cargo bench -p journey-server --profile server  # one size only
 //! ```
+//!
+//! With `JOURNEY_BENCH_POSTGRES` set to a PostgreSQL server's URL, every size runs on SQLite and
+//! then on a fresh database of that server, and a table puts the two side by side; then two
+//! runners on that database step the same backlog beside one. A throwaway server with
+//! PostgreSQL's durable defaults (fsync on, as SQLite's commits are):
+//!
+//! ```sh
+//! d=$(mktemp -u -d /tmp/bench-pg.XXXXXX); url=$(JOURNEY_PG_DURABLE=1 scripts/pg.sh start $d)
+//! JOURNEY_BENCH_POSTGRES=$url cargo bench -p journey-server --profile server --bench server
+//! scripts/pg.sh stop $d
+//! ```
 //! (`--profile server` is the workspace's fast native profile; plain `cargo bench` uses the
 //! wasm-tuned release profile, which links far more slowly.)
 //!
@@ -22,7 +33,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
-use journey_server::store::values_rows;
+use journey_server::store::{Backend, Database, values_rows};
 use journey_server::{Config, TestClock};
 use serde_json::{Value, json};
 
@@ -110,9 +121,45 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
     .execute(&mut *tx)
     .await
     .unwrap();
+    if server.store().backend() == Backend::Postgres {
+        // The rows above chose their ids: the identity sequences continue after them.
+        for table in ["contacts", "datasets"] {
+            let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.unwrap();
+        }
+    }
     sqlx::query("ANALYZE").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
     id as u64
+}
+
+/// The figures the side-by-side table shows.
+#[derive(Debug, Default, Clone)]
+struct Figures {
+    populate_s: f64,
+    snapshot: String,
+    snapshot_store: String,
+    resume_answer_ms: f64,
+    resume_apply_s: f64,
+    restart_answer_ms: f64,
+    restart_apply_s: f64,
+    events_during_work: String,
+    runner_per_s: f64,
+    runner_vs_baseline: f64,
+    check_s: f64,
+}
+
+/// A fresh database for one run: a SQLite file in `dir`, or a new database on the PostgreSQL
+/// server at `server`.
+async fn fresh_database(dir: &std::path::Path, server: Option<&str>) -> Database {
+    use sqlx::Connection;
+    let Some(server) = server else { return Database::Sqlite(dir.join("bench.db")) };
+    let name = format!("bench_{}_{}", std::process::id(), Timestamp::now().as_millisecond());
+    let mut conn = sqlx::PgConnection::connect(server).await.expect("the PostgreSQL server answers");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+    let mut url = url::Url::parse(server).unwrap();
+    url.set_path(&name);
+    Database::Postgres(url.to_string())
 }
 
 /// p50, p99 and max of latencies in milliseconds.
@@ -152,12 +199,15 @@ fn probe(
     })
 }
 
-async fn bench(contacts: usize) {
-    println!("\n== {contacts} contacts ==");
+async fn bench(contacts: usize, postgres: Option<&str>) -> Figures {
+    let mut figures = Figures::default();
     let dir = tempfile::tempdir().unwrap();
+    let database = fresh_database(dir.path(), postgres).await;
+    let backend = if postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+    println!("\n== {contacts} contacts, {backend} ==");
     let now: Timestamp = "2026-01-15T10:00:00Z".parse().unwrap();
     let clock = TestClock::new(now);
-    let config = Config::for_tests(dir.path().join("bench.db"), dir.path().join("dist"))
+    let config = Config::for_tests(database, dir.path().join("dist"))
         .without_seed()
         .with_manual_runner()
         .with_manual_delivery()
@@ -165,7 +215,8 @@ async fn bench(contacts: usize) {
     let server = journey_server::spawn(config).await.unwrap();
     let started = Instant::now();
     let id = populate(&server, contacts, now).await;
-    println!("populate: {:.1} s", started.elapsed().as_secs_f64());
+    figures.populate_s = started.elapsed().as_secs_f64();
+    println!("populate: {:.1} s", figures.populate_s);
     let http = operator_client(&server, "Bench Reader").await;
     let base = server.url();
     // Another journey on the same data set (a Draft), whose snapshot the probe reads.
@@ -184,7 +235,8 @@ async fn bench(contacts: usize) {
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         size = body.len();
     }
-    println!("snapshot: {}, {} bytes; peak RSS {:.0} MB", percentiles(times), size, peak_rss_mb());
+    figures.snapshot = percentiles(times);
+    println!("snapshot: {}, {} bytes; peak RSS {:.0} MB", figures.snapshot, size, peak_rss_mb());
     // The same, without HTTP: the store's reads and journey-core's bucketing only.
     let mut store_times = Vec::new();
     for _ in 0..200 {
@@ -196,7 +248,8 @@ async fn bench(contacts: usize) {
         std::hint::black_box(snapshot);
         store_times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    println!("  of which the store: {}", percentiles(store_times));
+    figures.snapshot_store = percentiles(store_times);
+    println!("  of which the store: {}", figures.snapshot_store);
 
     for (mode, wait) in [("resume", "extend_by_pause"), ("restart", "keep_deadlines")] {
         let detail: Value = http.get(format!("{base}/api/journeys/{id}")).send().await.unwrap().json().await.unwrap();
@@ -227,6 +280,12 @@ async fn bench(contacts: usize) {
             res["counts"]
         );
         println!("  then applied to the contacts by the runner in {applied:.1} s, in transactions of 500 contacts");
+        if mode == "resume" {
+            (figures.resume_answer_ms, figures.resume_apply_s) = (answered, applied);
+        } else {
+            (figures.restart_answer_ms, figures.restart_apply_s) = (answered, applied);
+            figures.events_during_work = percentiles(events.clone());
+        }
         println!("  meanwhile POST /api/events: {}", percentiles(events));
         println!("  meanwhile GET another journey's snapshot: {}; peak RSS {:.0} MB", percentiles(snapshots), peak_rss_mb());
         if mode == "resume" {
@@ -252,8 +311,10 @@ async fn bench(contacts: usize) {
         runner_rate,
         peak_rss_mb()
     );
+    figures.runner_per_s = report.advanced as f64 / secs;
     let t = Instant::now();
     let check = server.store().check_aggregates().await.unwrap();
+    figures.check_s = t.elapsed().as_secs_f64();
     println!(
         "journey-server check: {} counts compared with the rows in {:.1} s, {} differ",
         check.compared,
@@ -269,7 +330,35 @@ async fn bench(contacts: usize) {
         both_rate,
         report.advanced as f64 / secs / both_rate,
     );
+    figures.runner_vs_baseline = report.advanced as f64 / secs / both_rate;
     server.shutdown().await;
+    figures
+}
+
+/// Both backends at one size, then the table.
+async fn both(contacts: usize) {
+    let postgres = std::env::var("JOURNEY_BENCH_POSTGRES").ok();
+    let sqlite = bench(contacts, None).await;
+    let Some(url) = postgres.as_deref() else { return };
+    let pg = bench(contacts, Some(url)).await;
+    println!("\n-- {contacts} contacts, side by side --");
+    println!("| figure | SQLite | PostgreSQL |\n| --- | --- | --- |");
+    let row = |name: &str, a: String, b: String| println!("| {name} | {a} | {b} |");
+    row("populate (s)", format!("{:.1}", sqlite.populate_s), format!("{:.1}", pg.populate_s));
+    row("snapshot over HTTP", sqlite.snapshot.clone(), pg.snapshot.clone());
+    row("  of which the store", sqlite.snapshot_store.clone(), pg.snapshot_store.clone());
+    row("Resume answered (ms)", format!("{:.0}", sqlite.resume_answer_ms), format!("{:.0}", pg.resume_answer_ms));
+    row("  then applied (s)", format!("{:.1}", sqlite.resume_apply_s), format!("{:.1}", pg.resume_apply_s));
+    row("Restart answered (ms)", format!("{:.0}", sqlite.restart_answer_ms), format!("{:.0}", pg.restart_answer_ms));
+    row("  then applied (s)", format!("{:.1}", sqlite.restart_apply_s), format!("{:.1}", pg.restart_apply_s));
+    row("events while a Restart is applied", sqlite.events_during_work.clone(), pg.events_during_work.clone());
+    row("runner (memberships/s)", format!("{:.0}", sqlite.runner_per_s), format!("{:.0}", pg.runner_per_s));
+    row(
+        "  vs plain INSERTs of its rows, same backend",
+        format!("{:.2}x", sqlite.runner_vs_baseline),
+        format!("{:.2}x", pg.runner_vs_baseline),
+    );
+    row("journey-server check (s)", format!("{:.1}", sqlite.check_s), format!("{:.1}", pg.check_s));
 }
 
 /// The baselines for the runner: the rows it just wrote for `journey` (generation 2) written
@@ -298,13 +387,13 @@ async fn raw_insert_rates(server: &journey_server::RunningServer, journey: u64) 
     .unwrap();
     let mut tx = server.store().write().await.unwrap();
     for ddl in [
-        "CREATE TABLE message_copy AS SELECT * FROM message_log WHERE 0",
+        "CREATE TABLE message_copy AS SELECT * FROM message_log WHERE 1 = 0",
         "CREATE UNIQUE INDEX message_copy_key ON message_copy (message_key)",
         "CREATE UNIQUE INDEX message_copy_position ON message_copy (journey_id, generation, iteration, contact_id, node_id)",
         "CREATE INDEX message_copy_contact ON message_copy (journey_id, contact_id)",
         "CREATE INDEX message_copy_due ON message_copy (next_attempt_at, id) WHERE delivery_state IN ('queued', 'retrying')",
         "CREATE INDEX message_copy_delivery ON message_copy (journey_id, delivery_state, id)",
-        "CREATE TABLE membership_copy AS SELECT * FROM memberships WHERE 0",
+        "CREATE TABLE membership_copy AS SELECT * FROM memberships WHERE 1 = 0",
         "CREATE UNIQUE INDEX membership_copy_live ON membership_copy (journey_id, contact_id) WHERE status IN ('ready', 'waiting')",
         "CREATE INDEX membership_copy_status ON membership_copy (journey_id, status, wait_until, node)",
         "CREATE INDEX membership_copy_generation ON membership_copy (journey_id, generation, contact_id)",
@@ -365,16 +454,21 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
         if let Some(n) = std::env::var("JOURNEY_BENCH_CONTACTS").ok().and_then(|n| n.parse().ok()) {
-            bench(n).await;
-            return;
-        }
-        if std::env::var("JOURNEY_BENCH_SKIP_SMALL").is_err() {
-            bench(10_000).await;
-        }
-        if std::env::var("JOURNEY_BENCH_MILLION").is_ok() {
-            bench(1_000_000).await;
+            both(n).await;
         } else {
-            println!("\n(set JOURNEY_BENCH_MILLION=1 for the 1-million-contact figures)");
+            if std::env::var("JOURNEY_BENCH_SKIP_SMALL").is_err() {
+                both(10_000).await;
+            }
+            if std::env::var("JOURNEY_BENCH_MILLION").is_ok() {
+                both(1_000_000).await;
+            } else {
+                println!("\n(set JOURNEY_BENCH_MILLION=1 for the 1-million-contact figures)");
+            }
+        }
+        if let Ok(url) = std::env::var("JOURNEY_BENCH_POSTGRES") {
+            instances(&url).await;
+        } else {
+            println!("(set JOURNEY_BENCH_POSTGRES to a PostgreSQL URL for the same figures on PostgreSQL, side by side)");
         }
     });
 }
@@ -385,4 +479,105 @@ async fn operator_client(server: &journey_server::RunningServer, name: &str) -> 
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
     reqwest::Client::builder().default_headers(headers).build().unwrap()
+}
+
+/// Several instances on one PostgreSQL database: the runner's throughput with two runners
+/// (two in-process servers, each its own pools) stepping the same kind of backlog as one.
+async fn instances(postgres: &str) {
+    const JOURNEYS: usize = 4;
+    const PER_JOURNEY: i64 = 25_000;
+    println!("\n== runners on one PostgreSQL database: {JOURNEYS} journeys x {PER_JOURNEY} due memberships ==");
+    let dir = tempfile::tempdir().unwrap();
+    let database = fresh_database(dir.path(), Some(postgres)).await;
+    let now: Timestamp = "2026-01-15T10:00:00Z".parse().unwrap();
+    let clock = TestClock::new(now);
+    let start = |name: &str| {
+        let config = Config::for_tests(database.clone(), dir.path().join(name))
+            .without_seed()
+            .with_manual_runner()
+            .with_manual_delivery()
+            .with_clock(Arc::new(clock.clone()));
+        journey_server::spawn(config)
+    };
+    let first = start("a").await.unwrap();
+    let second = start("b").await.unwrap();
+    let http = operator_client(&first, "Bench Instances").await;
+    let now_ms = now.as_millisecond();
+    let mut tx = first.store().write().await.unwrap();
+    let ids: Vec<i64> = (1..=PER_JOURNEY).collect();
+    for chunk in ids.chunks(5000) {
+        let sql = format!(
+            "INSERT INTO contacts (id, email, attributes, subscribed, created_at) VALUES {}",
+            values_rows(chunk.len(), "(?, ?, '{}', 1, $1)", 2)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now_ms);
+        for id in chunk {
+            q = q.bind(*id).bind(format!("i{id}@example.com"));
+        }
+        q.execute(&mut *tx).await.unwrap();
+    }
+    sqlx::query("SELECT setval(pg_get_serial_sequence('contacts', 'id'), (SELECT MAX(id) FROM contacts))")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // A backlog: `JOURNEYS` active event journeys, every contact ready at a send node that ends.
+    let backlog = || async {
+        let mut journeys = Vec::new();
+        for j in 0..JOURNEYS {
+            let def = json!({
+                "name": format!("Instances {j}"), "time_zone": "UTC", "publish": true,
+                "trigger": { "source": { "kind": "event", "event_name": "never" }, "audience": "all_users", "schedule": null },
+                "entry": "hello",
+                "nodes": [ { "id": "hello", "kind": { "type": "send", "channel": "email", "template": "h", "next": null } } ],
+            });
+            let created: Value =
+                http.post(format!("{}/api/journeys", first.url())).json(&def).send().await.unwrap().json().await.unwrap();
+            journeys.push(created["id"].as_i64().unwrap());
+        }
+        let mut tx = first.store().write().await.unwrap();
+        for id in &journeys {
+            sqlx::query(
+                "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at)
+                 SELECT $1, id, 1, 1, 'hello', 'ready', $2, $2 FROM contacts",
+            )
+            .bind(id)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        sqlx::query("ANALYZE").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+    };
+    let due = || async {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE status = 'ready'")
+            .fetch_one(first.store().pool())
+            .await
+            .unwrap();
+        n
+    };
+    let total = JOURNEYS as f64 * PER_JOURNEY as f64;
+
+    backlog().await;
+    let t = Instant::now();
+    while due().await > 0 {
+        first.run_due_work(now).await.unwrap();
+    }
+    let one = total / t.elapsed().as_secs_f64();
+    println!("one runner: {total:.0} memberships stepped (one message each) at {one:.0}/s");
+
+    backlog().await;
+    let t = Instant::now();
+    while due().await > 0 {
+        let (a, b) = tokio::join!(first.run_due_work(now), second.run_due_work(now));
+        a.unwrap();
+        b.unwrap();
+    }
+    let two = total / t.elapsed().as_secs_f64();
+    println!("two runners on the same database: {total:.0} memberships at {two:.0}/s ({:.2}x one)", two / one);
+    let check = first.store().check_aggregates().await.unwrap();
+    println!("journey-server check afterwards: {} counts compared, {} differ", check.compared, check.drift.len());
+    first.shutdown().await;
+    second.shutdown().await;
 }

@@ -814,12 +814,38 @@ async fn two_instances_on_one_database_killed_mid_run_send_every_message_exactly
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         first.kill();
+        let killed_at = Instant::now();
         let (logged, delivered, delivering) = log_counts(&store).await;
         let (distinct, repeats) = receiver.distinct_and_repeats();
         println!(
             "first instance killed at {share}%: {logged} logged, {delivered} delivered, {delivering} in flight; receiver: {distinct} keys, {repeats} repeats"
         );
         repeats_before.push(repeats);
+        if share == 20 {
+            // Left to the second instance alone for a while: how long until it takes back what
+            // the killed one held (its lease, 12 s here, then at most a second).
+            let stranded: Vec<i64> = sqlx::query_scalar("SELECT id FROM message_log WHERE delivery_state = 'delivering'")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let ids: Vec<String> = stranded.iter().chain([&0]).map(i64::to_string).collect();
+                let sql = format!("SELECT delivery_state FROM message_log WHERE id IN ({})", ids.join(", "));
+                let states: Vec<String> =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(store.pool()).await.unwrap_or_default();
+                let left = states.iter().filter(|s| *s == "delivering").count();
+                if left == 0 {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "{left} claims of the killed instance still held");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            println!(
+                "the survivor took back the killed instance's claims {:.1} s after the kill",
+                killed_at.elapsed().as_secs_f64()
+            );
+        }
         (first, _) = start_binary(&db, &args, Some(&first_log), &[]);
     }
 
