@@ -186,11 +186,15 @@ impl Runner {
     /// the journey is still in one of `states` and has no activation work left. Every step of a
     /// pass but the work itself starts here, so a journey paused or stopped between the pass's
     /// read and its write does nothing at all.
+    ///
+    /// A transaction the runner does not commit it ends with [`release`]: dropped, PostgreSQL
+    /// would keep the journey locked until the pool got round to rolling it back, and the next
+    /// step (of this or another instance) would skip the journey meanwhile.
     async fn begin_in(&self, journey_id: i64, states: &[JourneyState]) -> Result<Option<(Tx, JourneyRecord)>, StoreError> {
         let mut tx = self.store.write().await?;
         match store::lock_journey(&mut tx, journey_id, store::Held::Skip).await? {
             Some(rec) if states.contains(&rec.state()?) && !store::has_work(&mut tx, journey_id).await? => Ok(Some((tx, rec))),
-            _ => Ok(None),
+            _ => release(tx).await.map(|()| None),
         }
     }
 
@@ -210,8 +214,8 @@ impl Runner {
             loop {
                 let mut tx = self.store.write().await?;
                 // Locked first (another instance's runner skips it meanwhile), then its work.
-                let Some(rec) = store::lock_journey(&mut tx, id, store::Held::Skip).await? else { break };
-                let Some(mut work) = store::work(&mut tx, id).await? else { break };
+                let Some(rec) = store::lock_journey(&mut tx, id, store::Held::Skip).await? else { break release(tx).await? };
+                let Some(mut work) = store::work(&mut tx, id).await? else { break release(tx).await? };
                 let batch = store::apply_work_batch(&mut tx, &mut work, &rec.definition()?, self.activation_batch, now).await?;
                 report.entered += batch.entered;
                 // An activation's work ends with its `applied` line; an audience run's entry
@@ -242,7 +246,10 @@ impl Runner {
             let Some((mut tx, mut rec)) = self.begin_in(id, &[JourneyState::Scheduled, JourneyState::Active]).await? else {
                 continue;
             };
-            let Some(due) = rec.next_run_at.map(from_ms).filter(|t| *t <= now) else { continue };
+            let Some(due) = rec.next_run_at.map(from_ms).filter(|t| *t <= now) else {
+                release(tx).await?;
+                continue;
+            };
             if rec.state()? == JourneyState::Scheduled {
                 if transition(JourneyState::Scheduled, JourneyAction::Start).is_err() {
                     continue;
@@ -273,9 +280,15 @@ impl Runner {
         for j in journeys.into_iter().filter(|j| j.trigger_kind == TriggerKind::Event.as_str()) {
             while let Some((mut tx, rec)) = self.begin_in(j.id, &[JourneyState::Active]).await? {
                 let def = rec.definition()?;
-                let TriggerSource::Event { event_name } = &def.trigger.source else { break };
+                let TriggerSource::Event { event_name } = &def.trigger.source else {
+                    release(tx).await?;
+                    break;
+                };
                 let events = store::pending_events(&mut tx, event_name, rec.event_cursor, self.batch).await?;
-                let Some(last) = events.last().map(|e| e.0) else { break };
+                let Some(last) = events.last().map(|e| e.0) else {
+                    release(tx).await?;
+                    break;
+                };
                 for (_, contact_id, _) in &events {
                     // `pending_events` reads only events stored after the cursor: they arrived since
                     // the activation.
@@ -380,10 +393,11 @@ impl Runner {
         let candidates = store::journeys_without_work(&mut *self.store.read().await?).await?;
         for id in candidates {
             let Some((mut tx, rec)) = self.begin_in(id, &[JourneyState::Active]).await? else { continue };
-            if rec.next_run_at.is_some() || store::live_count(&mut tx, id).await? > 0 {
-                continue;
-            }
-            if transition(JourneyState::Active, JourneyAction::Complete).is_err() {
+            if rec.next_run_at.is_some()
+                || store::live_count(&mut tx, id).await? > 0
+                || transition(JourneyState::Active, JourneyAction::Complete).is_err()
+            {
+                release(tx).await?;
                 continue;
             }
             store::change_journey(&mut tx, &rec, JourneyChange::Completed, now, SYSTEM).await?;
@@ -423,4 +437,10 @@ fn differences(planned: &ActivationCounts, executed: &ActivationCounts) -> Optio
     (!parts.is_empty()).then(|| {
         format!("{}: contacts changed (subscribed, unsubscribed or joined the data set) while it was applied.", parts.join("; "))
     })
+}
+
+/// Ends a transaction the runner does not commit (see `Runner::begin_in`).
+async fn release(tx: Tx) -> Result<(), StoreError> {
+    tx.rollback().await?;
+    Ok(())
 }

@@ -49,7 +49,7 @@ async fn setup(db: &journey_server::store::Database, def: &JourneyDefinition) ->
         attributes: Default::default(),
         subscribed: true,
     };
-    store::insert_contacts(&mut tx, &[outsider], now).await.unwrap();
+    store::insert_contacts(&mut tx, &[outsider], now).await.unwrap().unwrap();
     let dataset = store::insert_dataset(&mut tx, "combinations", now).await.unwrap();
     assert_eq!(dataset, 1, "the definitions name data set 1");
     let journey = store::insert_journey(&mut tx, def, now, "test").await.unwrap();
@@ -63,7 +63,7 @@ async fn setup(db: &journey_server::store::Database, def: &JourneyDefinition) ->
             attributes,
             subscribed: facts.subscribed,
         };
-        let id = store::insert_contacts(&mut tx, &[c], now).await.unwrap()[0];
+        let id = store::insert_contacts(&mut tx, &[c], now).await.unwrap().unwrap()[0];
         store::add_to_dataset(&mut tx, dataset, &[id]).await.unwrap();
         let membership = |generation: i64, status: &str| {
             sqlx::query(

@@ -76,3 +76,24 @@ async fn demo_workspace_is_complete() {
     assert!(messages > 0);
     h.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn reseeding_starts_again_from_fresh_demo_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = fresh_database(dir.path()).await;
+    let mut journeys = Vec::new();
+    for _ in 0..2 {
+        let mut config = journey_server::Config::for_tests(database.clone(), dir.path().join("dist")).with_demo_contacts(300);
+        config.reseed = true;
+        let server = journey_server::spawn(config).await.expect("the server starts");
+        let counts: (i64, i64) = sqlx::query_as("SELECT (SELECT COUNT(*) FROM journeys), (SELECT COUNT(*) FROM contacts)")
+            .fetch_one(server.store().pool())
+            .await
+            .unwrap();
+        journeys.push(counts);
+        server.shutdown().await;
+    }
+    assert!(journeys[0].0 >= 8, "{journeys:?}");
+    assert_eq!(journeys[0], journeys[1], "the second start wiped the first one's data, then seeded the same");
+    assert_aggregates_consistent(&database);
+}

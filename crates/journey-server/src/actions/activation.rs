@@ -118,7 +118,9 @@ pub async fn activate(
     };
     if let Some(key) = idempotency_key {
         let body = serde_json::to_string(&response).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
-        store::store_idempotent_answer(&mut tx, key, rec.id, &fingerprint, 200, &body, plan.at).await?;
+        if !store::store_idempotent_answer(&mut tx, key, rec.id, &fingerprint, 200, &body, plan.at).await? {
+            return Err(ActionError::IdempotencyKeyReused);
+        }
     }
     tx.commit().await?;
     Ok(Activation::Done(Box::new(response)))

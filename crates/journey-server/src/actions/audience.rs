@@ -14,7 +14,11 @@ pub async fn create_contacts(store: &Store, contacts: &[NewContact], now: Timest
     if let Some(e) = store::email_exists(&mut tx, &emails).await? {
         return Err(ActionError::Duplicate(format!("A contact with the email {e} already exists.")));
     }
-    let ids = store::insert_contacts(&mut tx, contacts, now).await?;
+    // Checked above, and again by the insert: an import racing this one may take an email
+    // in between (several instances on PostgreSQL).
+    let ids = store::insert_contacts(&mut tx, contacts, now)
+        .await?
+        .map_err(|store::EmailTaken(e)| ActionError::Duplicate(format!("A contact with the email {e} already exists.")))?;
     tx.commit().await?;
     Ok(ids)
 }

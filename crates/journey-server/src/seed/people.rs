@@ -120,7 +120,9 @@ fn contact(rng: &mut Rng, number: usize) -> NewContact {
 pub(super) async fn populate(store: &Store, rng: &mut Rng, start: Timestamp, n: usize) -> Result<People, StoreError> {
     let contacts: Vec<NewContact> = (1..=n).map(|i| contact(rng, i)).collect();
     let mut tx = store.write().await?;
-    let ids = store::insert_contacts(&mut tx, &contacts, start - SignedDuration::from_hours(24 * 90)).await?;
+    let ids = store::insert_contacts(&mut tx, &contacts, start - SignedDuration::from_hours(24 * 90))
+        .await?
+        .map_err(|store::EmailTaken(e)| StoreError::Corrupt(format!("the demo has {e} twice")))?;
     let datasets = DataSets {
         signups: store::insert_dataset(&mut tx, "Signups", start).await?,
         newsletter: store::insert_dataset(&mut tx, "Newsletter subscribers", start).await?,

@@ -6,27 +6,38 @@ use crate::clock::to_ms;
 use jiff::Timestamp;
 use sqlx::AnyConnection;
 
+/// An email already taken (by another contact, or earlier in the same batch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailTaken(pub String);
+
+/// Inserts contacts; their ids, or the first email that is taken (then the caller rolls back).
+/// The unique index decides, so two imports racing on PostgreSQL get the same answer as one
+/// after the other.
 pub async fn insert_contacts(
     conn: &mut AnyConnection,
     contacts: &[journey_core::api::NewContact],
     now: Timestamp,
-) -> Result<Vec<i64>> {
+) -> Result<std::result::Result<Vec<i64>, EmailTaken>> {
     let mut ids = Vec::with_capacity(contacts.len());
     for c in contacts {
         let attrs = serde_json::to_string(&c.attributes).unwrap_or_else(|_| "{}".into());
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO contacts (email, phone, attributes, subscribed, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO contacts (email, phone, attributes, subscribed, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(c.email.as_deref())
         .bind(c.phone.as_deref())
         .bind(attrs)
         .bind(i64::from(c.subscribed))
         .bind(to_ms(now))
-        .fetch_one(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
-        ids.push(id);
+        match id {
+            Some(id) => ids.push(id),
+            None => return Ok(Err(EmailTaken(c.email.clone().unwrap_or_default()))),
+        }
     }
-    Ok(ids)
+    Ok(Ok(ids))
 }
 
 pub async fn email_exists(conn: &mut AnyConnection, emails: &[&str]) -> Result<Option<String>> {

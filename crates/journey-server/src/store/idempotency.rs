@@ -21,6 +21,8 @@ pub async fn idempotent_answer(conn: &mut AnyConnection, key: &str) -> Result<Op
         .await?)
 }
 
+/// Stores the answer to an idempotent request; false when the key already has one (another
+/// request with it, for another journey, committed first: the caller rolls back).
 pub async fn store_idempotent_answer(
     conn: &mut AnyConnection,
     key: &str,
@@ -29,8 +31,11 @@ pub async fn store_idempotent_answer(
     status: u16,
     response: &str,
     now: Timestamp,
-) -> Result<()> {
-    sqlx::query("INSERT INTO idempotency_keys (idem_key, journey_id, fingerprint, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+) -> Result<bool> {
+    let stored = sqlx::query(
+        "INSERT INTO idempotency_keys (idem_key, journey_id, fingerprint, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT DO NOTHING",
+    )
         .bind(key)
         .bind(journey_id)
         .bind(fingerprint)
@@ -39,5 +44,5 @@ pub async fn store_idempotent_answer(
         .bind(to_ms(now))
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(stored.rows_affected() == 1)
 }

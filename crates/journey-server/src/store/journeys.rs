@@ -90,13 +90,16 @@ pub enum Held {
 /// Reads a journey in a write transaction and holds it until the transaction ends: every
 /// change to a journey (its state, its memberships, its activation work) starts here, so
 /// changes to one journey never interleave. SQLite's write transaction already holds the whole
-/// database; PostgreSQL locks the row (`FOR UPDATE`), and the runner of another instance skips
+/// database; PostgreSQL locks the row (`FOR NO KEY UPDATE`: it conflicts with itself, not with
+/// the key-share lock that inserting a membership or an activity line of the journey takes
+/// through its foreign key, which would make a runner skip a journey for no reason), and the
+/// runner of another instance skips
 /// it rather than wait. `None`: no such journey, or held and skipped.
 pub async fn lock_journey(conn: &mut AnyConnection, id: i64, held: Held) -> Result<Option<JourneyRecord>> {
     let sql = match (Backend::of(conn), held) {
         (Backend::Sqlite, _) => "SELECT * FROM journeys WHERE id = $1",
-        (Backend::Postgres, Held::Wait) => "SELECT * FROM journeys WHERE id = $1 FOR UPDATE",
-        (Backend::Postgres, Held::Skip) => "SELECT * FROM journeys WHERE id = $1 FOR UPDATE SKIP LOCKED",
+        (Backend::Postgres, Held::Wait) => "SELECT * FROM journeys WHERE id = $1 FOR NO KEY UPDATE",
+        (Backend::Postgres, Held::Skip) => "SELECT * FROM journeys WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED",
     };
     Ok(sqlx::query_as::<_, JourneyRecord>(sql).bind(id).fetch_optional(conn).await?)
 }

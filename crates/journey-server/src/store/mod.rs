@@ -347,7 +347,8 @@ impl Store {
             .connect_with(options.clone())
             .await?;
         if wipe {
-            writer.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public").await?;
+            // Everything in the schema, migrations' record included (as deleting SQLite's file).
+            sqlx::raw_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public").execute(&writer).await?;
         }
         POSTGRES_MIGRATOR.run(&writer).await?;
         let reader = AnyPoolOptions::new().max_connections(READERS).acquire_timeout(READ_WAIT).connect_with(options).await?;
