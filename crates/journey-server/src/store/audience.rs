@@ -2,7 +2,7 @@
 //! data set, a segment or one contact, and the memberships created for the admitted.
 
 use super::Result;
-use super::values_rows;
+use super::{Backend, Placeholders};
 use crate::clock::to_ms;
 use jiff::Timestamp;
 use journey_core::flow::{AdmissionFacts, admission_mask, admits, admits_on_event};
@@ -100,7 +100,7 @@ pub async fn segment_members(conn: &mut AnyConnection, rule: &SegmentRule, range
     Ok(out)
 }
 
-/// Contacts per multi-row `INSERT` (4,000 rows x 6 bound values stays under SQLite's 32,766
+/// Contacts per multi-row `INSERT` (4,000 rows x 7 bound values stays under SQLite's 32,766
 /// bound values per statement).
 const ENTRY_BATCH: usize = 4000;
 
@@ -222,11 +222,11 @@ async fn insert_memberships(
     let sql = format!(
         "INSERT INTO memberships (journey_id, contact_id, generation, iteration, node, status, entered_at, updated_at)
          VALUES {}",
-        values_rows(ids.len(), "($1, ?, $2, $3, $4, 'ready', $5, $5)", 6)
+        Placeholders::new(Backend::of(conn)).rows(ids.len(), "(?, ?, ?, ?, ?, 'ready', ?, ?)")
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(journey_id).bind(generation).bind(iteration).bind(entry).bind(at_ms);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in ids {
-        q = q.bind(*id);
+        q = q.bind(journey_id).bind(*id).bind(generation).bind(iteration).bind(entry).bind(at_ms).bind(at_ms);
     }
     Ok(q.execute(&mut *conn).await?.rows_affected())
 }

@@ -1,7 +1,7 @@
 //! Contacts and data sets.
 
 use super::Result;
-use super::values_rows;
+use super::{Backend, Placeholders};
 use crate::clock::to_ms;
 use jiff::Timestamp;
 use sqlx::AnyConnection;
@@ -92,11 +92,11 @@ pub async fn add_to_dataset(conn: &mut AnyConnection, dataset_id: i64, ids: &[i6
     for chunk in ids.chunks(5000) {
         let sql = format!(
             "INSERT INTO dataset_members (dataset_id, contact_id) VALUES {} ON CONFLICT DO NOTHING",
-            values_rows(chunk.len(), "($1, ?)", 2)
+            Placeholders::new(Backend::of(conn)).rows(chunk.len(), "(?, ?)")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(dataset_id);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
-            q = q.bind(*id);
+            q = q.bind(dataset_id).bind(*id);
         }
         added += q.execute(&mut *conn).await?.rows_affected();
     }

@@ -1,7 +1,7 @@
 //! Memberships: the ones due for a step and their new positions (what an activation does to
 //! them is `work.rs`).
 
-use super::{Result, values_rows};
+use super::{Backend, Placeholders, Result};
 use crate::clock::{from_ms, to_ms};
 use jiff::Timestamp;
 use journey_core::journey::Attributes;
@@ -89,11 +89,13 @@ pub async fn set_memberships(
 ) -> Result<()> {
     for chunk in positions.chunks(POSITIONS_PER_UPDATE) {
         // VALUES columns are column1, column2, ... on both backends.
+        let mut p = Placeholders::new(Backend::of(conn));
         let sql = format!(
             "UPDATE memberships SET node = v.column2, status = v.column3, wait_until = v.column4, exit_reason = v.column5,
-               updated_at = $1
+               updated_at = {}
              FROM (VALUES {}) AS v WHERE memberships.id = v.column1",
-            values_rows(chunk.len(), "(?, ?, ?, ?, ?)", 2)
+            p.one(),
+            p.rows(chunk.len(), "(?, ?, ?, ?, ?)")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to_ms(now));
         for (id, node, status) in chunk {

@@ -8,7 +8,7 @@ use journey_core::journey::{ContactId, NodeId};
 use serde::Serialize;
 use sqlx::AnyConnection;
 
-use super::{Backend, Result, opt_ts, parse_stored, values_rows};
+use super::{Backend, Placeholders, Result, opt_ts, parse_stored};
 use crate::clock::{from_ms, to_ms};
 
 /// A message to log.
@@ -40,9 +40,9 @@ pub async fn log_messages(conn: &mut AnyConnection, messages: &[NewMessage<'_>],
             "INSERT INTO message_log (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template,
                recipient, created_at, next_attempt_at)
              VALUES {} ON CONFLICT DO NOTHING",
-            values_rows(chunk.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, $1, $1)", 2)
+            Placeholders::new(Backend::of(conn)).rows(chunk.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now_ms);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for m in chunk {
             q = q
                 .bind(m.journey_id)
@@ -53,7 +53,9 @@ pub async fn log_messages(conn: &mut AnyConnection, messages: &[NewMessage<'_>],
                 .bind(&m.key)
                 .bind(m.channel)
                 .bind(m.template)
-                .bind(m.recipient);
+                .bind(m.recipient)
+                .bind(now_ms)
+                .bind(now_ms);
         }
         logged += q.execute(&mut *conn).await?.rows_affected();
     }

@@ -226,31 +226,58 @@ pub struct Store {
     backend: Backend,
 }
 
-/// The `VALUES` rows of a multi-row statement: `row` repeated `rows` times, each `?` in it
-/// replaced by the next parameter, `$first`, `$first + 1`, ... (both backends read `$n`).
+/// Parameter placeholders for a statement built at run time (the multi-row ones), in text
+/// order: `?` on SQLite, `$1`, `$2` ... on PostgreSQL. Bind the values in the same order.
+///
+/// Why not `$n` on both, as in the fixed statements: SQLite looks up each named parameter's
+/// name by walking the list of names, so binding a statement of n named parameters costs n²
+/// (at the runner's 11,000 parameters a statement, two thirds of its time went there);
+/// anonymous `?` costs nothing.
 ///
 /// ```
-/// use journey_server::store::values_rows;
-/// assert_eq!(values_rows(2, "(?, ?, 'ready')", 3), "(?3, ?4, 'ready'), (?5, ?6, 'ready')".replace('?', "$"));
+/// use journey_server::store::{Backend, Placeholders};
+/// let mut p = Placeholders::new(Backend::Postgres);
+/// assert_eq!(format!("{} {}", p.one(), p.rows(2, "(?, 'ready', ?)")), "$1 ($2, 'ready', $3), ($4, 'ready', $5)");
+/// let mut p = Placeholders::new(Backend::Sqlite);
+/// assert_eq!(format!("{} {}", p.one(), p.rows(2, "(?, 'ready', ?)")), "? (?, 'ready', ?), (?, 'ready', ?)");
 /// ```
-pub fn values_rows(rows: usize, row: &str, first: usize) -> String {
-    let mut out = String::with_capacity(rows * (row.len() + 8));
-    let mut n = first;
-    for i in 0..rows {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        for ch in row.chars() {
-            if ch == '?' {
-                out.push('$');
-                out.push_str(&n.to_string());
-                n += 1;
-            } else {
-                out.push(ch);
-            }
+#[derive(Debug, Clone)]
+pub struct Placeholders {
+    backend: Backend,
+    used: usize,
+}
+
+impl Placeholders {
+    pub fn new(backend: Backend) -> Placeholders {
+        Placeholders { backend, used: 0 }
+    }
+
+    /// The next parameter's placeholder.
+    pub fn one(&mut self) -> String {
+        self.used += 1;
+        match self.backend {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${}", self.used),
         }
     }
-    out
+
+    /// `row` repeated `rows` times, comma-separated, each `?` in it the next parameter.
+    pub fn rows(&mut self, rows: usize, row: &str) -> String {
+        let mut out = String::with_capacity(rows * (row.len() + 8));
+        for i in 0..rows {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            for ch in row.chars() {
+                if ch == '?' {
+                    out.push_str(&self.one());
+                } else {
+                    out.push(ch);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Reads a stored spelling (journey-core's `spelling`); any other text is corrupt data.
