@@ -70,7 +70,7 @@ pub const BACKOFF_CAP: Duration = Duration::from_secs(3600);
 pub const RETRY_AFTER_MIN: Duration = Duration::from_secs(1);
 /// The longest wait a `Retry-After` can ask for.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(24 * 3600);
-/// How often a pass that keeps finding work looks for claims to put back in the queue.
+/// How often an instance on PostgreSQL looks for other instances' expired claims.
 const REQUEUE_EVERY: Duration = Duration::from_secs(1);
 /// On shutdown, how long requests in flight may take to finish; those still running are
 /// sent again after the next start.
@@ -185,6 +185,10 @@ pub struct Delivery {
     starting: AtomicBool,
     /// This instance's claims may be left `delivering` (after an interrupted pass).
     recover: AtomicBool,
+    /// When this instance last looked for expired claims (PostgreSQL), at most every
+    /// [`REQUEUE_EVERY`]: passes start every interval and a busy one loops, and neither should
+    /// write to the database each time for that.
+    expiry_checked: std::sync::Mutex<Option<tokio::time::Instant>>,
     health: DeliveryHealth,
 }
 
@@ -230,6 +234,7 @@ impl Delivery {
             instance: crate::auth::random_hex(8),
             starting: AtomicBool::new(true),
             recover: AtomicBool::new(false),
+            expiry_checked: std::sync::Mutex::new(None),
             health: DeliveryHealth::default(),
         }
     }
@@ -298,16 +303,12 @@ impl Delivery {
         let mut flights: JoinSet<Tried> = JoinSet::new();
         let mut done: Vec<Tried> = Vec::new();
         let mut stop_by: Option<tokio::time::Instant> = None;
-        let mut requeued_at = tokio::time::Instant::now();
         let result = loop {
             let now = fixed.unwrap_or_else(|| self.clock.now());
             // A busy pass can run for hours: it looks for other instances' expired claims too.
-            if requeued_at.elapsed() >= REQUEUE_EVERY {
-                requeued_at = tokio::time::Instant::now();
-                match self.requeue_delivering(now).await {
-                    Ok(n) => report.requeued += n,
-                    Err(e) => break Err(e),
-                }
+            match self.requeue_delivering(now).await {
+                Ok(n) => report.requeued += n,
+                Err(e) => break Err(e),
             }
             let free = if stop_by.is_some() { 0 } else { concurrency - flights.len() };
             let claimed = match self.step(&mut done, free, now, &mut report).await {
@@ -431,10 +432,21 @@ impl Delivery {
         }
     }
 
+    /// Whether it is time to look for expired claims again (and, if so, notes that it is done).
+    fn expiry_due(&self) -> bool {
+        let mut checked = self.expiry_checked.lock().unwrap_or_else(|e| e.into_inner());
+        if checked.is_some_and(|at| at.elapsed() < REQUEUE_EVERY) {
+            return false;
+        }
+        *checked = Some(tokio::time::Instant::now());
+        true
+    }
+
     /// Puts back in the queue the claims left `delivering` that nobody will finish: at the
     /// first pass, every one if this server is alone on its database (SQLite); after an
-    /// interrupted pass, this instance's own; and on PostgreSQL, at every pass, any instance's
-    /// whose lease ran out (the instance died mid-try).
+    /// interrupted pass, this instance's own; and on PostgreSQL, every [`REQUEUE_EVERY`], any
+    /// instance's whose lease ran out (the instance died mid-try). Nothing to look for: no
+    /// database work.
     async fn requeue_delivering(&self, now: Timestamp) -> Result<u64, StoreError> {
         let alone = self.store.backend() == store::Backend::Sqlite;
         let starting = self.starting.load(Ordering::SeqCst);
@@ -446,7 +458,7 @@ impl Delivery {
         if mine {
             which.push(store::Requeue::Mine(&self.instance));
         }
-        if !alone {
+        if !alone && self.expiry_due() {
             which.push(store::Requeue::Expired(now));
         }
         if which.is_empty() {

@@ -252,6 +252,7 @@ impl Runner {
             };
             if rec.state()? == JourneyState::Scheduled {
                 if transition(JourneyState::Scheduled, JourneyAction::Start).is_err() {
+                    release(tx).await?;
                     continue;
                 }
                 rec = store::change_journey(&mut tx, &rec, JourneyChange::Started { due }, now, SYSTEM).await?;

@@ -10,12 +10,8 @@ use crate::store::{self, Store};
 /// Adds contacts; an email that already exists refuses the whole batch. Returns their ids.
 pub async fn create_contacts(store: &Store, contacts: &[NewContact], now: Timestamp) -> Result<Vec<i64>> {
     let mut tx = store.write().await?;
-    let emails: Vec<&str> = contacts.iter().filter_map(|c| c.email.as_deref()).collect();
-    if let Some(e) = store::email_exists(&mut tx, &emails).await? {
-        return Err(ActionError::Duplicate(format!("A contact with the email {e} already exists.")));
-    }
-    // Checked above, and again by the insert: an import racing this one may take an email
-    // in between (several instances on PostgreSQL).
+    // The unique index decides (an import racing this one on another instance included); the
+    // transaction is dropped, so a refused batch adds nobody.
     let ids = store::insert_contacts(&mut tx, contacts, now)
         .await?
         .map_err(|store::EmailTaken(e)| ActionError::Duplicate(format!("A contact with the email {e} already exists.")))?;

@@ -40,19 +40,6 @@ pub async fn insert_contacts(
     Ok(Ok(ids))
 }
 
-pub async fn email_exists(conn: &mut AnyConnection, emails: &[&str]) -> Result<Option<String>> {
-    for e in emails {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE LOWER(email) = LOWER($1)")
-            .bind(*e)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if found.is_some() {
-            return Ok(Some(e.to_string()));
-        }
-    }
-    Ok(None)
-}
-
 pub async fn contact_exists(conn: &mut AnyConnection, id: i64) -> Result<bool> {
     Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM contacts WHERE id = $1").bind(id).fetch_optional(conn).await?.is_some())
 }
