@@ -52,10 +52,10 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-async fn populate(server: &journey_server::RunningServer, contacts: usize, now: Timestamp) -> u64 {
+/// Contacts 1 to `n` (`c{id}@example.com`), every `unsubscribed_every`-th unsubscribed if given.
+async fn insert_contacts(server: &journey_server::RunningServer, n: i64, now_ms: i64, unsubscribed_every: Option<i64>) {
     let mut tx = server.store().write().await.unwrap();
-    let now_ms = now.as_millisecond();
-    let ids: Vec<i64> = (1..=contacts as i64).collect();
+    let ids: Vec<i64> = (1..=n).collect();
     for chunk in ids.chunks(5000) {
         let sql = format!(
             "INSERT INTO contacts (id, email, attributes, subscribed, created_at) VALUES {}",
@@ -63,10 +63,25 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
-            q = q.bind(*id).bind(format!("c{id}@example.com")).bind(i64::from(id % 25 != 0)).bind(now_ms);
+            let subscribed = unsubscribed_every.is_none_or(|k| id % k != 0);
+            q = q.bind(*id).bind(format!("c{id}@example.com")).bind(i64::from(subscribed)).bind(now_ms);
         }
         q.execute(&mut *tx).await.unwrap();
     }
+    if server.store().backend() == Backend::Postgres {
+        // The rows chose their ids: the identity sequence continues after them.
+        sqlx::query("SELECT setval(pg_get_serial_sequence('contacts', 'id'), (SELECT MAX(id) FROM contacts))")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn populate(server: &journey_server::RunningServer, contacts: usize, now: Timestamp) -> u64 {
+    let now_ms = now.as_millisecond();
+    insert_contacts(server, contacts as i64, now_ms, Some(25)).await;
+    let mut tx = server.store().write().await.unwrap();
     sqlx::query("INSERT INTO datasets (id, name, created_at) VALUES (1, 'Everyone', $1)")
         .bind(now_ms)
         .execute(&mut *tx)
@@ -145,11 +160,11 @@ async fn populate(server: &journey_server::RunningServer, contacts: usize, now: 
     }
     let mut tx = server.store().write().await.unwrap();
     if server.store().backend() == Backend::Postgres {
-        // The rows above chose their ids: the identity sequences continue after them.
-        for table in ["contacts", "datasets"] {
-            let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))");
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.unwrap();
-        }
+        // The data set above chose its id: the identity sequence continues after it.
+        sqlx::query("SELECT setval(pg_get_serial_sequence('datasets', 'id'), (SELECT MAX(id) FROM datasets))")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
     }
     sqlx::query("ANALYZE").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
@@ -175,14 +190,9 @@ struct Figures {
 /// A fresh database for one run: a SQLite file in `dir`, or a new database on the PostgreSQL
 /// server at `server`.
 async fn fresh_database(dir: &std::path::Path, server: Option<&str>) -> Database {
-    use sqlx::Connection;
     let Some(server) = server else { return Database::Sqlite(dir.join("bench.db")) };
     let name = format!("bench_{}_{}", std::process::id(), Timestamp::now().as_millisecond());
-    let mut conn = sqlx::PgConnection::connect(server).await.expect("the PostgreSQL server answers");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-    let mut url = url::Url::parse(server).unwrap();
-    url.set_path(&name);
-    Database::Postgres(url.to_string())
+    Database::create_postgres(server, &name).await.expect("a database on the PostgreSQL server")
 }
 
 /// p50, p99 and max of latencies in milliseconds.
@@ -526,24 +536,7 @@ async fn instances(postgres: &str) {
     let second = start("b").await.unwrap();
     let http = operator_client(&first, "Bench Instances").await;
     let now_ms = now.as_millisecond();
-    let mut tx = first.store().write().await.unwrap();
-    let ids: Vec<i64> = (1..=PER_JOURNEY).collect();
-    for chunk in ids.chunks(5000) {
-        let sql = format!(
-            "INSERT INTO contacts (id, email, attributes, subscribed, created_at) VALUES {}",
-            Placeholders::new(Backend::Postgres).rows(chunk.len(), "(?, ?, '{}', 1, ?)")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in chunk {
-            q = q.bind(*id).bind(format!("i{id}@example.com")).bind(now_ms);
-        }
-        q.execute(&mut *tx).await.unwrap();
-    }
-    sqlx::query("SELECT setval(pg_get_serial_sequence('contacts', 'id'), (SELECT MAX(id) FROM contacts))")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    insert_contacts(&first, PER_JOURNEY, now_ms, None).await;
     // A backlog: `JOURNEYS` active event journeys, every contact ready at a send node that ends.
     let backlog = || async {
         let mut journeys = Vec::new();

@@ -598,6 +598,25 @@ async fn event_backlog(http: &reqwest::Client, url: &str, store: &Store, contact
     (journey["id"].as_u64().unwrap(), (contacts * sends) as i64)
 }
 
+/// The server's flags for the crash tests: webhook `hook` with a 2 s timeout (so a killed
+/// process's claims have a 12 s lease), concurrency 8, both loops every 5 ms.
+fn crash_args<'a>(hook: &'a str, runner_batch: &'a str) -> [&'a str; 12] {
+    [
+        "--webhook-url",
+        hook,
+        "--webhook-timeout-ms",
+        "2000",
+        "--delivery-concurrency",
+        "8",
+        "--delivery-interval-ms",
+        "5",
+        "--runner-interval-ms",
+        "5",
+        "--runner-batch",
+        runner_batch,
+    ]
+}
+
 /// (messages logged, delivered, delivering) in the log.
 async fn log_counts(store: &Store) -> (i64, i64, i64) {
     sqlx::query_as(
@@ -622,20 +641,7 @@ async fn killed_during_delivery_repeats_at_most_the_concurrency_per_crash() {
     // A 2 s webhook timeout: on PostgreSQL a killed process's claims go back to the queue when
     // their lease (the timeout plus 10 s) ends, not at the next start (another instance may
     // still be delivering them), so claims of several kills can be `delivering` at once there.
-    let args = [
-        "--webhook-url",
-        hook.as_str(),
-        "--webhook-timeout-ms",
-        "2000",
-        "--delivery-concurrency",
-        "8",
-        "--delivery-interval-ms",
-        "5",
-        "--runner-interval-ms",
-        "5",
-        "--runner-batch",
-        "100",
-    ];
+    let args = crash_args(&hook, "100");
     let http = operator(&db);
     let (mut child, url) = start_binary(&db, &args, None, &[]);
     let store = Store::open(&db, false).await.unwrap();
@@ -778,22 +784,7 @@ async fn two_instances_on_one_database_killed_mid_run_send_every_message_exactly
     let dir = tempfile::tempdir().unwrap();
     let db = common::fresh_database(dir.path()).await;
     let _check = common::AggregateCheckOnDrop(db.clone());
-    // A 2 s webhook timeout: a killed instance's claims go back to the queue 12 s after (the
-    // lease is the timeout plus 10 s).
-    let args = [
-        "--webhook-url",
-        hook.as_str(),
-        "--webhook-timeout-ms",
-        "2000",
-        "--delivery-concurrency",
-        "8",
-        "--delivery-interval-ms",
-        "5",
-        "--runner-interval-ms",
-        "5",
-        "--runner-batch",
-        "500",
-    ];
+    let args = crash_args(&hook, "500");
     let http = operator(&db);
     let (first_log, second_log) = (dir.path().join("first.log"), dir.path().join("second.log"));
     let (mut first, url) = start_binary(&db, &args, Some(&first_log), &[]);

@@ -126,6 +126,22 @@ impl Database {
             Database::Postgres(url) => url.clone(),
         }
     }
+
+    /// Creates the empty database `name` (letters, digits and `_`) on the PostgreSQL server at
+    /// `server` (a URL of any database there) and names it: each test and benchmark run gets
+    /// its own.
+    pub async fn create_postgres(server: &str, name: &str) -> Result<Database> {
+        use sqlx::Connection;
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(StoreError::Corrupt(format!("{name:?} is not a database name made of letters, digits and _")));
+        }
+        let mut url = url::Url::parse(server).map_err(|e| StoreError::Corrupt(format!("not a PostgreSQL URL: {e}")))?;
+        let mut conn = sqlx::PgConnection::connect(server).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
+        conn.close().await?;
+        url.set_path(name);
+        Ok(Database::Postgres(url.to_string()))
+    }
 }
 
 impl From<PathBuf> for Database {

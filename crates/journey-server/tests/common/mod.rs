@@ -28,19 +28,13 @@ pub struct Harness {
 
 /// A fresh, empty database for one test (see the module's doc for which backend).
 pub async fn fresh_database(dir: &std::path::Path) -> Database {
-    use sqlx::Connection;
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let Ok(server) = std::env::var("JOURNEY_TEST_POSTGRES") else {
         return Database::Sqlite(dir.join("journeys.db"));
     };
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = format!("test_{}_{}_{n}", std::process::id(), jiff::Timestamp::now().as_millisecond());
-    let mut conn = sqlx::PgConnection::connect(&server).await.expect("the test PostgreSQL server answers");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
-    conn.close().await.ok();
-    let mut url = url::Url::parse(&server).expect("JOURNEY_TEST_POSTGRES is a URL");
-    url.set_path(&name);
-    Database::Postgres(url.to_string())
+    Database::create_postgres(&server, &name).await.expect("a database on the test PostgreSQL server")
 }
 
 /// Whether this run of the suite is on PostgreSQL.
