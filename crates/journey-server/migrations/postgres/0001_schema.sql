@@ -39,7 +39,7 @@ CREATE TABLE contacts (
     subscribed  BIGINT  NOT NULL DEFAULT 1,
     created_at  BIGINT  NOT NULL
 );
--- Emails compare without regard to case (SQLite: COLLATE NOCASE plus an index on LOWER).
+-- Emails compare without regard to case (SQLite: a COLLATE NOCASE unique index).
 CREATE UNIQUE INDEX contacts_email_lower ON contacts (LOWER(email));
 
 CREATE TABLE datasets (
