@@ -617,6 +617,16 @@ fn crash_args<'a>(hook: &'a str, runner_batch: &'a str) -> [&'a str; 12] {
     ]
 }
 
+/// Prints the first warnings and errors of each server log (what a failed crash test needs).
+fn print_warnings(logs: &[&std::path::Path]) {
+    for log in logs {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        for line in text.lines().filter(|l| l.contains(" WARN ") || l.contains(" ERROR ")).take(20) {
+            println!("{}: {line}", log.file_name().unwrap_or_default().to_string_lossy());
+        }
+    }
+}
+
 /// (messages logged, delivered, delivering) in the log.
 async fn log_counts(store: &Store) -> (i64, i64, i64) {
     sqlx::query_as(
@@ -829,7 +839,17 @@ async fn two_instances_on_one_database_killed_mid_run_send_every_message_exactly
                 if left == 0 {
                     break;
                 }
-                assert!(Instant::now() < deadline, "{left} claims of the killed instance still held");
+                if Instant::now() >= deadline {
+                    print_warnings(&[&first_log, &second_log]);
+                    let activity: Vec<(i32, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+                        "SELECT pid, state, wait_event, LEFT(query, 100) FROM pg_stat_activity WHERE datname = current_database()",
+                    )
+                    .fetch_all(store.pool())
+                    .await
+                    .unwrap_or_default();
+                    println!("sessions: {activity:#?}");
+                    panic!("{left} claims of the killed instance still held: {stranded:?}");
+                }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             println!(
@@ -846,11 +866,13 @@ async fn two_instances_on_one_database_killed_mid_run_send_every_message_exactly
         if logged == total && delivered == total && delivering == 0 && receiver.distinct_and_repeats().0 == total as usize {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "did not finish: {logged} logged, {delivered} delivered, {delivering} in flight, {:?}",
-            receiver.distinct_and_repeats()
-        );
+        if Instant::now() >= deadline {
+            print_warnings(&[&first_log, &second_log]);
+            panic!(
+                "did not finish: {logged} logged, {delivered} delivered, {delivering} in flight, {:?}",
+                receiver.distinct_and_repeats()
+            );
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     first.kill();
@@ -868,12 +890,7 @@ async fn two_instances_on_one_database_killed_mid_run_send_every_message_exactly
         started.elapsed(),
         claims.len()
     );
-    for log in [&first_log, &second_log] {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        for line in text.lines().filter(|l| l.contains(" WARN ") || l.contains(" ERROR ")).take(20) {
-            println!("{}: {line}", log.file_name().unwrap().to_string_lossy());
-        }
-    }
+    print_warnings(&[&first_log, &second_log]);
     assert_eq!(distinct, total as usize, "every message delivered");
     assert_eq!(repeats_before[0], 0, "no repeat before the first kill");
     // A kill's claims are sent again after their lease, possibly after the next kill: the bound

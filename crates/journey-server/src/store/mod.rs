@@ -228,6 +228,11 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// How long a write waits for the writer before the caller is told the server is busy.
 pub const DEFAULT_WRITE_WAIT: Duration = Duration::from_secs(5);
 
+/// How long PostgreSQL lets a writer's transaction sit idle before it ends it (and its
+/// locks): no transaction of the server waits on anything but the database between its
+/// statements, so only a frozen or vanished instance reaches it.
+pub const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(30);
+
 /// The database: a pool for writes and a pool for reads.
 ///
 /// SQLite has one writer at a time; in WAL mode readers never wait for it. So writes queue for
@@ -377,15 +382,20 @@ impl Store {
     async fn open_postgres(url: &str, wipe: bool, write_wait: Duration) -> Result<Store> {
         let options = AnyConnectOptions::from_str(url)?;
         // A row lock held longer than the write wait gives up (503 with Retry-After, as a
-        // busy SQLite writer does) instead of queueing requests behind it.
+        // busy SQLite writer does) instead of queueing requests behind it. A transaction left
+        // idle (an instance that froze, or whose machine vanished without closing its
+        // connections) is ended by PostgreSQL after IDLE_IN_TRANSACTION, so its row locks do
+        // not hold the other instances back until TCP gives up on it (hours).
         let lock_ms = write_wait.as_millis();
+        let idle_ms = IDLE_IN_TRANSACTION.as_millis();
         let writer = AnyPoolOptions::new()
             .max_connections(PG_WRITERS)
             .acquire_timeout(write_wait)
             .after_connect(move |conn, _| {
-                Box::pin(
-                    async move { conn.execute(sqlx::AssertSqlSafe(format!("SET lock_timeout = {lock_ms}"))).await.map(|_| ()) },
-                )
+                Box::pin(async move {
+                    let set = format!("SET lock_timeout = {lock_ms}; SET idle_in_transaction_session_timeout = {idle_ms}");
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(set)).execute(&mut *conn).await.map(|_| ())
+                })
             })
             .connect_with(options.clone())
             .await?;
