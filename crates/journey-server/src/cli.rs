@@ -28,6 +28,10 @@ pub enum Command {
     /// Recomputes every maintained count (the snapshot's aggregates) from the rows and reports
     /// any difference; exits non-zero if there is one. Safe beside a running server (it reads).
     Check,
+    /// Writes the Brotli and gzip copies of the console's files (`--dist`) that are missing or
+    /// stale, as the server does at start: for a build step, or a folder the server cannot
+    /// write to. Needs no database.
+    Precompress,
 }
 
 #[derive(clap::Subcommand, Clone, Debug)]
@@ -83,8 +87,15 @@ pub enum Tokens {
     Revoke { id: u64 },
 }
 
-/// Runs a command against the database; the error is a sentence for the terminal.
-pub async fn run(database: &crate::store::Database, command: Command) -> Result<(), String> {
+/// Runs a command (against the database, or on the console's files); the error is a sentence
+/// for the terminal.
+pub async fn run(database: &crate::store::Database, dist: &std::path::Path, command: Command) -> Result<(), String> {
+    if let Command::Precompress = command {
+        let report =
+            crate::web::precompress::precompress(dist).map_err(|e| format!("could not compress {}: {e}", dist.display()))?;
+        println!("Wrote {} compressed files for the {} files of {}.", report.written, report.files, dist.display());
+        return Ok(());
+    }
     let store = Store::open(database, false).await.map_err(|e| format!("could not open {database}: {e}"))?;
     let result = execute(&store, command, Timestamp::now()).await;
     store.close().await;
@@ -94,6 +105,8 @@ pub async fn run(database: &crate::store::Database, command: Command) -> Result<
 async fn execute(store: &Store, command: Command, now: Timestamp) -> Result<(), String> {
     let text = |e: crate::actions::ActionError| e.to_string();
     match command {
+        // Needs no database: `run` does it before opening one.
+        Command::Precompress => {}
         Command::Check => {
             let check = store.check_aggregates().await.map_err(|e| e.to_string())?;
             for drift in &check.drift {

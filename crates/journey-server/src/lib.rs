@@ -167,6 +167,8 @@ pub async fn spawn(config: Config) -> Result<RunningServer, StartError> {
     let runner = Arc::new(Runner::new(store.clone(), clock.clone(), config.runner_batch, config.activation_batch));
     let delivery = Arc::new(Delivery::new(store.clone(), sink, clock.clone(), config.delivery()));
     let console = web::Console::new(config.dist.clone());
+    // Before the first visitor: a build's files compressed once (seconds, once per build).
+    console.precompress().await;
     let auth = Arc::new(config.auth());
     let state = AppState { store, clock, console, runner: runner.clone(), delivery: delivery.clone(), auth };
     let listener =

@@ -64,3 +64,131 @@ async fn serves_console_with_fallback_and_headers() {
     assert_eq!(h.ok("/api/health").await["console_built"], true);
     h.server.shutdown().await;
 }
+
+/// Decodes a response body by its `Content-Encoding` (none, `br` or `gzip`).
+fn decoded(encoding: Option<&str>, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    match encoding {
+        None => out.extend_from_slice(body),
+        Some("br") => brotli::BrotliDecompress(&mut &body[..], &mut out).unwrap(),
+        Some("gzip") => std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body), &mut out).map(|_| ()).unwrap(),
+        Some(other) => panic!("unexpected encoding {other}"),
+    }
+    out
+}
+
+/// GETs `path` with these request headers: (status, the response's headers, the body decoded).
+async fn get(h: &Harness, path: &str, headers: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut req = h.http.get(h.url(path));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let res = req.send().await.unwrap();
+    let (status, head) = (res.status().as_u16(), res.headers().clone());
+    let body = res.bytes().await.unwrap();
+    let encoding = head.get("content-encoding").map(|v| v.to_str().unwrap().to_string());
+    (status, head, decoded(encoding.as_deref(), &body))
+}
+
+fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).map(|v| v.to_str().unwrap())
+}
+
+#[tokio::test]
+async fn the_console_goes_compressed_and_hashed_files_are_cached_for_a_year() {
+    let h = Harness::start("2026-01-01T00:00:00Z").await;
+    let dist = h.dir.path().join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    // Something like the glue Trunk writes: text that compresses well.
+    let js = "export function __wbg_call(a, b) { return a.call(b); }\n".repeat(300);
+    let wasm: Vec<u8> = b"\0asm\x01\0\0\0".iter().copied().chain((0..60_000u32).map(|i| (i % 7) as u8)).collect();
+    std::fs::write(dist.join("index.html"), INDEX).unwrap();
+    std::fs::write(dist.join("journey-console-0123456789abcdef.js"), &js).unwrap();
+    std::fs::write(dist.join("journey-console-0123456789abcdef_bg.wasm"), &wasm).unwrap();
+    std::fs::write(dist.join("notes.txt"), "Unhashed: checked on every use. ".repeat(20)).unwrap();
+
+    // The first page load finds the new build and compresses it in the background.
+    assert_eq!(get(&h, "/engage/journeys", &[]).await.0, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !dist.join("journey-console-0123456789abcdef_bg.wasm.gz").exists() {
+        assert!(std::time::Instant::now() < deadline, "the build was not compressed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let immutable = "public, max-age=31536000, immutable";
+    for (path, original) in
+        [("/journey-console-0123456789abcdef.js", js.as_bytes()), ("/journey-console-0123456789abcdef_bg.wasm", &wasm[..])]
+    {
+        for (accept, expected) in [
+            (Some("gzip, deflate, br"), Some("br")),
+            (Some("gzip"), Some("gzip")),
+            (Some("br;q=0, gzip"), Some("gzip")),
+            (None, None),
+            (Some("identity"), None),
+        ] {
+            let headers: Vec<(&str, &str)> = accept.map(|a| ("accept-encoding", a)).into_iter().collect();
+            let (status, head, body) = get(&h, path, &headers).await;
+            assert_eq!(status, 200, "{path} {accept:?}");
+            assert_eq!(header(&head, "content-encoding"), expected, "{path} {accept:?}");
+            assert_eq!(body, original, "{path} {accept:?}: the same bytes once decoded");
+            assert_eq!(header(&head, "cache-control"), Some(immutable), "{path}");
+            assert!(
+                header(&head, "vary").is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+                "{path}: {head:?}"
+            );
+            if expected == Some("br") {
+                let sent: usize = head["content-length"].to_str().unwrap().parse().unwrap();
+                assert!(sent * 4 < original.len(), "{path}: {sent} bytes sent for {}", original.len());
+            }
+        }
+    }
+
+    // index.html, under any client route: compressed as it goes, checked every time, and a
+    // browser holding the current ETag gets 304 with no body.
+    let (status, head, body) = get(&h, "/engage/journeys/42", &[("accept-encoding", "br, gzip")]).await;
+    assert_eq!((status, header(&head, "content-encoding")), (200, Some("br")));
+    assert_eq!(body, INDEX.as_bytes());
+    assert_eq!(header(&head, "cache-control"), Some("no-cache"));
+    let etag = header(&head, "etag").expect("an ETag on index.html").to_string();
+    for path in ["/engage/journeys", "/", "/index.html"] {
+        let (status, again, body) = get(&h, path, &[("accept-encoding", "br, gzip"), ("if-none-match", &etag)]).await;
+        assert_eq!(status, 304, "{path}");
+        assert!(body.is_empty(), "{path}");
+        assert_eq!(header(&again, "etag"), Some(etag.as_str()), "{path}");
+        assert!(header(&again, "content-security-policy").is_some_and(|c| c.contains("'sha256-")), "{path}");
+    }
+    assert_eq!(get(&h, "/", &[("if-none-match", "W/\"older\"")]).await.0, 200, "another ETag: the page again");
+
+    // A file without a hash in its name is checked every time (its Last-Modified answers).
+    let (status, head, _) = get(&h, "/notes.txt", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(
+        (status, header(&head, "cache-control"), header(&head, "content-encoding")),
+        (200, Some("no-cache"), Some("gzip"))
+    );
+    let modified = header(&head, "last-modified").expect("Last-Modified").to_string();
+    assert_eq!(get(&h, "/notes.txt", &[("if-modified-since", &modified)]).await.0, 304);
+
+    // The API's JSON is compressed too, and still never stored.
+    let (status, head, body) = get(&h, "/api/health", &[("accept-encoding", "br")]).await;
+    assert_eq!((status, header(&head, "content-encoding"), header(&head, "cache-control")), (200, Some("br"), Some("no-store")));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&body).unwrap()["console_built"], true);
+
+    // A rebuild (a new index.html naming new files): its files are compressed in turn and the
+    // page's ETag changes.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let rebuilt = INDEX.replace("journey-console-abc", "journey-console-fedcba9876543210");
+    std::fs::write(dist.join("journey-console-fedcba9876543210.js"), js.replace("call", "apply")).unwrap();
+    std::fs::write(dist.join("index.html"), &rebuilt).unwrap();
+    let (status, head, body) = get(&h, "/", &[("if-none-match", &etag)]).await;
+    assert_eq!((status, body), (200, rebuilt.clone().into_bytes()), "the new page, not 304");
+    assert_ne!(header(&head, "etag"), Some(etag.as_str()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !dist.join("journey-console-fedcba9876543210.js.gz").exists() {
+        assert!(std::time::Instant::now() < deadline, "the rebuild was not compressed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, head, body) = get(&h, "/journey-console-fedcba9876543210.js", &[("accept-encoding", "br")]).await;
+    assert_eq!(header(&head, "content-encoding"), Some("br"));
+    assert!(String::from_utf8(body).unwrap().contains("apply"));
+    h.server.shutdown().await;
+}

@@ -841,8 +841,9 @@ async fn two_instances_on_one_database_killed_mid_run_send_every_message_exactly
                 }
                 if Instant::now() >= deadline {
                     print_warnings(&[&first_log, &second_log]);
-                    let activity: Vec<(i32, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
-                        "SELECT pid, state, wait_event, LEFT(query, 100) FROM pg_stat_activity WHERE datname = current_database()",
+                    let activity: Vec<String> = sqlx::query_scalar(
+                        "SELECT CONCAT_WS(' | ', pid, state, wait_event, LEFT(query, 100)) FROM pg_stat_activity
+                         WHERE datname = current_database()",
                     )
                     .fetch_all(store.pool())
                     .await
