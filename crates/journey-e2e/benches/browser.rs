@@ -7,11 +7,20 @@
 //! - one `plan_activation` in wasm for the largest paused or stopped demo journey
 //!   (`plan-activation` measure).
 //!
-//! Run: `trunk build --release --offline && cargo bench -p journey-e2e --bench browser`
+//! - first screen, cold and warm cache, side by side with the yardstick app
+//!   (`crates/baseline-console`: a router, one fetch, a list, built by the same Trunk and
+//!   wasm-opt and served by the same server with the same demo data): navigation start ->
+//!   `journeys-list-rendered`, and the bytes received. Cold: a new browser profile each round
+//!   (signed in through the API, so nothing of the app is cached). Warm: the same profile,
+//!   away and back.
+//!
+//! Run: `trunk build --release --offline && trunk build --release --offline --config
+//! crates/baseline-console/Trunk.toml && cargo bench -p journey-e2e --bench browser`
 
 use std::time::Duration;
 
 use fantoccini::Client;
+use journey_e2e::wire::{open_journeys_list, sign_in_without_the_console, transfer};
 use journey_e2e::{Chromedriver, OPERATOR, Result, TestServer, sign_in, wait_enabled, wait_for_text};
 use serde_json::Value;
 
@@ -47,9 +56,67 @@ async fn wait_number(browser: &Client, script: &str) -> Result<f64> {
     Err(format!("no answer from `{script}`").into())
 }
 
+fn median(mut ms: Vec<f64>) -> f64 {
+    ms.sort_by(f64::total_cmp);
+    ms[ms.len() / 2]
+}
+
+/// (cold medians, warm medians, bytes received cold) of the first screen of the app `server`
+/// serves.
+async fn first_screen(driver: &Chromedriver, server: &TestServer) -> Result<(f64, f64, u64)> {
+    let list = server.url("/engage/journeys");
+    // One sign-in (the server limits them), its cookies carried into each new profile.
+    let browser = driver.browser(1280, 900).await?;
+    sign_in_without_the_console(&browser, &server.url(""), OPERATOR).await?;
+    let cookies = browser.get_all_cookies().await?;
+    let (mut cold, mut bytes) = (Vec::new(), 0);
+    for _ in 0..ROUNDS {
+        let fresh = driver.browser(1280, 900).await?;
+        fresh.goto(&server.url("/api/health")).await?;
+        for cookie in &cookies {
+            fresh.add_cookie(cookie.clone()).await?;
+        }
+        cold.push(open_journeys_list(&fresh, &list).await?);
+        bytes = transfer(&fresh).await?.total();
+        fresh.close().await?;
+    }
+    open_journeys_list(&browser, &list).await?;
+    let mut warm = Vec::new();
+    for _ in 0..ROUNDS {
+        browser.goto(&server.url("/api/health")).await?;
+        warm.push(open_journeys_list(&browser, &list).await?);
+    }
+    browser.close().await?;
+    Ok((median(cold), median(warm), bytes))
+}
+
 async fn run() -> Result<()> {
     let server = TestServer::with_demo_contacts(30_000).await?;
     let driver = Chromedriver::start()?;
+
+    let baseline_dist = std::env::var_os("JOURNEY_BASELINE_DIST")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| journey_e2e::workspace_root().join("target/baseline-dist"));
+    if baseline_dist.join("index.html").is_file() {
+        let baseline = TestServer::serving(baseline_dist, 30_000).await?;
+        let (console_cold, console_warm, console_bytes) = first_screen(&driver, &server).await?;
+        let (base_cold, base_warm, base_bytes) = first_screen(&driver, &baseline).await?;
+        println!("first screen (navigation start -> journeys list rendered), medians of {ROUNDS}:");
+        println!("{:<28} {:>12} {:>12} {:>16}", "", "cold", "warm", "bytes received");
+        println!("{:<28} {:>9.1} ms {:>9.1} ms {:>16}", "console", console_cold, console_warm, console_bytes);
+        println!("{:<28} {:>9.1} ms {:>9.1} ms {:>16}", "minimal Leptos app", base_cold, base_warm, base_bytes);
+        println!(
+            "{:<28} {:>11.2}x {:>11.2}x {:>15.2}x",
+            "console / minimal",
+            console_cold / base_cold,
+            console_warm / base_warm,
+            console_bytes as f64 / base_bytes as f64
+        );
+        baseline.server.shutdown().await;
+    } else {
+        println!("no yardstick build in {}: first-screen comparison skipped", baseline_dist.display());
+    }
+
     let browser = driver.browser(1280, 900).await?;
     sign_in(&browser, &server, OPERATOR).await?;
 

@@ -6,6 +6,7 @@
 //! Every test writes PNG screenshots under `target/screenshots/` so a person can look after a run.
 
 pub mod assets;
+pub mod wire;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -152,8 +153,13 @@ impl TestServer {
 
     /// The same, with a demo workspace of `contacts` contacts.
     pub async fn with_demo_contacts(contacts: u32) -> Result<Self> {
+        Self::serving(dist_dir()?, contacts).await
+    }
+
+    /// The same, serving another app's build (the browser benchmark's yardstick).
+    pub async fn serving(dist: PathBuf, contacts: u32) -> Result<Self> {
         let data = tempfile::tempdir()?;
-        let config = journey_server::Config::for_tests(data.path().join("journeys.db"), dist_dir()?).with_demo_contacts(contacts);
+        let config = journey_server::Config::for_tests(data.path().join("journeys.db"), dist).with_demo_contacts(contacts);
         let server = journey_server::spawn(config).await?;
         let token = server.person_with_token(journey_core::access::Role::Operator, "E2E Robot").await?;
         Ok(Self { server, token, _data: data })

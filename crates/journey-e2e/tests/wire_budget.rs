@@ -1,0 +1,69 @@
+//! The console's download budget, on the wire: what Chromium receives for the first load of
+//! `/engage/journeys` from the real server with an empty cache (the page, wasm, JavaScript and
+//! CSS, compressed as the server sends them), and what a second visit receives. Sizes are
+//! deterministic for a given build, unlike timings, so this is a test; the browser benchmark
+//! prints the times.
+
+use journey_e2e::wire::{Transfer, open_journeys_list, sign_in_without_the_console, transfer};
+use journey_e2e::{Chromedriver, OPERATOR, Result, TestServer};
+
+/// The first load's budget: page + wasm + JavaScript + CSS as received (headers included).
+/// Set a little above the build that met it (see the README's "Budgets and benchmarks"), so
+/// that growth is noticed.
+const FIRST_LOAD_BUDGET: u64 = 400 * 1024;
+
+/// A second visit: the page's 304 and the API's answers; every file comes from the cache.
+const SECOND_LOAD_BUDGET: u64 = 5 * 1024;
+
+fn report(label: &str, t: &Transfer) {
+    println!(
+        "{label}: console {} bytes (page {}, wasm {}, js {}, css {}), api {}, other {}",
+        t.console(),
+        t.document,
+        t.wasm,
+        t.js,
+        t.css,
+        t.api,
+        t.other
+    );
+    for (path, sent, encoded, decoded) in &t.entries {
+        println!("  {path:<56} received {sent:>8}  body sent {encoded:>8}  decoded {decoded:>8}");
+    }
+}
+
+#[tokio::test]
+async fn the_first_load_fits_the_budget_and_a_second_visit_downloads_almost_nothing() -> Result<()> {
+    let server = TestServer::start().await?;
+    let driver = Chromedriver::start()?;
+    let browser = driver.browser(1280, 900).await?;
+    sign_in_without_the_console(&browser, &server.url(""), OPERATOR).await?;
+
+    open_journeys_list(&browser, &server.url("/engage/journeys")).await?;
+    let first = transfer(&browser).await?;
+    report("first load", &first);
+    for (kind, bytes) in [("wasm", first.wasm), ("js", first.js), ("css", first.css), ("page", first.document)] {
+        assert!(bytes > 0, "the first load received no {kind}: the cache was not empty? {first:#?}");
+    }
+    for (path, _, encoded, decoded) in first.entries.iter().filter(|e| e.0.ends_with(".wasm")) {
+        assert!(encoded * 2 < *decoded, "{path} came uncompressed: {encoded} bytes sent for {decoded}");
+    }
+    assert!(
+        first.console() <= FIRST_LOAD_BUDGET,
+        "the first load received {} bytes, over the {FIRST_LOAD_BUDGET}-byte budget: {first:#?}",
+        first.console()
+    );
+
+    // Away (a page that is not the console) and back: a new navigation, not a reload.
+    browser.goto(&server.url("/api/health")).await?;
+    open_journeys_list(&browser, &server.url("/engage/journeys")).await?;
+    let second = transfer(&browser).await?;
+    report("second load", &second);
+    assert_eq!((second.wasm, second.js, second.css), (0, 0, 0), "every file from the cache: {second:#?}");
+    assert!(
+        second.total() < SECOND_LOAD_BUDGET,
+        "a second visit received {} bytes, over {SECOND_LOAD_BUDGET}: {second:#?}",
+        second.total()
+    );
+    browser.close().await?;
+    Ok(())
+}
