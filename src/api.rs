@@ -134,6 +134,43 @@ async fn send(req: RequestBuilder, body: Option<String>) -> Result<String, ApiEr
     Err(error)
 }
 
+/// How long an answer asked for early waits to be claimed before it is thought stale.
+const EARLY_FOR_MS: f64 = 10_000.0;
+
+/// A GET started before the page that reads it: its path, when it started, and its answer.
+type Early = (String, f64, futures_channel::oneshot::Receiver<Result<String, ApiError>>);
+
+thread_local! {
+    static EARLY: RefCell<Option<Early>> = const { RefCell::new(None) };
+}
+
+/// Starts `GET path` now, beside other requests, before the page that needs it is shown: the
+/// first [`get`] of the same path within [`EARLY_FOR_MS`] takes this answer instead of asking
+/// again. The console asks for its first screen's rows with the session check this way, so
+/// the two travel together rather than one after the other. One at a time.
+pub fn ask_early(path: String) {
+    let (answer, claim) = futures_channel::oneshot::channel();
+    EARLY.with(|slot| *slot.borrow_mut() = Some((path.clone(), js_sys::Date::now(), claim)));
+    leptos::task::spawn_local(async move {
+        let _ = answer.send(send(Request::get(&path), None).await);
+    });
+}
+
+/// Drops an answer asked for early and not claimed (the person turned out to be signed out:
+/// the page will ask again once they are in).
+pub fn forget_early() {
+    EARLY.with(|slot| slot.borrow_mut().take());
+}
+
+/// The early request for `path`, if one is waiting to be claimed and still fresh.
+fn claim_early(path: &str) -> Option<futures_channel::oneshot::Receiver<Result<String, ApiError>>> {
+    let (_, at, claim) = EARLY.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.as_ref().is_some_and(|(asked, _, _)| asked == path) { slot.take() } else { None }
+    })?;
+    (js_sys::Date::now() - at < EARLY_FOR_MS).then_some(claim)
+}
+
 /// Decodes a 2xx answer's JSON body.
 fn parse<T: DeserializeOwned>(text: String) -> Result<T, ApiError> {
     serde_json::from_str(&text).map_err(|e| ApiError::Unexpected(format!("Could not read the server's answer ({e}).")))
@@ -145,7 +182,15 @@ pub fn encode(s: &str) -> String {
 }
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    send(Request::get(path), None).await.and_then(parse)
+    let early = match claim_early(path) {
+        Some(claim) => claim.await.ok(),
+        None => None,
+    };
+    let answer = match early {
+        Some(answer) => answer,
+        None => send(Request::get(path), None).await,
+    };
+    answer.and_then(parse)
 }
 
 /// POSTs a JSON body. With an idempotency key, a retry after a timeout or a lost answer is
@@ -200,12 +245,17 @@ use journey_core::state::JourneyState;
 
 /// `GET /api/journeys?state=&q=`: one tab's rows and every state's count.
 pub async fn list_journeys(state: JourneyState, q: String) -> Result<JourneyListResponse, ApiError> {
+    get(&list_path(state, &q)).await
+}
+
+/// The API path of one tab of the journeys list, with its name search.
+pub fn list_path(state: JourneyState, q: &str) -> String {
     let mut path = format!("/api/journeys?state={}", state.as_str());
     if !q.trim().is_empty() {
         path.push_str("&q=");
         path.push_str(&encode(q.trim()));
     }
-    get(&path).await
+    path
 }
 
 pub async fn journey(id: JourneyId) -> Result<JourneyDetail, ApiError> {

@@ -52,6 +52,16 @@ pub const SIGN_IN: (Static,) = path!("/sign-in");
 /// The sign-in page's path, to build links and to know when the console is on it.
 pub const SIGN_IN_PATH: &str = "/sign-in";
 
+/// The journeys list's path (the console's first screen), to know when the console opens on
+/// it.
+pub const JOURNEYS_PATH: &str = "/engage/journeys";
+
+/// Whether a console opened at `path` shows the journeys list first (its own path, or one that
+/// redirects there).
+pub fn opens_on_the_list(path: &str) -> bool {
+    matches!(path.trim_end_matches('/'), "" | "/engage" | JOURNEYS_PATH)
+}
+
 /// The name of the journey id in the patterns above (`:id`).
 const ID_PARAM: &str = JOURNEY.2.0;
 
@@ -190,6 +200,18 @@ mod tests {
         assert_eq!(ACTIVATED.2.0, ID_PARAM);
         assert_eq!(EDIT.2.0, ID_PARAM);
         assert_eq!(format!("/{}", SIGN_IN.0.0), SIGN_IN_PATH);
+        assert_eq!(format!("/{}/{}", JOURNEYS.0.0, JOURNEYS.1.0), JOURNEYS_PATH);
+        assert_eq!(format!("/{}", ENGAGE.0.0), "/engage");
+    }
+
+    #[test]
+    fn the_list_is_the_first_screen_of_its_path_and_of_those_that_redirect_to_it() {
+        for path in ["/", "/engage", "/engage/", "/engage/journeys", "/engage/journeys/"] {
+            assert!(opens_on_the_list(path), "{path}");
+        }
+        for path in ["/engage/journeys/7", "/engage/journeys/7/summary", "/sign-in", "/elsewhere"] {
+            assert!(!opens_on_the_list(path), "{path}");
+        }
     }
 
     /// The URLs the end-to-end tests and people's bookmarks use, byte for byte.

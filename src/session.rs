@@ -1,7 +1,7 @@
 //! Who is signed in, for the whole console.
 //!
-//! [`SessionProvider`] asks `GET /api/me` once when the console opens and provides a
-//! [`Session`] to every page; [`SessionKnown`] shows the routes once the answer is in. Every
+//! [`SessionProvider`] asks `GET /api/me` once when the console opens (and, on the journeys
+//! list, that list's rows at the same time) and provides a [`Session`] to every page; [`SessionKnown`] shows the routes once the answer is in. Every
 //! page but sign-in needs someone signed in. Whenever any request answers 401
 //! `unauthenticated` (nobody signed in, or a session that expired while a page was open), the
 //! person goes to the sign-in page with `next` set to the page they were on, path and query,
@@ -13,12 +13,12 @@
 
 use crate::api::{self, ApiError};
 use crate::components::remote::{ErrorPanel, Loading};
-use crate::routes::{SIGN_IN_PATH, sign_in_url};
+use crate::routes::{SIGN_IN_PATH, opens_on_the_list, sign_in_url, use_search, use_tab};
 use journey_core::access::Role;
 use journey_core::api::UserView;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 
 /// Where the console stands with the server about who is using it.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,11 +57,15 @@ impl Session {
     pub fn check(self) {
         self.0.set(SessionState::Checking);
         leptos::task::spawn_local(async move {
-            self.0.set(match api::me().await {
+            let state = match api::me().await {
                 Ok(me) => SessionState::SignedIn(me.user),
                 Err(e) if e.is_unauthenticated() => SessionState::SignedOut,
                 Err(e) => SessionState::CheckFailed(e),
-            });
+            };
+            if !matches!(state, SessionState::SignedIn(_)) {
+                api::forget_early();
+            }
+            self.0.set(state);
         });
     }
 }
@@ -87,6 +91,11 @@ pub fn SessionProvider(children: Children) -> impl IntoView {
     })));
     on_cleanup(|| api::on_unauthenticated(None));
     session.check();
+    // The journeys list is the console's first screen: its rows are asked for beside the
+    // session check (one round trip instead of two in a row), and the page takes that answer.
+    if opens_on_the_list(&use_location().pathname.get_untracked()) {
+        api::ask_early(api::list_path(use_tab().get_untracked(), &use_search().get_untracked()));
+    }
     children()
 }
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::Result;
 
 /// Bytes received for the current page, by kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transfer {
     /// The page itself (`index.html`, or its 304).
     pub document: u64,
@@ -23,6 +23,8 @@ pub struct Transfer {
     pub other: u64,
     /// Each resource: (path, bytes received, body bytes as sent, body bytes decoded).
     pub entries: Vec<(String, u64, u64, u64)>,
+    /// Each resource's start and end, in ms after the navigation started (a waterfall).
+    pub times: Vec<(f64, f64)>,
 }
 
 impl Transfer {
@@ -40,9 +42,9 @@ impl Transfer {
 const ENTRIES: &str = "
     const out = [];
     const nav = performance.getEntriesByType('navigation')[0];
-    if (nav) out.push(['document', nav.transferSize, nav.encodedBodySize, nav.decodedBodySize]);
+    if (nav) out.push(['document', nav.transferSize, nav.encodedBodySize, nav.decodedBodySize, 0, nav.responseEnd]);
     for (const e of performance.getEntriesByType('resource')) {
-        out.push([new URL(e.name).pathname, e.transferSize, e.encodedBodySize, e.decodedBodySize]);
+        out.push([new URL(e.name).pathname, e.transferSize, e.encodedBodySize, e.decodedBodySize, e.startTime, e.responseEnd]);
     }
     return out;";
 
@@ -68,6 +70,7 @@ pub async fn transfer(browser: &Client) -> Result<Transfer> {
         };
         *slot += sent;
         t.entries.push((path, sent, encoded, decoded));
+        t.times.push((entry[4].as_f64().unwrap_or(0.0), entry[5].as_f64().unwrap_or(0.0)));
     }
     Ok(t)
 }
