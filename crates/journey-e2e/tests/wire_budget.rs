@@ -8,9 +8,24 @@ use journey_e2e::wire::{Transfer, open_journeys_list, sign_in_without_the_consol
 use journey_e2e::{Chromedriver, OPERATOR, Result, TestServer};
 
 /// The first load's budget: page + wasm + JavaScript + CSS as received (headers included).
-/// Set a little above the build that met it (see the README's "Budgets and benchmarks"), so
-/// that growth is noticed.
-const FIRST_LOAD_BUDGET: u64 = 400 * 1024;
+///
+/// 410 KiB, 3% above the 406,897 bytes (397 KiB) received when it was set: the wasm 392,545
+/// (Brotli, from 1,273,225), JavaScript 8,460, CSS 4,884, the page 1,008. It was 1,037,628
+/// bytes of wasm alone before the server compressed anything. The aim of 200 KB is not met;
+/// what stands in the way, measured (twiggy on the wasm, and builds made to find out):
+/// - Leptos' view and reactive code (tachys, reactive_graph, leptos_router) is 32% of the
+///   wasm, the console's own views 9%, journey-core 9.5%, serde and serde_json 13%, jiff 7%.
+///   No one crate holds the half that would have to go.
+/// - Everything but the first screen is in the same wasm: Trunk 0.21 cannot split it (its
+///   hooks run before or after wasm-bindgen, and splitting must happen between; the Leptos
+///   `#[lazy]` routes need cargo-leptos' `--split`). A console built with only the list and
+///   sign-in routes measures 199 KB of Brotli wasm (631 KB raw), about 212 KB with JS and CSS:
+///   even a perfect split by route would only just reach 200 KB.
+/// - Externally tagged enums in journey-core instead of internally tagged: 11.9 KB less (3%),
+///   at the price of changing every definition's JSON in the API; not done.
+/// - `opt-level = "s"`: 420 KB, worse than "z"; other wasm-opt passes (`--converge`, `-tnh`,
+///   `--gufa`): within 1 KB.
+const FIRST_LOAD_BUDGET: u64 = 410 * 1024;
 
 /// A second visit: the page's 304 and the API's answers; every file comes from the cache.
 const SECOND_LOAD_BUDGET: u64 = 5 * 1024;
