@@ -90,12 +90,13 @@ pub fn SessionProvider(children: Children) -> impl IntoView {
         }
     })));
     on_cleanup(|| api::on_unauthenticated(None));
-    session.check();
-    // The journeys list is the console's first screen: its rows are asked for beside the
-    // session check (one round trip instead of two in a row), and the page takes that answer.
+    // The journeys list is the console's first screen: its rows are asked for with the session
+    // check (one round trip instead of two in a row; asked first, so they are on their way
+    // whatever the check costs), and the page takes that answer.
     if opens_on_the_list(&use_location().pathname.get_untracked()) {
         api::ask_early(api::list_path(use_tab().get_untracked(), &use_search().get_untracked()));
     }
+    session.check();
     children()
 }
 
