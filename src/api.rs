@@ -104,9 +104,24 @@ struct ErrorBody {
 }
 
 /// Sends a request with a timeout; the body of a 2xx answer, else the API's error envelope
-/// as an [`ApiError`]. Not generic, so the request code exists once in the wasm whatever the
-/// answer's type (only [`parse`] is per type).
+/// as an [`ApiError`]; a 401 `unauthenticated` calls the hook (see [`on_unauthenticated`]).
+/// Not generic, so the request code exists once in the wasm whatever the answer's type (only
+/// [`parse`] is per type).
 async fn send(req: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
+    let answer = exchange(req, body).await;
+    notice_sign_out(&answer);
+    answer
+}
+
+/// Calls the hook (see [`on_unauthenticated`]) when `answer` says nobody is signed in.
+fn notice_sign_out(answer: &Result<String, ApiError>) {
+    if answer.as_ref().is_err_and(ApiError::is_unauthenticated) {
+        ON_UNAUTHENTICATED.with(|cell| cell.borrow().as_ref().map(|f| f()));
+    }
+}
+
+/// [`send`] without the hook: the answer alone.
+async fn exchange(req: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
     // The browser aborts the request after TIMEOUT_MS (no timer of our own to keep or cancel).
     let signal = web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS);
     let req = req.header("Accept", "application/json").header(CONSOLE_HEADER, "1").abort_signal(Some(&signal));
@@ -127,11 +142,7 @@ async fn send(req: RequestBuilder, body: Option<String>) -> Result<String, ApiEr
         Ok(env) => (env.error.code, env.error.message, env.error.current_version),
         Err(_) => (String::new(), String::new(), None),
     };
-    let error = ApiError::Http { status: resp.status(), code, message, current_version };
-    if error.is_unauthenticated() {
-        ON_UNAUTHENTICATED.with(|cell| cell.borrow().as_ref().map(|f| f()));
-    }
-    Err(error)
+    Err(ApiError::Http { status: resp.status(), code, message, current_version })
 }
 
 /// How long an answer asked for early waits to be claimed before it is thought stale.
@@ -151,8 +162,10 @@ thread_local! {
 pub fn ask_early(path: String) {
     let (answer, claim) = futures_channel::oneshot::channel();
     EARLY.with(|slot| *slot.borrow_mut() = Some((path.clone(), js_sys::Date::now(), claim)));
+    // Without the 401 hook: an answer nobody claims (forgotten, stale) must not send anyone
+    // to sign in; the page that claims it calls the hook (`get`).
     leptos::task::spawn_local(async move {
-        let _ = answer.send(send(Request::get(&path), None).await);
+        let _ = answer.send(exchange(Request::get(&path), None).await);
     });
 }
 
@@ -187,7 +200,10 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
         None => None,
     };
     let answer = match early {
-        Some(answer) => answer,
+        Some(answer) => {
+            notice_sign_out(&answer);
+            answer
+        }
         None => send(Request::get(path), None).await,
     };
     answer.and_then(parse)

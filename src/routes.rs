@@ -56,10 +56,15 @@ pub const SIGN_IN_PATH: &str = "/sign-in";
 /// it.
 pub const JOURNEYS_PATH: &str = "/engage/journeys";
 
-/// Whether a console opened at `path` shows the journeys list first (its own path, or one that
-/// redirects there).
-pub fn opens_on_the_list(path: &str) -> bool {
-    matches!(path.trim_end_matches('/'), "" | "/engage" | JOURNEYS_PATH)
+/// The tab of the journeys list (and its name search) a console opened at `path` shows first,
+/// given the URL's `tab` and `q`: those on the list's own path; the Active tab, unsearched, on
+/// the paths that redirect to [`journeys_home`]; None elsewhere.
+pub fn first_list_tab(path: &str, tab: JourneyState, q: String) -> Option<(JourneyState, String)> {
+    match path.trim_end_matches('/') {
+        JOURNEYS_PATH => Some((tab, q)),
+        "" | "/engage" => Some((JourneyState::Active, String::new())),
+        _ => None,
+    }
 }
 
 /// The name of the journey id in the patterns above (`:id`).
@@ -205,12 +210,17 @@ mod tests {
     }
 
     #[test]
-    fn the_list_is_the_first_screen_of_its_path_and_of_those_that_redirect_to_it() {
-        for path in ["/", "/engage", "/engage/", "/engage/journeys", "/engage/journeys/"] {
-            assert!(opens_on_the_list(path), "{path}");
+    fn the_list_is_the_first_screen_of_its_path_and_of_those_that_redirect_to_its_active_tab() {
+        let paused = (JourneyState::Paused, "spring".to_string());
+        for path in ["/engage/journeys", "/engage/journeys/"] {
+            assert_eq!(first_list_tab(path, paused.0, paused.1.clone()), Some(paused.clone()), "{path}");
+        }
+        for path in ["/", "/engage", "/engage/"] {
+            let first = first_list_tab(path, paused.0, paused.1.clone());
+            assert_eq!(first, Some((JourneyState::Active, String::new())), "{path}: where the redirect leads");
         }
         for path in ["/engage/journeys/7", "/engage/journeys/7/summary", "/sign-in", "/elsewhere"] {
-            assert!(!opens_on_the_list(path), "{path}");
+            assert_eq!(first_list_tab(path, paused.0, paused.1.clone()), None, "{path}");
         }
     }
 

@@ -1,8 +1,9 @@
 //! Who is signed in, for the whole console.
 //!
-//! [`SessionProvider`] asks `GET /api/me` once when the console opens (and, on the journeys
-//! list, that list's rows at the same time) and provides a [`Session`] to every page; [`SessionKnown`] shows the routes once the answer is in. Every
-//! page but sign-in needs someone signed in. Whenever any request answers 401
+//! [`SessionProvider`] asks `GET /api/me` once when the console opens (and, opened on the
+//! journeys list, that list's rows at the same time) and provides a [`Session`] to every page;
+//! [`SessionKnown`] shows the routes once the answer is in. Every page but sign-in needs
+//! someone signed in. Whenever any request answers 401
 //! `unauthenticated` (nobody signed in, or a session that expired while a page was open), the
 //! person goes to the sign-in page with `next` set to the page they were on, path and query,
 //! and comes back to it once signed in. What a page needs to survive that trip is in its URL
@@ -13,7 +14,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::remote::{ErrorPanel, Loading};
-use crate::routes::{SIGN_IN_PATH, opens_on_the_list, sign_in_url, use_search, use_tab};
+use crate::routes::{SIGN_IN_PATH, first_list_tab, sign_in_url, use_search, use_tab};
 use journey_core::access::Role;
 use journey_core::api::UserView;
 use leptos::prelude::*;
@@ -93,8 +94,9 @@ pub fn SessionProvider(children: Children) -> impl IntoView {
     // The journeys list is the console's first screen: its rows are asked for with the session
     // check (one round trip instead of two in a row; asked first, so they are on their way
     // whatever the check costs), and the page takes that answer.
-    if opens_on_the_list(&use_location().pathname.get_untracked()) {
-        api::ask_early(api::list_path(use_tab().get_untracked(), &use_search().get_untracked()));
+    let (tab, q) = (use_tab().get_untracked(), use_search().get_untracked());
+    if let Some((tab, q)) = first_list_tab(&use_location().pathname.get_untracked(), tab, q) {
+        api::ask_early(api::list_path(tab, &q));
     }
     session.check();
     children()

@@ -79,6 +79,10 @@ async fn the_first_load_fits_the_budget_and_a_second_visit_downloads_almost_noth
     let second = transfer(&browser).await?;
     report("second load", &second);
     assert_eq!((second.wasm, second.js, second.css), (0, 0, 0), "every file from the cache: {second:#?}");
+    // The page revalidated by its ETag: its headers came, its body did not (Chromium reports
+    // the status of the copy it used, 200, so the bytes tell).
+    let page_body = first.entries.iter().find(|e| e.0 == "document").map(|e| e.2).ok_or("no page entry")?;
+    assert!(page_body > 0 && second.document + page_body <= first.document, "the page came again: {second:#?}");
     assert!(
         second.total() < SECOND_LOAD_BUDGET,
         "a second visit received {} bytes, over {SECOND_LOAD_BUDGET}: {second:#?}",

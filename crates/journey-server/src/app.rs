@@ -16,7 +16,8 @@ use axum::routing::{self, MethodRouter, any};
 use journey_core::access::Role;
 use tokio::sync::Semaphore;
 use tower_http::CompressionLevel;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
@@ -42,9 +43,19 @@ pub fn router(state: AppState, body_timeout: Duration) -> Router {
         .route("/api/", any(api::api_not_found))
         .fallback(web::serve_console)
         // The API's JSON and index.html, compressed as they go (Brotli at quality 4: most of
-        // quality 11's gain on small JSON at a fraction of its time); the console's files come
-        // compressed already (`web::precompress`) and are left as they are.
-        .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4)))
+        // quality 11's gain on small JSON at a fraction of its time). The console's files come
+        // compressed already (`web::precompress`, left as they are); the wasm, megabytes, is
+        // never compressed per request (before its copies exist it goes as it is).
+        .layer(
+            CompressionLayer::new()
+                .br(true)
+                .gzip(true)
+                .quality(CompressionLevel::Precise(4))
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/wasm"))),
+        )
+        // Only a GET or HEAD answer is compressed: the compression layer answers 406 when no
+        // encoding is acceptable, which must never replace the answer of a change already made.
+        .layer(middleware::from_fn(compress_only_reads))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(middleware::from_fn(request_size_limits))
@@ -59,6 +70,14 @@ pub fn router(state: AppState, body_timeout: Duration) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .with_state(state)
+}
+
+/// Takes `Accept-Encoding` off a request that may change something (see the router).
+async fn compress_only_reads(mut req: Request, next: Next) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        req.headers_mut().remove(header::ACCEPT_ENCODING);
+    }
+    next.run(req).await
 }
 
 /// A route of the API and who may call it.

@@ -93,7 +93,7 @@ pub async fn run(database: &crate::store::Database, dist: &std::path::Path, comm
     if let Command::Precompress = command {
         let report =
             crate::web::precompress::precompress(dist).map_err(|e| format!("could not compress {}: {e}", dist.display()))?;
-        println!("Wrote {} compressed files for the {} files of {}.", report.written, report.files, dist.display());
+        println!("Wrote {} compressed copies for the {} compressible files of {}.", report.written, report.files, dist.display());
         return Ok(());
     }
     let store = Store::open(database, false).await.map_err(|e| format!("could not open {database}: {e}"))?;

@@ -49,7 +49,7 @@ pub struct Config {
     pub database: Database,
 
     /// The console's built files (Trunk's dist folder).
-    #[arg(long, env = "JOURNEY_DIST", default_value = "dist")]
+    #[arg(long, env = "JOURNEY_DIST", default_value = "dist", global = true)]
     pub dist: PathBuf,
 
     /// Wipe the database and seed fresh demo data.

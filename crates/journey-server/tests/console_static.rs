@@ -110,7 +110,8 @@ async fn the_console_goes_compressed_and_hashed_files_are_cached_for_a_year() {
     // The first page load finds the new build and compresses it in the background.
     assert_eq!(get(&h, "/engage/journeys", &[]).await.0, 200);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !dist.join("journey-console-0123456789abcdef_bg.wasm.gz").exists() {
+    let copies = ["journey-console-0123456789abcdef_bg.wasm.gz", "journey-console-0123456789abcdef.js.gz", "notes.txt.gz"];
+    while !copies.iter().all(|copy| dist.join(copy).exists()) {
         assert!(std::time::Instant::now() < deadline, "the build was not compressed");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
@@ -155,6 +156,7 @@ async fn the_console_goes_compressed_and_hashed_files_are_cached_for_a_year() {
         assert_eq!(status, 304, "{path}");
         assert!(body.is_empty(), "{path}");
         assert_eq!(header(&again, "etag"), Some(etag.as_str()), "{path}");
+        assert_eq!(header(&again, "vary"), Some("accept-encoding"), "{path}: a 304 names what the page varies on");
         assert!(header(&again, "content-security-policy").is_some_and(|c| c.contains("'sha256-")), "{path}");
     }
     assert_eq!(get(&h, "/", &[("if-none-match", "W/\"older\"")]).await.0, 200, "another ETag: the page again");
@@ -165,13 +167,28 @@ async fn the_console_goes_compressed_and_hashed_files_are_cached_for_a_year() {
         (status, header(&head, "cache-control"), header(&head, "content-encoding")),
         (200, Some("no-cache"), Some("gzip"))
     );
+    let sent: u64 = header(&head, "content-length").unwrap().parse().unwrap();
+    assert_eq!(sent, std::fs::metadata(dist.join("notes.txt.gz")).unwrap().len(), "the copy written once, not gzip per request");
     let modified = header(&head, "last-modified").expect("Last-Modified").to_string();
-    assert_eq!(get(&h, "/notes.txt", &[("if-modified-since", &modified)]).await.0, 304);
+    let (status, head, _) = get(&h, "/notes.txt", &[("if-modified-since", &modified), ("accept-encoding", "gzip")]).await;
+    assert_eq!((status, header(&head, "vary")), (304, Some("accept-encoding")));
 
     // The API's JSON is compressed too, and still never stored.
     let (status, head, body) = get(&h, "/api/health", &[("accept-encoding", "br")]).await;
     assert_eq!((status, header(&head, "content-encoding"), header(&head, "cache-control")), (200, Some("br"), Some("no-store")));
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&body).unwrap()["console_built"], true);
+    // A change is answered as it was made, never 406 for want of an acceptable encoding.
+    let res = h
+        .http
+        .post(h.url("/api/sign-in"))
+        .header("accept-encoding", "identity;q=0")
+        .header("x-journey-console", "1")
+        .json(&serde_json::json!({ "email": "nobody@example.com", "password": "not this one" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401, "the sign-in's own answer");
+    assert!(res.headers().get("content-encoding").is_none());
 
     // A rebuild (a new index.html naming new files): its files are compressed in turn and the
     // page's ETag changes.
@@ -191,4 +208,32 @@ async fn the_console_goes_compressed_and_hashed_files_are_cached_for_a_year() {
     assert_eq!(header(&head, "content-encoding"), Some("br"));
     assert!(String::from_utf8(body).unwrap().contains("apply"));
     h.server.shutdown().await;
+}
+
+#[test]
+fn journey_server_precompress_writes_the_copies_of_a_build_without_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("site");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("app-0123456789abcdef.js"), "export const x = 1;\n".repeat(500)).unwrap();
+    std::fs::write(dist.join("app-0123456789abcdef.css"), "body { margin: 0 }\n".repeat(500)).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_journey-server")).args(args).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let dist_arg = dist.to_str().unwrap();
+    // `--dist` before or after the command, as the README writes it.
+    let (ok, said) = run(&["precompress", "--dist", dist_arg]);
+    assert!(ok, "{said}");
+    assert!(said.contains("Wrote 4 compressed copies for the 2 compressible files"), "{said}");
+    for copy in
+        ["app-0123456789abcdef.js.br", "app-0123456789abcdef.js.gz", "app-0123456789abcdef.css.br", "app-0123456789abcdef.css.gz"]
+    {
+        assert!(dist.join(copy).is_file(), "{copy}");
+    }
+    let (ok, said) = run(&["--dist", dist_arg, "precompress"]);
+    assert!(ok && said.contains("Wrote 0 compressed copies"), "fresh copies are kept: {said}");
+    assert!(!dir.path().join("data").exists(), "no database was opened");
+    let (ok, said) = run(&["precompress", "--dist", dir.path().join("missing").to_str().unwrap()]);
+    assert!(!ok && said.contains("could not compress"), "{said}");
 }

@@ -12,7 +12,7 @@ async fn sqlite_connections_have_the_store_settings() {
     let db = common::fresh_database(dir.path()).await;
     let store = Store::open(&db, false).await.unwrap();
     if store.backend() != Backend::Sqlite {
-        println!("SQLite only: PostgreSQL keeps its server's settings");
+        println!("SQLite only (the PostgreSQL settings are the next test's)");
         return;
     }
     let mut tx = store.write().await.unwrap();
@@ -28,4 +28,23 @@ async fn sqlite_connections_have_the_store_settings() {
     let mmap: i64 = sqlx::query_scalar("PRAGMA mmap_size").fetch_one(&mut *read).await.unwrap();
     let query_only: i64 = sqlx::query_scalar("PRAGMA query_only").fetch_one(&mut *read).await.unwrap();
     assert_eq!((synchronous, mmap, query_only), (1, 1_073_741_824, 1), "a reader");
+}
+
+/// PostgreSQL writers give up on a row lock after the write wait, and a transaction left idle
+/// (an instance that froze or vanished) is ended with its connection after 30 s.
+#[tokio::test]
+async fn postgres_writers_wait_for_a_lock_no_longer_than_the_write_wait_and_never_idle_in_a_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::fresh_database(dir.path()).await;
+    let store = Store::open(&db, false).await.unwrap();
+    if store.backend() != Backend::Postgres {
+        println!("PostgreSQL only (JOURNEY_TEST_POSTGRES)");
+        return;
+    }
+    let mut tx = store.write().await.unwrap();
+    let lock: String = sqlx::query_scalar("SHOW lock_timeout").fetch_one(&mut *tx).await.unwrap();
+    let idle: String = sqlx::query_scalar("SHOW idle_in_transaction_session_timeout").fetch_one(&mut *tx).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!((lock.as_str(), idle.as_str()), ("5s", "30s"));
+    store.close().await;
 }

@@ -228,8 +228,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// How long a write waits for the writer before the caller is told the server is busy.
 pub const DEFAULT_WRITE_WAIT: Duration = Duration::from_secs(5);
 
-/// How long PostgreSQL lets a writer's transaction sit idle before it ends it (and its
-/// locks): no transaction of the server waits on anything but the database between its
+/// How long PostgreSQL lets a writer's transaction sit idle before it ends it, with its
+/// connection and its locks (the pool opens another): no transaction of the server waits on anything but the database between its
 /// statements, so only a frozen or vanished instance reaches it.
 pub const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(30);
 

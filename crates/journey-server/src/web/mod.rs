@@ -29,7 +29,6 @@
 pub mod precompress;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -57,7 +56,6 @@ pub const REVALIDATE: &str = "no-cache";
 pub struct Console {
     dist: PathBuf,
     index: Arc<Mutex<Option<CachedIndex>>>,
-    compressing: Arc<AtomicBool>,
 }
 
 #[derive(Debug)]
@@ -70,31 +68,30 @@ struct CachedIndex {
 
 impl Console {
     pub fn new(dist: PathBuf) -> Console {
-        Console { dist, index: Arc::new(Mutex::new(None)), compressing: Arc::new(AtomicBool::new(false)) }
+        Console { dist, index: Arc::new(Mutex::new(None)) }
     }
 
     /// Writes the compressed files of a build that lacks them (see [`precompress`]); nothing
-    /// when the console is not built. Runs on a blocking thread; one run at a time.
+    /// when the console is not built. Runs on a blocking thread. Two runs at once (a rebuild
+    /// seen while one runs) are safe: each copy is written whole, stamped with its original's
+    /// modification time, so a copy of an older original never passes for fresh.
     pub async fn precompress(&self) {
-        if !self.is_built() || self.compressing.swap(true, Ordering::SeqCst) {
+        if !self.is_built() {
             return;
         }
-        let (dist, flag) = (self.dist.clone(), self.compressing.clone());
+        let dist = self.dist.clone();
         let started = std::time::Instant::now();
-        let done = tokio::task::spawn_blocking(move || {
-            let done = precompress::precompress(&dist);
-            flag.store(false, Ordering::SeqCst);
-            done
-        })
-        .await;
+        let done = tokio::task::spawn_blocking(move || precompress::precompress(&dist)).await;
         match done {
             Ok(Ok(report)) if report.written > 0 => {
                 tracing::info!(files = report.written, elapsed = ?started.elapsed(), "compressed the console's files for the wire");
             }
             Ok(Ok(_)) => {}
-            // A read-only folder still serves, uncompressed: `journey-server precompress` can
-            // write them at build time instead.
-            Ok(Err(error)) => tracing::warn!(%error, "could not write the console's compressed files; serving them uncompressed"),
+            // A read-only folder still serves: JS and CSS compressed as they go (`app.rs`), the
+            // wasm as it is; `journey-server precompress` can write the copies at build time.
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "could not write the console's compressed files; the wasm goes uncompressed")
+            }
             Err(error) => tracing::warn!(%error, "compressing the console's files stopped"),
         }
     }
@@ -123,8 +120,9 @@ impl Console {
         let entry = CachedIndex { modified, html: html.into(), csp, etag };
         let out = (entry.html.clone(), entry.csp.clone(), entry.etag.clone());
         *cache = Some(entry);
-        // A build seen for the first time (made while the server runs): its compressed
-        // files are written in the background (the files go uncompressed until then).
+        // A build seen for the first time since the start (a check that finds the copies
+        // fresh: the start wrote them) or made while the server runs (its copies are written
+        // in the background; until then the wasm goes uncompressed).
         let console = self.clone();
         tokio::spawn(async move { console.precompress().await });
         Some(out)
@@ -201,7 +199,10 @@ pub async fn serve_console(State(console): State<Console>, req: Request) -> Resp
         let Ok(mut res) = files.oneshot(req).await;
         if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
             let cache = if hashed { IMMUTABLE } else { REVALIDATE };
-            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            let headers = res.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            // A 304 names what the 200 varies on too (ServeDir's 304 does not).
+            headers.entry(header::VARY).or_insert(HeaderValue::from_static("accept-encoding"));
         }
         return res.map(Body::new);
     }
@@ -223,6 +224,7 @@ pub async fn serve_console(State(console): State<Console>, req: Request) -> Resp
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if let Ok(v) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, v);
     }

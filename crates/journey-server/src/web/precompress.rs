@@ -3,10 +3,12 @@
 //! serves to a browser that accepts them. Compressing a 1 MB wasm file at Brotli's best takes
 //! seconds, too slow for a request; once per build is nothing.
 //!
-//! A compressed file is fresh when it is at least as new as its original; a rebuild (which
-//! rewrites the originals, or names them anew) makes it stale and the next run writes it again.
-//! Each file is written under a temporary name and renamed, so a server never serves half of
-//! one, even with two servers compressing the same folder at once.
+//! A compressed copy carries its original's modification time, and is fresh when the two are
+//! equal: a rebuild (which rewrites the originals, or names them anew) makes it stale and the
+//! next run writes it again. The time is the one read before the original was, so a copy made
+//! from an original rewritten meanwhile is stale at once, never passed off as fresh. Each copy
+//! is written under a temporary name and renamed, so a server never serves half of one, even
+//! with two runs on the same folder at once.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -20,7 +22,7 @@ const COMPRESSIBLE: [&str; 7] = ["wasm", "js", "css", "html", "svg", "json", "tx
 pub struct Precompressed {
     /// Compressed files written (a fresh one is not written again).
     pub written: usize,
-    /// Original files seen.
+    /// Compressible originals seen (wasm, JavaScript, CSS, HTML, SVG, JSON, text).
     pub files: usize,
 }
 
@@ -71,7 +73,7 @@ pub fn precompress(dir: &Path) -> io::Result<Precompressed> {
         let mut data = None;
         for encoding in [Encoding::Brotli, Encoding::Gzip] {
             let target = with_suffix(&path, encoding.suffix());
-            if modified_or_none(&target).is_some_and(|t| t >= modified) {
+            if modified_or_none(&target) == Some(modified) {
                 continue;
             }
             let data = match &mut data {
@@ -80,9 +82,11 @@ pub fn precompress(dir: &Path) -> io::Result<Precompressed> {
             };
             let encoded = encoding.encode(data)?;
             if encoded.len() >= data.len() {
+                // Not worth it: the original goes as it is (and an older copy must not).
+                let _ = std::fs::remove_file(&target);
                 continue;
             }
-            write_atomically(&target, &encoded)?;
+            write_atomically(&target, &encoded, modified)?;
             report.written += 1;
         }
     }
@@ -129,12 +133,18 @@ fn modified_or_none(path: &Path) -> Option<SystemTime> {
     modified(path).ok()
 }
 
-/// Writes under a hidden temporary name in the same folder, then renames over `target`.
-fn write_atomically(target: &Path, data: &[u8]) -> io::Result<()> {
+/// Writes under a hidden temporary name in the same folder, stamped `modified`, then renames
+/// over `target`.
+fn write_atomically(target: &Path, data: &[u8], modified: SystemTime) -> io::Result<()> {
     let folder = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().unwrap_or_default().to_string_lossy();
     let temp = folder.join(format!(".{name}.{}-{}.tmp", std::process::id(), fastrand::u64(..)));
-    let written = std::fs::write(&temp, data).and_then(|()| std::fs::rename(&temp, target));
+    let written = std::fs::File::create(&temp)
+        .and_then(|mut file| {
+            file.write_all(data)?;
+            file.set_modified(modified)
+        })
+        .and_then(|()| std::fs::rename(&temp, target));
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
@@ -166,6 +176,13 @@ mod tests {
         assert!(br.len() < gz.len() && gz.len() < js.len() / 10, "br {} gz {} of {}", br.len(), gz.len(), js.len());
 
         assert_eq!(precompress(dir.path()).unwrap().written, 0, "fresh files are not written again");
+
+        // A copy whose time is not its original's (a copy of an older build kept by a deploy
+        // that keeps times, or made from an original rewritten meanwhile) is written again.
+        let br_path = dir.path().join("app-0123456789abcdef.js.br");
+        let later = std::fs::metadata(&br_path).unwrap().modified().unwrap() + std::time::Duration::from_secs(60);
+        std::fs::File::options().write(true).open(&br_path).unwrap().set_modified(later).unwrap();
+        assert_eq!(precompress(dir.path()).unwrap().written, 1, "a copy newer than its original is not its copy");
 
         // A rebuild rewrites the original: its compressed files are written again.
         std::thread::sleep(std::time::Duration::from_millis(20));
