@@ -133,6 +133,10 @@ async fn the_console_goes_compressed_and_hashed_files_are_cached_for_a_year() {
             assert_eq!(header(&head, "content-encoding"), expected, "{path} {accept:?}");
             assert_eq!(body, original, "{path} {accept:?}: the same bytes once decoded");
             assert_eq!(header(&head, "cache-control"), Some(immutable), "{path}");
+            // The original's type, whatever the encoding: the browser compiles the wasm as it
+            // streams in only when it is `application/wasm`.
+            let kind = if path.ends_with(".wasm") { "application/wasm" } else { "text/javascript" };
+            assert_eq!(header(&head, "content-type"), Some(kind), "{path} {accept:?}");
             assert!(
                 header(&head, "vary").is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
                 "{path}: {head:?}"
