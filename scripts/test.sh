@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+# A CI run builds once: an incremental cache only fills the disk (it had grown to 24 GB).
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 
 layer() {
   local name=$1; shift
