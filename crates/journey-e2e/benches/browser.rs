@@ -139,14 +139,7 @@ async fn run() -> Result<()> {
 
     let mut list_ms = Vec::new();
     for _ in 0..ROUNDS {
-        browser.goto(&server.url("/engage/journeys?tab=active")).await?;
-        list_ms.push(
-            wait_number(
-                &browser,
-                "const m = performance.getEntriesByName('journeys-list-rendered')[0]; return m ? m.startTime : null;",
-            )
-            .await?,
-        );
+        list_ms.push(open_journeys_list(&browser, &server.url("/engage/journeys?tab=active")).await?);
     }
 
     let (mut apply_ms, mut plan_ms) = (Vec::new(), Vec::new());
