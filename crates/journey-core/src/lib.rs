@@ -99,6 +99,7 @@ pub mod flow;
 pub mod journey;
 pub mod membership;
 pub mod plan;
+pub mod release;
 #[cfg(feature = "bundled-tzdb")]
 pub mod samples;
 pub mod schedule;

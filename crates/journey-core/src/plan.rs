@@ -56,6 +56,9 @@ use crate::state::{JourneyAction, TransitionError, transition};
 
 /// How many runs after the next one a plan lists.
 pub const FOLLOWING_RUNS: usize = 5;
+/// A Restart this close (minutes) before the next scheduled run warns of two runs minutes
+/// apart ([`Warning::RestartNearRun`]).
+pub const RESTART_NEAR_RUN_MINUTES: u32 = 60;
 /// The most missed runs a plan counts (more are reported as "at least").
 pub const MAX_MISSED_RUNS: u32 = 1_000;
 
@@ -145,9 +148,42 @@ pub enum Warning {
         /// The activation mode (the sentence differs).
         mode: ActivationMode,
     },
-    /// Overdue contacts all move on at T.
+    /// Overdue contacts all move on at T; contacts standing at a message step are messaged at
+    /// T.
     OverdueBurst {
-        /// How many.
+        /// Overdue contacts.
+        count: u64,
+        /// Contacts standing at a message step (they were about to be messaged when the
+        /// journey was frozen).
+        #[serde(default)]
+        at_send: u64,
+    },
+    /// Overdue contacts are released at a pace ([`crate::release`]); contacts standing at a
+    /// message step are messaged at T. Made by [`crate::release::Volume::warnings`] from
+    /// [`Warning::OverdueBurst`].
+    OverduePaced {
+        /// Overdue contacts.
+        count: u64,
+        /// Contacts standing at a message step.
+        at_send: u64,
+        /// The hours the release takes.
+        hours: u32,
+        /// The most released in one hour.
+        peak: u64,
+    },
+    /// The end date is still ahead, but no scheduled run is left before it.
+    NoRunBeforeEnd {
+        /// The end date (local).
+        end: Date,
+        /// The activation mode (the sentence differs).
+        mode: ActivationMode,
+    },
+    /// A Restart shortly before a scheduled run: two runs minutes apart. Under all users,
+    /// contacts who finish before the second one enter it too and are messaged twice.
+    RestartNearRun {
+        /// Minutes from the Restart to the next scheduled run (rounded up).
+        minutes: u32,
+        /// Contacts entering now who may enter again at that run (at most this many).
         count: u64,
     },
     /// Restart sends again to contacts who already received messages.
@@ -179,7 +215,7 @@ impl Warning {
     /// ```
     /// use journey_core::plan::Warning;
     /// assert_eq!(
-    ///     Warning::OverdueBurst { count: 1380 }.message(),
+    ///     Warning::OverdueBurst { count: 1380, at_send: 0 }.message(),
     ///     "1,380 contacts whose wait ended while the journey was frozen will move on at once, and those whose next step is a message will be messaged at activation."
     /// );
     /// ```
@@ -192,8 +228,51 @@ impl Warning {
             Warning::EndDatePassed { end, mode: ActivationMode::Restart } => {
                 format!("The schedule ended on {}: the journey runs once now, and no run follows.", format_date(end))
             }
-            Warning::OverdueBurst { count } => format!(
+            Warning::OverdueBurst { count, at_send: 0 } => format!(
                 "{} {} whose wait ended while the journey was frozen will move on at once, and those whose next step is a message will be messaged at activation.",
+                format_count(count),
+                plural(count, "contact", "contacts")
+            ),
+            Warning::OverdueBurst { count: 0, at_send } => format!(
+                "{} {} stopped at a message step when the journey was frozen will be messaged at activation.",
+                format_count(at_send),
+                plural(at_send, "contact", "contacts")
+            ),
+            Warning::OverdueBurst { count, at_send } => format!(
+                "{} {} whose wait ended while the journey was frozen will move on at once, and those whose next step is a message will be messaged at activation, as will {} stopped at a message step.",
+                format_count(count),
+                plural(count, "contact", "contacts"),
+                format_count(at_send)
+            ),
+            Warning::OverduePaced { count, at_send, hours, peak } => format!(
+                "{} {} whose wait ended while the journey was frozen will move on over {} {}, at most {} in one hour.{}",
+                format_count(count),
+                plural(count, "contact", "contacts"),
+                format_count(u64::from(hours)),
+                plural(u64::from(hours), "hour", "hours"),
+                format_count(peak),
+                if at_send > 0 {
+                    format!(
+                        " {} {} stopped at a message step will be messaged at activation.",
+                        format_count(at_send),
+                        plural(at_send, "contact", "contacts")
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+            Warning::NoRunBeforeEnd { end, mode: ActivationMode::Resume } => format!(
+                "No scheduled run is left before the end date, {}: no further audience runs will happen. Only contacts already in the journey continue.",
+                format_date(end)
+            ),
+            Warning::NoRunBeforeEnd { end, mode: ActivationMode::Restart } => format!(
+                "No scheduled run is left before the end date, {}: the journey runs once now, and no run follows.",
+                format_date(end)
+            ),
+            Warning::RestartNearRun { minutes, count } => format!(
+                "The next scheduled run is {} {} after this restart: up to {} {} who finish before it will enter again and receive its messages twice.",
+                format_count(u64::from(minutes)),
+                plural(u64::from(minutes), "minute", "minutes"),
                 format_count(count),
                 plural(count, "contact", "contacts")
             ),
@@ -420,7 +499,7 @@ fn resume(snapshot: &JourneySnapshot, t: Timestamp, wait_handling: WaitHandling)
                     None => {
                         let reason = no_run_reason(snapshot, schedule, t, snapshot.runs_done);
                         plan.next_run = NextRun::NoFurtherRuns { reason };
-                        warnings.push(no_run_warning(schedule, reason, mode));
+                        warnings.push(no_run_warning(snapshot, schedule, reason, mode, t));
                     }
                 }
                 if let Some(frozen_at) = snapshot.frozen_at {
@@ -438,8 +517,9 @@ fn resume(snapshot: &JourneySnapshot, t: Timestamp, wait_handling: WaitHandling)
         }
         resume_audience(snapshot, &mut plan);
     }
-    if plan.overdue > 0 {
-        warnings.push(Warning::OverdueBurst { count: plan.overdue });
+    let at_send = standing_at_send(snapshot, &plan);
+    if plan.overdue > 0 || at_send > 0 {
+        warnings.push(Warning::OverdueBurst { count: plan.overdue, at_send });
     }
     plan.warnings = warnings;
     plan
@@ -534,8 +614,19 @@ fn restart(snapshot: &JourneySnapshot, t: Timestamp, wait_handling: WaitHandling
             let reason = no_run_reason(snapshot, schedule, t, 1);
             // A once journey runs once, now: nothing to warn about.
             if reason != NoRunReason::OnceAlreadyRan {
-                warnings.push(no_run_warning(schedule, reason, mode));
+                warnings.push(no_run_warning(snapshot, schedule, reason, mode, t));
             }
+        }
+    }
+    if let (Some(next), Some(entering)) = (plan.next_scheduled_run, plan.entering) {
+        let minutes = ceil_minutes(next.duration_since(t)).as_mins();
+        let gap = u32::try_from(minutes).unwrap_or(u32::MAX);
+        if gap <= RESTART_NEAR_RUN_MINUTES
+            && entering > 0
+            && snapshot.definition.trigger.audience == AudienceMode::AllUsers
+            && finishes_within(&snapshot.definition, gap)
+        {
+            warnings.push(Warning::RestartNearRun { minutes: gap, count: entering });
         }
     }
     if plan.re_receiving > 0 {
@@ -591,12 +682,55 @@ fn no_run_reason(snapshot: &JourneySnapshot, schedule: &Schedule, t: Timestamp, 
     schedule.no_run_reason(&snapshot.zone, t, runs_done).unwrap_or(NoRunReason::InvalidSchedule)
 }
 
-/// The warning for no further run: an end date that passed names the date.
-fn no_run_warning(schedule: &Schedule, reason: NoRunReason, mode: ActivationMode) -> Warning {
+/// The warning for no further run: an end date names the date, and says whether it passed
+/// or is still ahead with no run left before it (weekly on Monday, ending on Wednesday,
+/// resumed on Tuesday).
+fn no_run_warning(snapshot: &JourneySnapshot, schedule: &Schedule, reason: NoRunReason, mode: ActivationMode, t: Timestamp) -> Warning {
     match (reason, schedule.end_date()) {
+        (NoRunReason::EndDatePassed, Some(end)) if end >= snapshot.zone.to_local(t).date() => {
+            Warning::NoRunBeforeEnd { end, mode }
+        }
         (NoRunReason::EndDatePassed, Some(end)) => Warning::EndDatePassed { end, mode },
         _ => Warning::NoFurtherRuns { reason, mode },
     }
+}
+
+/// Live contacts standing at a message step (Resume): the plan's continuing contacts at send
+/// nodes, those an edit moves there included. They are messaged at activation.
+fn standing_at_send(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> u64 {
+    plan.continuing_by_node
+        .iter()
+        .filter(|c| snapshot.definition.node(&c.node).is_some_and(|n| matches!(n.kind, NodeKind::Send { .. })))
+        .fold(0u64, |a, c| a.saturating_add(c.count))
+}
+
+/// Whether a contact entering at the entry can finish the journey (complete or exit) within
+/// `minutes`: the shortest path, either branch of each condition, waits less than that.
+fn finishes_within(definition: &crate::journey::JourneyDefinition, minutes: u32) -> bool {
+    use crate::journey::{JourneyDefinition, NodeId};
+    use std::collections::BTreeMap;
+    // The least waiting from a node to the end; memoised, so shared branches are walked once.
+    fn least(def: &JourneyDefinition, at: Option<&NodeId>, memo: &mut BTreeMap<NodeId, u64>, depth: usize) -> u64 {
+        let Some(node) = at.and_then(|id| def.node(id)) else { return 0 };
+        if let Some(m) = memo.get(&node.id) {
+            return *m;
+        }
+        // A loop in a definition that was not validated: never finishes.
+        if depth > def.nodes.len() + 2 {
+            return u64::MAX;
+        }
+        let m = match &node.kind {
+            NodeKind::Send { next, .. } => least(def, next.as_ref(), memo, depth + 1),
+            NodeKind::Wait { minutes, next } => u64::from(*minutes).saturating_add(least(def, next.as_ref(), memo, depth + 1)),
+            NodeKind::Condition { yes, no, .. } => {
+                least(def, yes.as_ref(), memo, depth + 1).min(least(def, no.as_ref(), memo, depth + 1))
+            }
+            NodeKind::Exit => 0,
+        };
+        memo.insert(node.id.clone(), m);
+        m
+    }
+    least(definition, Some(&definition.entry), &mut BTreeMap::new(), 0) < u64::from(minutes)
 }
 
 /// The scheduled runs in `(frozen_at, t]`, at most [`MAX_MISSED_RUNS`].

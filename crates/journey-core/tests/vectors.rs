@@ -496,6 +496,85 @@ fn end_on_date_is_inclusive() {
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
+fn an_end_date_still_ahead_with_no_run_before_it_is_not_called_passed() {
+    // Weekly on Monday, ending on Wednesday 7 Jan 2026, resumed on Tuesday 6 Jan.
+    let z = zone("Europe/Berlin");
+    let s = recurring(
+        Frequency::Weekly { days: vec![Weekday::Monday] },
+        time(9, 0, 0, 0),
+        date(2025, 12, 1),
+        ScheduleEnd::On { date: date(2026, 1, 7) },
+    );
+    let t = at(&z, date(2026, 1, 6).at(10, 0, 0, 0));
+    let snap = snapshot(&z, s, t, 6);
+    let plan = resume(&snap, t);
+    assert_eq!(plan.next_run, NextRun::NoFurtherRuns { reason: NoRunReason::EndDatePassed });
+    assert_eq!(plan.warnings[0], Warning::NoRunBeforeEnd { end: date(2026, 1, 7), mode: ActivationMode::Resume });
+    assert_eq!(
+        plan.warnings[0].message(),
+        "No scheduled run is left before the end date, 7 Jan 2026: no further audience runs will happen. Only contacts already in the journey continue."
+    );
+    assert!(!plan.warnings[0].message().contains("ended"));
+    let plan = restart(&snap, t);
+    assert_eq!(plan.warnings[0], Warning::NoRunBeforeEnd { end: date(2026, 1, 7), mode: ActivationMode::Restart });
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_restart_minutes_before_a_run_under_all_users_warns_of_messaging_twice() {
+    let z = zone("Asia/Kolkata");
+    // A journey that sends once and ends: whoever enters at the Restart is done before 14:00.
+    let mut snap = snapshot(&z, daily(time(14, 0, 0, 0)), at(&z, date(2026, 1, 1).at(13, 50, 0, 0)), 10);
+    snap.definition.trigger.audience = AudienceMode::AllUsers;
+    snap.definition.nodes[0] = Node::new("welcome", NodeKind::Send { channel: Channel::Email, template: "welcome".into(), next: None });
+    snap.definition.nodes.truncate(1);
+    snap.audience = AudienceCounts { subscribed: 500, suppressed: 0, never_entered: 0, in_flight: 0, already_received: 500 };
+    let t = snap.taken_at;
+    let plan = restart(&snap, t);
+    assert!(plan.warnings.contains(&Warning::RestartNearRun { minutes: 10, count: 500 }), "{:?}", plan.warnings);
+    let w = plan.warnings.iter().find(|w| matches!(w, Warning::RestartNearRun { .. })).unwrap();
+    assert_eq!(
+        w.message(),
+        "The next scheduled run is 10 minutes after this restart: up to 500 contacts who finish before it will enter again and receive its messages twice."
+    );
+    // Two hours before the run: no warning.
+    let early = at(&z, date(2026, 1, 1).at(11, 50, 0, 0));
+    let mut far = snap.clone();
+    far.taken_at = early;
+    assert!(!restart(&far, early).warnings.iter().any(|w| matches!(w, Warning::RestartNearRun { .. })));
+    // New users only: nobody enters twice in a generation.
+    let mut new_users = snap.clone();
+    new_users.definition.trigger.audience = AudienceMode::NewUsers;
+    assert!(!restart(&new_users, t).warnings.iter().any(|w| matches!(w, Warning::RestartNearRun { .. })));
+    // The sample's two-day wait keeps everyone in flight at 14:00: no warning either.
+    let mut waits = snapshot(&z, daily(time(14, 0, 0, 0)), t, 10);
+    waits.definition.trigger.audience = AudienceMode::AllUsers;
+    waits.audience = snap.audience;
+    assert!(!restart(&waits, t).warnings.iter().any(|w| matches!(w, Warning::RestartNearRun { .. })));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn contacts_standing_at_a_message_step_count_in_the_overdue_warning() {
+    let z = zone("Asia/Kolkata");
+    let t = at(&z, date(2026, 1, 1).at(13, 30, 0, 0));
+    let mut snap = snapshot(&z, daily(time(14, 0, 0, 0)), t, 10);
+    snap.nodes = vec![NodeCount { node: NodeId::new("push"), count: 20 }];
+    let plan = resume(&snap, t);
+    assert_eq!(plan.warnings.last(), Some(&Warning::OverdueBurst { count: 0, at_send: 20 }));
+    assert_eq!(
+        plan.warnings.last().unwrap().message(),
+        "20 contacts stopped at a message step when the journey was frozen will be messaged at activation."
+    );
+    snap.nodes.push(NodeCount { node: NodeId::new("wait"), count: 7 });
+    snap.waits = vec![WaitDeadlines { node: NodeId::new("wait"), due_by_frozen_at: 7, due_by_taken_at: 7, per_minute: vec![], beyond_horizon: 0 }];
+    let plan = resume(&snap, t);
+    assert_eq!(plan.warnings.last(), Some(&Warning::OverdueBurst { count: 7, at_send: 20 }));
+    assert!(plan.warnings.last().unwrap().message().ends_with("as will 20 stopped at a message step."));
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn end_after_n_runs_counts_runs_done_across_a_pause() {
     let z = zone("UTC");
     let s = recurring(Frequency::Daily, time(9, 0, 0, 0), date(2026, 1, 1), ScheduleEnd::After { runs: 5 });
@@ -577,7 +656,7 @@ fn resume_counts_keep_and_extend() {
             WaitOption { handling: WaitHandling::ExtendByPause, overdue: 10, deadline_shift: Some(frozen) },
         ]
     );
-    assert_eq!(plan.warnings, [Warning::MissedRuns { count: 2, capped: false }, Warning::OverdueBurst { count: 60 }]);
+    assert_eq!(plan.warnings, [Warning::MissedRuns { count: 2, capped: false }, Warning::OverdueBurst { count: 60, at_send: 5 }]);
     // A minute earlier, the 13:45 bucket is not yet due... it is (13:45 <= 13:59); at 13:44 not.
     let early = at(&z, date(2026, 1, 1).at(13, 44, 59, 0));
     assert_eq!(resume(&s, early).overdue, 30);
@@ -588,7 +667,7 @@ fn resume_counts_keep_and_extend() {
     let plan = plan_activation(&s, t, ActivationMode::Resume, WaitHandling::ExtendByPause).unwrap();
     assert_eq!(plan.overdue, 10);
     assert_eq!(plan.deadline_shift, Some(frozen));
-    assert_eq!(plan.warnings.last(), Some(&Warning::OverdueBurst { count: 10 }));
+    assert_eq!(plan.warnings.last(), Some(&Warning::OverdueBurst { count: 10, at_send: 5 }));
     // The shift is rounded up to the whole minute.
     let plan =
         plan_activation(&s, t + SignedDuration::from_secs(1), ActivationMode::Resume, WaitHandling::ExtendByPause).unwrap();
@@ -658,7 +737,7 @@ fn event_trigger_plans() {
     assert_eq!(plan.entering, None);
     assert!(plan.following_runs.is_empty());
     assert_eq!((plan.continuing, plan.overdue), (105, 60));
-    assert_eq!(plan.warnings, [Warning::EventsNotReplayed, Warning::OverdueBurst { count: 60 }]);
+    assert_eq!(plan.warnings, [Warning::EventsNotReplayed, Warning::OverdueBurst { count: 60, at_send: 5 }]);
     let plan = restart(&s, t);
     assert_eq!(plan.next_run, NextRun::OnEachEvent);
     assert_eq!((plan.entering, plan.exited_by_restart, plan.runs_done), (None, 105, 0));

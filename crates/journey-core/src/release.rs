@@ -1,0 +1,458 @@
+//! Releasing a resumed journey's backlog at a safe pace, and the volume an activation causes
+//! (`docs/reactivation.md`, section 10).
+//!
+//! The **backlog** of a Resume is its overdue memberships: contacts whose wait ended while the
+//! journey was frozen (under the chosen wait handling, [`crate::plan::ActivationPlan::overdue`]).
+//! Without a pace they all move on at the activation, and those whose next step is a message
+//! are all messaged in the same minute. A [`ReleasePolicy`] gives each of them a **release
+//! instant** instead; the runner does not step a membership before it.
+//!
+//! Rules:
+//!
+//! - **Order.** Overdue memberships are numbered (their *rank*, from 0) wait node by wait node
+//!   in the definition's order, and within one node by deadline, then by membership. The server
+//!   numbers the rows in that order; the browser needs only the counts per node, so the preview
+//!   and the runner agree without a list of contacts. The earliest due go first.
+//! - **Start.** Releases start at the first whole minute after the activation
+//!   ([`release_start`]); every release instant is a whole minute, like every wait deadline.
+//! - [`ReleasePolicy::AllAtOnce`]: nobody is held (as before this rule existed).
+//! - [`ReleasePolicy::SpreadOver`] `{ hours }`: of `n` contacts, rank `r` is released
+//!   `floor(r x hours x 60 / n)` minutes after the start: evenly over the window, the last one
+//!   before it ends.
+//! - [`ReleasePolicy::PerHour`] `{ limit }`: rank `r` is released in hour `r / limit` after the
+//!   start, at minute `floor((r mod limit) x 60 / limit)` of that hour: never more than `limit`
+//!   in any hour of the window.
+//! - A held membership keeps waiting at its node; its wait's deadline becomes its release
+//!   instant (the server keeps the deadline that ended as `late_since`).
+//! - Contacts standing at a message step when the journey was frozen (they were about to be
+//!   messaged) are messaged at the activation under every policy; the summary counts them.
+//! - Restart releases nothing (a new generation has no backlog): the policy is ignored.
+//!
+//! ```
+//! use journey_core::release::{ReleasePolicy, release_minute, releases_in_hour};
+//! // 10,000 contacts spread over 3 hours: the first at minute 0, the last at minute 179.
+//! let spread = ReleasePolicy::SpreadOver { hours: 3 };
+//! assert_eq!(release_minute(spread, 0, 10_000), 0);
+//! assert_eq!(release_minute(spread, 9_999, 10_000), 179);
+//! assert_eq!((0..3).map(|h| releases_in_hour(spread, 10_000, h)).collect::<Vec<_>>(), [3_334, 3_333, 3_333]);
+//! // At most 4,000 an hour: 4,000, 4,000, then the last 2,000.
+//! let capped = ReleasePolicy::PerHour { limit: 4_000 };
+//! assert_eq!((0..4).map(|h| releases_in_hour(capped, 10_000, h)).collect::<Vec<_>>(), [4_000, 4_000, 2_000, 0]);
+//! ```
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::flow::floor_to_minute;
+use crate::journey::{JourneyDefinition, NodeId, NodeKind};
+use crate::plan::{ActivationMode, ActivationPlan, NextRun, Warning, format_count};
+use crate::snapshot::JourneySnapshot;
+
+/// The longest spread: three days.
+pub const MAX_SPREAD_HOURS: u32 = 72;
+/// The largest hourly cap.
+pub const MAX_PER_HOUR: u64 = 10_000_000;
+/// The hours the volume preview covers.
+pub const VOLUME_HOURS: usize = 24;
+
+/// How a Resume releases its backlog (see the module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReleasePolicy {
+    /// Everyone moves on at the activation.
+    #[default]
+    AllAtOnce,
+    /// Evenly over this many hours.
+    SpreadOver {
+        /// 1 to [`MAX_SPREAD_HOURS`].
+        hours: u32,
+    },
+    /// At most this many an hour.
+    PerHour {
+        /// 1 to [`MAX_PER_HOUR`].
+        limit: u64,
+    },
+}
+
+/// A policy out of range, in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReleaseError {
+    /// Hours out of range.
+    #[error("Spread the backlog over 1 to {max} hours.", max = MAX_SPREAD_HOURS)]
+    Hours,
+    /// Cap out of range.
+    #[error("The hourly limit must be from 1 to {max}.", max = format_count(MAX_PER_HOUR))]
+    Limit,
+}
+
+impl ReleasePolicy {
+    /// Checks the numbers.
+    ///
+    /// ```
+    /// use journey_core::release::ReleasePolicy;
+    /// assert!(ReleasePolicy::SpreadOver { hours: 3 }.check().is_ok());
+    /// assert_eq!(ReleasePolicy::SpreadOver { hours: 0 }.check().unwrap_err().to_string(), "Spread the backlog over 1 to 72 hours.");
+    /// assert!(ReleasePolicy::PerHour { limit: 0 }.check().is_err());
+    /// ```
+    pub fn check(self) -> Result<(), ReleaseError> {
+        match self {
+            ReleasePolicy::AllAtOnce => Ok(()),
+            ReleasePolicy::SpreadOver { hours } if (1..=MAX_SPREAD_HOURS).contains(&hours) => Ok(()),
+            ReleasePolicy::SpreadOver { .. } => Err(ReleaseError::Hours),
+            ReleasePolicy::PerHour { limit } if (1..=MAX_PER_HOUR).contains(&limit) => Ok(()),
+            ReleasePolicy::PerHour { .. } => Err(ReleaseError::Limit),
+        }
+    }
+
+    /// Whether anyone is held.
+    pub fn holds(self) -> bool {
+        self != ReleasePolicy::AllAtOnce
+    }
+
+    /// The policy as a URL parameter: `all`, `spread-3`, `per-hour-500`.
+    ///
+    /// ```
+    /// use journey_core::release::ReleasePolicy;
+    /// for p in [ReleasePolicy::AllAtOnce, ReleasePolicy::SpreadOver { hours: 3 }, ReleasePolicy::PerHour { limit: 500 }] {
+    ///     assert_eq!(ReleasePolicy::from_param(&p.to_param()), Some(p));
+    /// }
+    /// assert_eq!(ReleasePolicy::from_param("spread-0"), None);
+    /// ```
+    pub fn to_param(self) -> String {
+        match self {
+            ReleasePolicy::AllAtOnce => "all".into(),
+            ReleasePolicy::SpreadOver { hours } => format!("spread-{hours}"),
+            ReleasePolicy::PerHour { limit } => format!("per-hour-{limit}"),
+        }
+    }
+
+    /// Reads [`ReleasePolicy::to_param`]'s spelling (a policy out of range is `None`).
+    pub fn from_param(text: &str) -> Option<ReleasePolicy> {
+        let policy = match text {
+            "all" => ReleasePolicy::AllAtOnce,
+            _ => {
+                if let Some(hours) = text.strip_prefix("spread-") {
+                    ReleasePolicy::SpreadOver { hours: hours.parse().ok()? }
+                } else {
+                    ReleasePolicy::PerHour { limit: text.strip_prefix("per-hour-")?.parse().ok()? }
+                }
+            }
+        };
+        policy.check().ok().map(|()| policy)
+    }
+
+    /// The policy in words: "all at once", "over 3 hours", "at most 500 an hour".
+    pub fn describe(self) -> String {
+        match self {
+            ReleasePolicy::AllAtOnce => "all at once".into(),
+            ReleasePolicy::SpreadOver { hours } => format!("evenly over {hours} {}", if hours == 1 { "hour" } else { "hours" }),
+            ReleasePolicy::PerHour { limit } => format!("at most {} an hour", format_count(limit)),
+        }
+    }
+}
+
+/// The first release instant: the first whole minute strictly after the activation at `t`.
+///
+/// ```
+/// let t: jiff::Timestamp = "2026-03-29T00:30:20Z".parse()?;
+/// assert_eq!(journey_core::release::release_start(t), "2026-03-29T00:31:00Z".parse()?);
+/// let t: jiff::Timestamp = "2026-03-29T00:30:00Z".parse()?;
+/// assert_eq!(journey_core::release::release_start(t), "2026-03-29T00:31:00Z".parse()?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn release_start(t: Timestamp) -> Timestamp {
+    floor_to_minute(t).checked_add(SignedDuration::from_mins(1)).unwrap_or(t)
+}
+
+/// The minute after [`release_start`] at which rank `rank` of `total` is released (ranks past
+/// the total are released with the last one).
+pub fn release_minute(policy: ReleasePolicy, rank: u64, total: u64) -> u64 {
+    if total == 0 {
+        return 0;
+    }
+    let rank = rank.min(total - 1);
+    match policy {
+        ReleasePolicy::AllAtOnce => 0,
+        ReleasePolicy::SpreadOver { hours } => {
+            let window = u128::from(hours.clamp(1, MAX_SPREAD_HOURS)) * 60;
+            (u128::from(rank) * window / u128::from(total)) as u64
+        }
+        ReleasePolicy::PerHour { limit } => {
+            let limit = limit.clamp(1, MAX_PER_HOUR);
+            (rank / limit) * 60 + (rank % limit) * 60 / limit
+        }
+    }
+}
+
+/// The release instant of rank `rank` of `total` for an activation at `t`.
+pub fn release_instant(policy: ReleasePolicy, t: Timestamp, rank: u64, total: u64) -> Timestamp {
+    let minutes = release_minute(policy, rank, total).min(i64::MAX as u64 / 120) as i64;
+    release_start(t).checked_add(SignedDuration::from_mins(minutes)).unwrap_or(t)
+}
+
+/// How many of `total` ranks are released in hour `hour` after the start (minutes
+/// `60 x hour` to `60 x hour + 59`), without walking the ranks.
+pub fn releases_in_hour(policy: ReleasePolicy, total: u64, hour: u64) -> u64 {
+    released_before_minute(policy, total, hour.saturating_add(1).saturating_mul(60))
+        - released_before_minute(policy, total, hour.saturating_mul(60))
+}
+
+/// How many ranks are released before minute `minute` after the start.
+fn released_before_minute(policy: ReleasePolicy, total: u64, minute: u64) -> u64 {
+    match policy {
+        ReleasePolicy::AllAtOnce => {
+            if minute > 0 {
+                total
+            } else {
+                0
+            }
+        }
+        ReleasePolicy::SpreadOver { hours } => {
+            // r x window / total < minute  <=>  r < minute x total / window.
+            let window = u128::from(hours.clamp(1, MAX_SPREAD_HOURS)) * 60;
+            let bound = (u128::from(minute) * u128::from(total)).div_ceil(window);
+            bound.min(u128::from(total)) as u64
+        }
+        ReleasePolicy::PerHour { limit } => {
+            let limit = limit.clamp(1, MAX_PER_HOUR);
+            // Whole hours, then the part of the next one.
+            let full = minute / 60;
+            let rest = minute % 60;
+            // (r mod limit) x 60 / limit < rest  <=>  r mod limit < rest x limit / 60.
+            let in_part = (u128::from(rest) * u128::from(limit)).div_ceil(60) as u64;
+            full.saturating_mul(limit).saturating_add(in_part).min(total)
+        }
+    }
+}
+
+/// The hours over which a policy releases `total` contacts (0 for none or all at once).
+pub fn release_hours(policy: ReleasePolicy, total: u64) -> u64 {
+    if total == 0 || !policy.holds() {
+        return 0;
+    }
+    release_minute(policy, total - 1, total) / 60 + 1
+}
+
+/// The messages one contact is sent from `from` on, at once: sends on the straight path until
+/// a wait or the end. A condition stops the count (who goes where depends on the contact), so
+/// the number is then a lower bound (`true`).
+///
+/// ```
+/// use journey_core::journey::NodeId;
+/// use journey_core::release::sends_ahead;
+/// let def = journey_core::samples::onboarding("UTC", journey_core::samples::daily_at_14());
+/// assert_eq!(sends_ahead(&def, Some(&NodeId::new("welcome"))), (1, false)); // then a wait
+/// assert_eq!(sends_ahead(&def, Some(&NodeId::new("opened"))), (0, true)); // a condition
+/// assert_eq!(sends_ahead(&def, None), (0, false));
+/// ```
+pub fn sends_ahead(definition: &JourneyDefinition, from: Option<&NodeId>) -> (u64, bool) {
+    let mut sends = 0;
+    let mut at = from.cloned();
+    for _ in 0..definition.nodes.len() + 2 {
+        let Some(node) = at.as_ref().and_then(|id| definition.node(id)) else { return (sends, false) };
+        match &node.kind {
+            NodeKind::Send { next, .. } => {
+                sends += 1;
+                at = next.clone();
+            }
+            NodeKind::Wait { .. } | NodeKind::Exit => return (sends, false),
+            NodeKind::Condition { .. } => return (sends, true),
+        }
+    }
+    (sends, false)
+}
+
+/// One hour of the volume preview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeHour {
+    /// Its first instant (hour 0: the activation).
+    pub from: Timestamp,
+    /// The first instant after it.
+    pub until: Timestamp,
+    /// Backlog contacts that move on in it.
+    pub released: u64,
+    /// Contacts that enter in it (an audience run).
+    pub entering: u64,
+    /// Messages sent in it (see [`Volume::lower_bound`]).
+    pub messages: u64,
+}
+
+/// The messages per hour an activation causes over the next [`VOLUME_HOURS`] hours: the
+/// backlog's releases, the contacts standing at a message step, and the next audience run's
+/// entry (later runs are not counted: who enters then is not known yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Volume {
+    /// The policy.
+    pub policy: ReleasePolicy,
+    /// The hours: hour 0 runs from the activation to the end of the first release hour.
+    pub hours: Vec<VolumeHour>,
+    /// Backlog contacts in all (the plan's overdue count; 0 on Restart).
+    pub backlog: u64,
+    /// Of those, the ones held past the activation.
+    pub held: u64,
+    /// The first and last release instants (none when nobody is held).
+    pub first_release: Option<Timestamp>,
+    /// The last release instant.
+    pub last_release: Option<Timestamp>,
+    /// Backlog contacts released after the preview's last hour.
+    pub released_later: u64,
+    /// Contacts standing at a message step, messaged at the activation.
+    pub at_send: u64,
+    /// Whether some contacts reach a condition whose branch decides further messages (the
+    /// numbers are then at least these).
+    pub lower_bound: bool,
+    /// Audience runs in the preview's hours after the next one, whose entry is not counted.
+    pub runs_not_counted: u32,
+    /// Whether contacts enter on events (not counted).
+    pub on_events: bool,
+}
+
+impl Volume {
+    /// The most messages in one hour.
+    pub fn peak(&self) -> u64 {
+        self.hours.iter().map(|h| h.messages).max().unwrap_or(0)
+    }
+
+    /// All messages in the preview.
+    pub fn total_messages(&self) -> u64 {
+        self.hours.iter().fold(0u64, |a, h| a.saturating_add(h.messages))
+    }
+
+    /// The plan's warnings with the overdue one told under this policy: a paced backlog does
+    /// not "move on at once".
+    pub fn warnings(&self, plan: &ActivationPlan) -> Vec<Warning> {
+        plan.warnings
+            .iter()
+            .map(|w| match *w {
+                Warning::OverdueBurst { count, at_send } if self.held > 0 => Warning::OverduePaced {
+                    count,
+                    at_send,
+                    hours: release_hours(self.policy, count).min(u64::from(u32::MAX)) as u32,
+                    peak: (0..release_hours(self.policy, count)).map(|h| releases_in_hour(self.policy, count, h)).max().unwrap_or(0),
+                },
+                other => other,
+            })
+            .collect()
+    }
+}
+
+/// The volume preview of `plan` (made from `snapshot`) under `policy`, with the hour each
+/// backlog contact, standing contact and entering contact is messaged in. Deterministic: the
+/// runner releases exactly these numbers per hour.
+///
+/// ```
+/// use journey_core::plan::*;
+/// use journey_core::release::*;
+/// use journey_core::snapshot::{NodeCount, WaitDeadlines};
+/// use journey_core::journey::NodeId;
+/// let mut s = journey_core::samples::daily_kolkata_snapshot();
+/// // 300 contacts whose 2-day wait ended while paused; the step after it is a condition.
+/// s.nodes = vec![NodeCount { node: NodeId::new("wait"), count: 300 }];
+/// s.waits = vec![WaitDeadlines { node: NodeId::new("wait"), due_by_frozen_at: 0, due_by_taken_at: 300, per_minute: vec![], beyond_horizon: 0 }];
+/// let plan = plan_activation(&s, s.taken_at, ActivationMode::Resume, WaitHandling::KeepDeadlines)?;
+/// let v = volume(&s, &plan, ReleasePolicy::SpreadOver { hours: 3 });
+/// assert_eq!(v.hours.iter().map(|h| h.released).take(4).collect::<Vec<_>>(), [100, 100, 100, 0]);
+/// assert!(v.lower_bound); // the condition decides between push and SMS
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn volume(snapshot: &JourneySnapshot, plan: &ActivationPlan, policy: ReleasePolicy) -> Volume {
+    let def = &snapshot.definition;
+    let t = plan.at;
+    let start = release_start(t);
+    let hour_start = |h: usize| start.checked_add(SignedDuration::from_mins(60 * h as i64)).unwrap_or(start);
+    let mut hours: Vec<VolumeHour> = (0..VOLUME_HOURS)
+        .map(|h| VolumeHour {
+            from: if h == 0 { t } else { hour_start(h) },
+            until: hour_start(h + 1),
+            released: 0,
+            entering: 0,
+            messages: 0,
+        })
+        .collect();
+    let mut lower_bound = false;
+    let resume = plan.mode == ActivationMode::Resume;
+    let policy = if resume { policy } else { ReleasePolicy::AllAtOnce };
+    let backlog = if resume { plan.overdue } else { 0 };
+
+    // The backlog, wait node by wait node in definition order (the ranks' order).
+    let mut rank = 0u64;
+    let mut released_later = 0u64;
+    for node in &def.nodes {
+        let NodeKind::Wait { next, .. } = &node.kind else { continue };
+        let count = plan.overdue_by_node.iter().find(|c| c.node == node.id).map_or(0, |c| c.count);
+        if !resume || count == 0 {
+            continue;
+        }
+        let (each, uncertain) = sends_ahead(def, next.as_ref());
+        lower_bound |= uncertain;
+        if !policy.holds() {
+            hours[0].released += count;
+            hours[0].messages = hours[0].messages.saturating_add(count.saturating_mul(each));
+        } else {
+            // Ranks rank..rank+count, hour by hour.
+            for (h, hour) in hours.iter_mut().enumerate() {
+                let before = released_before_minute(policy, backlog, 60 * h as u64);
+                let through = released_before_minute(policy, backlog, 60 * (h as u64 + 1));
+                let n = overlap(before, through, rank, rank + count);
+                hour.released += n;
+                hour.messages = hour.messages.saturating_add(n.saturating_mul(each));
+            }
+            let through_window = released_before_minute(policy, backlog, 60 * VOLUME_HOURS as u64);
+            released_later += overlap(through_window, u64::MAX, rank, rank + count);
+        }
+        rank += count;
+    }
+
+    // Contacts standing at a message (or condition) step move at the activation.
+    let mut at_send = 0u64;
+    if resume {
+        for c in &plan.continuing_by_node {
+            let Some(node) = def.node(&c.node) else { continue };
+            if matches!(node.kind, NodeKind::Wait { .. }) {
+                continue;
+            }
+            let (each, uncertain) = sends_ahead(def, Some(&c.node));
+            lower_bound |= uncertain;
+            if matches!(node.kind, NodeKind::Send { .. }) {
+                at_send += c.count;
+            }
+            hours[0].messages = hours[0].messages.saturating_add(c.count.saturating_mul(each));
+        }
+    }
+
+    // The next audience run's entry.
+    let mut runs_not_counted = 0u32;
+    let window_end = hours[VOLUME_HOURS - 1].until;
+    if let (Some(at), Some(entering)) = (plan.next_run.instant(), plan.entering)
+        && at < window_end
+    {
+        let h = hours.iter().position(|h| at < h.until).unwrap_or(0);
+        let (each, uncertain) = sends_ahead(def, Some(&def.entry));
+        lower_bound |= uncertain && entering > 0;
+        hours[h].entering += entering;
+        hours[h].messages = hours[h].messages.saturating_add(entering.saturating_mul(each));
+    }
+    if plan.next_run.instant().is_some() {
+        runs_not_counted = plan.following_runs.iter().filter(|r| **r < window_end).count() as u32;
+    }
+
+    let held = if policy.holds() { backlog } else { 0 };
+    Volume {
+        policy,
+        hours,
+        backlog,
+        held,
+        first_release: (held > 0).then(|| release_instant(policy, t, 0, held)),
+        last_release: (held > 0).then(|| release_instant(policy, t, held - 1, held)),
+        released_later,
+        at_send,
+        lower_bound,
+        runs_not_counted,
+        on_events: matches!(plan.next_run, NextRun::OnEachEvent),
+    }
+}
+
+/// The size of `[a, b) ∩ [c, d)`.
+fn overlap(a: u64, b: u64, c: u64, d: u64) -> u64 {
+    b.min(d).saturating_sub(a.max(c))
+}
