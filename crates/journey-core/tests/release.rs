@@ -6,27 +6,14 @@
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-use std::collections::BTreeSet;
-
-use jiff::civil::{date, time};
+use jiff::civil::date;
 use jiff::{SignedDuration, Timestamp};
-use journey_core::flow::{ContactFacts, Position, advance};
 use journey_core::journey::*;
-use journey_core::membership::*;
 use journey_core::plan::*;
 use journey_core::release::*;
 use journey_core::samples;
 use journey_core::snapshot::*;
 use journey_core::zone::Zone;
-use proptest::prelude::*;
-
-fn policies() -> impl Strategy<Value = ReleasePolicy> {
-    prop_oneof![
-        Just(ReleasePolicy::AllAtOnce),
-        (1..=MAX_SPREAD_HOURS).prop_map(|hours| ReleasePolicy::SpreadOver { hours }),
-        (1u64..5_000).prop_map(|limit| ReleasePolicy::PerHour { limit }),
-    ]
-}
 
 /// welcome (send) -> first (wait 60) -> a (send) -> second (wait 30) -> b (send) -> c (send).
 /// A contact released from `first` is sent one message, from `second` two.
@@ -64,97 +51,116 @@ fn backlog_snapshot(taken_at: Timestamp, first: u64, second: u64, entering: u64)
     s
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+/// Property tests (native: proptest does not build for wasm32).
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use journey_core::flow::{ContactFacts, Position, advance};
+    use journey_core::membership::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
 
-    #[test]
-    fn release_instants_are_deterministic_in_order_inside_the_window_and_under_the_cap(
-        policy in policies(),
-        total in 1u64..3_000,
-        t_secs in 1_700_000_000i64..1_900_000_000,
-    ) {
-        let t = Timestamp::from_second(t_secs).unwrap();
-        let start = release_start(t);
-        prop_assert!(start > t && start.as_second() % 60 == 0 && start - t <= SignedDuration::from_mins(1));
-        let minutes: Vec<u64> = (0..total).map(|r| release_minute(policy, r, total)).collect();
-        // The same answer twice, never earlier for a later rank.
-        prop_assert_eq!(&minutes, &(0..total).map(|r| release_minute(policy, r, total)).collect::<Vec<_>>());
-        prop_assert!(minutes.windows(2).all(|w| w[0] <= w[1]));
-        let hours = release_hours(policy, total);
-        match policy {
-            ReleasePolicy::AllAtOnce => prop_assert!(minutes.iter().all(|m| *m == 0) && hours == 0),
-            ReleasePolicy::SpreadOver { hours: h } => {
-                prop_assert!(minutes.iter().all(|m| *m < u64::from(h) * 60));
-                prop_assert!(hours <= u64::from(h));
-            }
-            ReleasePolicy::PerHour { limit } => prop_assert_eq!(hours, total.div_ceil(limit)),
-        }
-        // The closed form per hour equals counting the ranks, and respects the cap.
-        for hour in 0..hours.max(1) + 1 {
-            let counted = minutes.iter().filter(|m| **m / 60 == hour).count() as u64;
-            prop_assert_eq!(releases_in_hour(policy, total, hour), counted);
-            if let ReleasePolicy::PerHour { limit } = policy {
-                prop_assert!(counted <= limit);
-            }
-        }
-        // Whole minutes from the start.
-        for r in [0, total / 2, total - 1] {
-            let at = release_instant(policy, t, r, total);
-            prop_assert_eq!(at, start + SignedDuration::from_mins(minutes[r as usize] as i64));
-        }
+    fn policies() -> impl Strategy<Value = ReleasePolicy> {
+        prop_oneof![
+            Just(ReleasePolicy::AllAtOnce),
+            (1..=MAX_SPREAD_HOURS).prop_map(|hours| ReleasePolicy::SpreadOver { hours }),
+            (1u64..5_000).prop_map(|limit| ReleasePolicy::PerHour { limit }),
+        ]
     }
 
-    #[test]
-    fn the_preview_per_hour_equals_stepping_each_membership_at_its_release(
-        policy in policies(),
-        first in 0u64..400,
-        second in 0u64..400,
-        minute in 0i64..(60 * 24 * 7),
-    ) {
-        let t = Timestamp::from_second(1_767_225_600 + minute * 60 + 17).unwrap();
-        let s = backlog_snapshot(t, first, second, 0);
-        let plan = plan_activation(&s, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
-        prop_assert_eq!(plan.overdue, first + second);
-        let v = volume(&s, &plan, policy);
-        // Step every overdue membership, ranked node by node, at its release instant.
-        let mut per_hour = [0u64; VOLUME_HOURS];
-        let mut released = [0u64; VOLUME_HOURS];
-        let mut later = 0u64;
-        let attributes = Attributes::new();
-        let events = BTreeSet::new();
-        let facts = ContactFacts { attributes: &attributes, subscribed: true, events_since_entry: &events };
-        let total = first + second;
-        for rank in 0..total {
-            let node = if rank < first { "first" } else { "second" };
-            let at = if policy.holds() { release_instant(policy, t, rank, total) } else { t };
-            let deadline = t - SignedDuration::from_hours(1);
-            let pos = Position {
-                journey_id: JourneyId(1),
-                contact_id: ContactId(rank + 1),
-                generation: Generation(1),
-                iteration: Iteration(1),
-                node: NodeId::new(node),
-                status: MembershipStatus::Waiting { until: if policy.holds() { at } else { deadline } },
-            };
-            // Not a moment before its release instant ...
-            let before = advance(&s.definition, &pos, at - SignedDuration::from_secs(1), &facts);
-            prop_assert!(before.sends.is_empty() || !policy.holds());
-            // ... and at it, it moves on and sends.
-            let sent = advance(&s.definition, &pos, at, &facts).sends.len() as u64;
-            match v.hours.iter().position(|h| at >= h.from && at < h.until) {
-                Some(h) => {
-                    per_hour[h] += sent;
-                    released[h] += 1;
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn release_instants_are_deterministic_in_order_inside_the_window_and_under_the_cap(
+            policy in policies(),
+            total in 1u64..3_000,
+            t_secs in 1_700_000_000i64..1_900_000_000,
+        ) {
+            let t = Timestamp::from_second(t_secs).unwrap();
+            let start = release_start(t);
+            prop_assert!(start > t && start.as_second() % 60 == 0 && start - t <= SignedDuration::from_mins(1));
+            let minutes: Vec<u64> = (0..total).map(|r| release_minute(policy, r, total)).collect();
+            // The same answer twice, never earlier for a later rank.
+            prop_assert_eq!(&minutes, &(0..total).map(|r| release_minute(policy, r, total)).collect::<Vec<_>>());
+            prop_assert!(minutes.windows(2).all(|w| w[0] <= w[1]));
+            let hours = release_hours(policy, total);
+            match policy {
+                ReleasePolicy::AllAtOnce => prop_assert!(minutes.iter().all(|m| *m == 0) && hours == 0),
+                ReleasePolicy::SpreadOver { hours: h } => {
+                    prop_assert!(minutes.iter().all(|m| *m < u64::from(h) * 60));
+                    prop_assert!(hours <= u64::from(h));
                 }
-                None => later += 1,
+                ReleasePolicy::PerHour { limit } => prop_assert_eq!(hours, total.div_ceil(limit)),
+            }
+            // The closed form per hour equals counting the ranks, and respects the cap.
+            for hour in 0..hours.max(1) + 1 {
+                let counted = minutes.iter().filter(|m| **m / 60 == hour).count() as u64;
+                prop_assert_eq!(releases_in_hour(policy, total, hour), counted);
+                if let ReleasePolicy::PerHour { limit } = policy {
+                    prop_assert!(counted <= limit);
+                }
+            }
+            // Whole minutes from the start.
+            for r in [0, total / 2, total - 1] {
+                let at = release_instant(policy, t, r, total);
+                prop_assert_eq!(at, start + SignedDuration::from_mins(minutes[r as usize] as i64));
             }
         }
-        prop_assert_eq!(v.hours.iter().map(|h| h.messages).collect::<Vec<_>>(), per_hour.to_vec());
-        prop_assert_eq!(v.hours.iter().map(|h| h.released).collect::<Vec<_>>(), released.to_vec());
-        prop_assert_eq!(v.released_later, later);
-        prop_assert_eq!(v.held, if policy.holds() { total } else { 0 });
-        prop_assert!(!v.lower_bound);
+
+        #[test]
+        fn the_preview_per_hour_equals_stepping_each_membership_at_its_release(
+            policy in policies(),
+            first in 0u64..400,
+            second in 0u64..400,
+            minute in 0i64..(60 * 24 * 7),
+        ) {
+            let t = Timestamp::from_second(1_767_225_600 + minute * 60 + 17).unwrap();
+            let s = backlog_snapshot(t, first, second, 0);
+            let plan = plan_activation(&s, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+            prop_assert_eq!(plan.overdue, first + second);
+            let v = volume(&s, &plan, policy);
+            // Step every overdue membership, ranked node by node, at its release instant.
+            let mut per_hour = [0u64; VOLUME_HOURS];
+            let mut released = [0u64; VOLUME_HOURS];
+            let mut later = 0u64;
+            let attributes = Attributes::new();
+            let events = BTreeSet::new();
+            let facts = ContactFacts { attributes: &attributes, subscribed: true, events_since_entry: &events };
+            let total = first + second;
+            for rank in 0..total {
+                let node = if rank < first { "first" } else { "second" };
+                let at = if policy.holds() { release_instant(policy, t, rank, total) } else { t };
+                let deadline = t - SignedDuration::from_hours(1);
+                let pos = Position {
+                    journey_id: JourneyId(1),
+                    contact_id: ContactId(rank + 1),
+                    generation: Generation(1),
+                    iteration: Iteration(1),
+                    node: NodeId::new(node),
+                    status: MembershipStatus::Waiting { until: if policy.holds() { at } else { deadline } },
+                };
+                // Not a moment before its release instant ...
+                let before = advance(&s.definition, &pos, at - SignedDuration::from_secs(1), &facts);
+                prop_assert!(before.sends.is_empty() || !policy.holds());
+                // ... and at it, it moves on and sends.
+                let sent = advance(&s.definition, &pos, at, &facts).sends.len() as u64;
+                match v.hours.iter().position(|h| at >= h.from && at < h.until) {
+                    Some(h) => {
+                        per_hour[h] += sent;
+                        released[h] += 1;
+                    }
+                    None => later += 1,
+                }
+            }
+            prop_assert_eq!(v.hours.iter().map(|h| h.messages).collect::<Vec<_>>(), per_hour.to_vec());
+            prop_assert_eq!(v.hours.iter().map(|h| h.released).collect::<Vec<_>>(), released.to_vec());
+            prop_assert_eq!(v.released_later, later);
+            prop_assert_eq!(v.held, if policy.holds() { total } else { 0 });
+            prop_assert!(!v.lower_bound);
+        }
     }
+
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
@@ -243,5 +249,4 @@ fn release_policies_read_from_json_and_refuse_numbers_out_of_range() {
     assert_eq!(ReleasePolicy::SpreadOver { hours: 1 }.describe(), "evenly over 1 hour");
     assert!(ReleasePolicy::SpreadOver { hours: 73 }.check().is_err());
     assert_eq!(ReleasePolicy::PerHour { limit: 0 }.check().unwrap_err().to_string(), "The hourly limit must be from 1 to 10,000,000.");
-    let _ = time(0, 0, 0, 0);
 }
