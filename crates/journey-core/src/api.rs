@@ -18,6 +18,7 @@ use crate::journey::{
 };
 use crate::membership::Generation;
 use crate::plan::{ActivationCounts, ActivationMode, NextRun, WaitHandling};
+use crate::release::ReleasePolicy;
 use crate::snapshot::NodeCount;
 use crate::state::JourneyState;
 
@@ -175,6 +176,9 @@ pub struct ActivityEntry {
     /// from the ones the activation promised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// A Resume's backlog release policy, when it held contacts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleasePolicy>,
 }
 
 /// `POST /api/journeys/{id}/activate`. Send an `Idempotency-Key` header (or the
@@ -187,6 +191,9 @@ pub struct ActivateRequest {
     /// Wait handling (Resume; default keep_deadlines).
     #[serde(default)]
     pub wait_handling: WaitHandling,
+    /// How a Resume releases its backlog (default all at once; Restart ignores it).
+    #[serde(default)]
+    pub release: ReleasePolicy,
     /// The version the summary was computed from; a different current version is a 409.
     pub expected_version: u64,
     /// An idempotency key, if not sent as a header.
@@ -211,6 +218,12 @@ pub struct ActivateResponse {
     /// so if a Restart's entry differs from `counts` (contacts changed in between).
     #[serde(default)]
     pub applying_in_batches: bool,
+    /// How the backlog is released (all at once on Restart, whatever was asked).
+    #[serde(default)]
+    pub release: ReleasePolicy,
+    /// The last backlog contact's release instant, when some are held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_release: Option<Timestamp>,
 }
 
 /// `POST /api/journeys/{id}/pause`.

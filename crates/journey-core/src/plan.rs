@@ -685,7 +685,13 @@ fn no_run_reason(snapshot: &JourneySnapshot, schedule: &Schedule, t: Timestamp, 
 /// The warning for no further run: an end date names the date, and says whether it passed
 /// or is still ahead with no run left before it (weekly on Monday, ending on Wednesday,
 /// resumed on Tuesday).
-fn no_run_warning(snapshot: &JourneySnapshot, schedule: &Schedule, reason: NoRunReason, mode: ActivationMode, t: Timestamp) -> Warning {
+fn no_run_warning(
+    snapshot: &JourneySnapshot,
+    schedule: &Schedule,
+    reason: NoRunReason,
+    mode: ActivationMode,
+    t: Timestamp,
+) -> Warning {
     match (reason, schedule.end_date()) {
         (NoRunReason::EndDatePassed, Some(end)) if end >= snapshot.zone.to_local(t).date() => {
             Warning::NoRunBeforeEnd { end, mode }

@@ -328,7 +328,10 @@ impl Volume {
                     count,
                     at_send,
                     hours: release_hours(self.policy, count).min(u64::from(u32::MAX)) as u32,
-                    peak: (0..release_hours(self.policy, count)).map(|h| releases_in_hour(self.policy, count, h)).max().unwrap_or(0),
+                    peak: (0..release_hours(self.policy, count))
+                        .map(|h| releases_in_hour(self.policy, count, h))
+                        .max()
+                        .unwrap_or(0),
                 },
                 other => other,
             })

@@ -45,7 +45,8 @@ fn backlog_snapshot(taken_at: Timestamp, first: u64, second: u64, entering: u64)
         per_minute: vec![],
         beyond_horizon: 0,
     };
-    s.nodes = vec![NodeCount { node: NodeId::new("first"), count: first }, NodeCount { node: NodeId::new("second"), count: second }];
+    s.nodes =
+        vec![NodeCount { node: NodeId::new("first"), count: first }, NodeCount { node: NodeId::new("second"), count: second }];
     s.waits = vec![wait("first", first), wait("second", second)];
     s.audience = AudienceCounts { subscribed: entering + first + second, in_flight: first + second, ..AudienceCounts::default() };
     s
@@ -160,7 +161,6 @@ mod properties {
             prop_assert!(!v.lower_bound);
         }
     }
-
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
@@ -248,5 +248,8 @@ fn release_policies_read_from_json_and_refuse_numbers_out_of_range() {
     assert_eq!(p.describe(), "at most 500 an hour");
     assert_eq!(ReleasePolicy::SpreadOver { hours: 1 }.describe(), "evenly over 1 hour");
     assert!(ReleasePolicy::SpreadOver { hours: 73 }.check().is_err());
-    assert_eq!(ReleasePolicy::PerHour { limit: 0 }.check().unwrap_err().to_string(), "The hourly limit must be from 1 to 10,000,000.");
+    assert_eq!(
+        ReleasePolicy::PerHour { limit: 0 }.check().unwrap_err().to_string(),
+        "The hourly limit must be from 1 to 10,000,000."
+    );
 }

@@ -526,7 +526,8 @@ fn a_restart_minutes_before_a_run_under_all_users_warns_of_messaging_twice() {
     // A journey that sends once and ends: whoever enters at the Restart is done before 14:00.
     let mut snap = snapshot(&z, daily(time(14, 0, 0, 0)), at(&z, date(2026, 1, 1).at(13, 50, 0, 0)), 10);
     snap.definition.trigger.audience = AudienceMode::AllUsers;
-    snap.definition.nodes[0] = Node::new("welcome", NodeKind::Send { channel: Channel::Email, template: "welcome".into(), next: None });
+    snap.definition.nodes[0] =
+        Node::new("welcome", NodeKind::Send { channel: Channel::Email, template: "welcome".into(), next: None });
     snap.definition.nodes.truncate(1);
     snap.audience = AudienceCounts { subscribed: 500, suppressed: 0, never_entered: 0, in_flight: 0, already_received: 500 };
     let t = snap.taken_at;
@@ -567,7 +568,13 @@ fn contacts_standing_at_a_message_step_count_in_the_overdue_warning() {
         "20 contacts stopped at a message step when the journey was frozen will be messaged at activation."
     );
     snap.nodes.push(NodeCount { node: NodeId::new("wait"), count: 7 });
-    snap.waits = vec![WaitDeadlines { node: NodeId::new("wait"), due_by_frozen_at: 7, due_by_taken_at: 7, per_minute: vec![], beyond_horizon: 0 }];
+    snap.waits = vec![WaitDeadlines {
+        node: NodeId::new("wait"),
+        due_by_frozen_at: 7,
+        due_by_taken_at: 7,
+        per_minute: vec![],
+        beyond_horizon: 0,
+    }];
     let plan = resume(&snap, t);
     assert_eq!(plan.warnings.last(), Some(&Warning::OverdueBurst { count: 7, at_send: 20 }));
     assert!(plan.warnings.last().unwrap().message().ends_with("as will 20 stopped at a message step."));

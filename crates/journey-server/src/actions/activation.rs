@@ -8,6 +8,7 @@ use journey_core::api::{ActivateRequest, ActivateResponse};
 use journey_core::edit::{Destination, wait_shifts};
 use journey_core::journey::TriggerSource;
 use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, plan_activation};
+use journey_core::release::{ReleasePolicy, release_instant};
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyAction;
 
@@ -56,8 +57,15 @@ pub async fn activate(
     now: Timestamp,
     actor: &str,
 ) -> Result<Activation> {
+    req.release.check().map_err(|e| ActionError::Invalid(e.to_string()))?;
+    // Restart releases nothing: its policy is all at once, whatever was asked.
+    let release = match req.mode {
+        ActivationMode::Resume => req.release,
+        ActivationMode::Restart => ReleasePolicy::AllAtOnce,
+    };
     let fingerprint = serde_json::json!({
         "journey": id, "mode": req.mode, "wait_handling": req.wait_handling, "expected_version": req.expected_version,
+        "release": release,
     })
     .to_string();
     let mut tx = store.write().await?;
@@ -87,7 +95,8 @@ pub async fn activate(
     // The counts are the plan's, from the snapshot read in this transaction; the runner applies
     // the rows after the commit and logs the counts it executed (`store::work`).
     let counts = plan.counts();
-    let steps = work_steps(&snapshot, &plan, req);
+    let steps = work_steps(&snapshot, &plan, req, release);
+    let held = if release.holds() { plan.overdue } else { 0 };
     if !steps.is_empty() {
         store::insert_work(&mut tx, rec.id, Some(req.mode), &steps, &counts, actor, plan.at).await?;
     }
@@ -107,6 +116,7 @@ pub async fn activate(
             _ => None,
         },
         counts: &counts,
+        release: (held > 0).then_some(release),
     };
     let rec = store::change_journey(&mut tx, &rec, change, plan.at, actor).await?;
     let response = ActivateResponse {
@@ -115,6 +125,8 @@ pub async fn activate(
         next_run: plan.next_run,
         plan_at: plan.at,
         applying_in_batches: !steps.is_empty(),
+        release,
+        last_release: (held > 0).then(|| release_instant(release, plan.at, held - 1, held)),
     };
     if let Some(key) = idempotency_key {
         let body = serde_json::to_string(&response).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
@@ -131,7 +143,7 @@ pub async fn activate(
 /// enters the audience; a Resume moves a saved edit's removed nodes' contacts, applies its new
 /// wait durations if the revision said so, and shifts deadlines for extend_by_pause. Nothing
 /// here reads or writes a membership, so the activation takes the same time at any size.
-fn work_steps(snapshot: &JourneySnapshot, plan: &ActivationPlan, req: &ActivateRequest) -> Vec<WorkStep> {
+fn work_steps(snapshot: &JourneySnapshot, plan: &ActivationPlan, req: &ActivateRequest, release: ReleasePolicy) -> Vec<WorkStep> {
     let mut steps = Vec::new();
     match req.mode {
         ActivationMode::Resume => {
@@ -151,6 +163,28 @@ fn work_steps(snapshot: &JourneySnapshot, plan: &ActivationPlan, req: &ActivateR
                 (req.wait_handling, plan.deadline_shift, snapshot.frozen_at)
             {
                 steps.push(WorkStep::ShiftAfter { after_ms: to_ms(frozen_at), ms: shift.as_millis() as i64 });
+            }
+            // The backlog last, wait node by wait node in the definition's order (the ranks'
+            // order, journey-core `release`): the deadlines due by T, or by the freeze when
+            // they were extended (the shift above moved only later ones).
+            if release.holds() && plan.overdue > 0 {
+                let bound = match (req.wait_handling, plan.deadline_shift, snapshot.frozen_at) {
+                    (WaitHandling::ExtendByPause, Some(_), Some(frozen_at)) => frozen_at,
+                    _ => plan.at,
+                };
+                let mut first_rank = 0;
+                for node in &snapshot.definition.nodes {
+                    let Some(c) = plan.overdue_by_node.iter().find(|c| c.node == node.id) else { continue };
+                    steps.push(WorkStep::Release {
+                        node: node.id.clone(),
+                        bound_ms: to_ms(bound),
+                        at_ms: to_ms(plan.at),
+                        first_rank,
+                        total: plan.overdue,
+                        policy: release,
+                    });
+                    first_rank += c.count;
+                }
             }
         }
         ActivationMode::Restart => {

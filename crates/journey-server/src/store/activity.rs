@@ -5,6 +5,7 @@ use crate::clock::{from_ms, to_ms};
 use jiff::Timestamp;
 use journey_core::api::ActivityEntry;
 use journey_core::plan::{ActivationCounts, ActivationMode, WaitHandling};
+use journey_core::release::ReleasePolicy;
 use journey_core::state::JourneyState;
 use sqlx::AnyConnection;
 
@@ -23,6 +24,8 @@ pub struct Activity<'a> {
     pub definition_version: Option<u32>,
     /// A sentence for the reader (an activation's executed counts differing from its plan).
     pub note: Option<&'a str>,
+    /// A Resume's backlog release policy, when it held contacts.
+    pub release: Option<ReleasePolicy>,
 }
 
 /// Appends one line to the activity log.
@@ -32,6 +35,9 @@ pub async fn log_activity(conn: &mut AnyConnection, a: &Activity<'_>) -> Result<
         let mut details = serde_json::to_value(counts).unwrap_or_default();
         if let (Some(note), Some(map)) = (a.note, details.as_object_mut()) {
             map.insert("note".into(), note.into());
+        }
+        if let (Some(release), Some(map)) = (a.release, details.as_object_mut()) {
+            map.insert("release".into(), serde_json::to_value(release).unwrap_or_default());
         }
         details.to_string()
     });
@@ -89,6 +95,12 @@ pub async fn activity(conn: &mut AnyConnection, journey_id: i64, limit: i64) -> 
                     .as_deref()
                     .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
                     .and_then(|d| d.get("note").and_then(|n| n.as_str()).map(str::to_string)),
+                release: r
+                    .details
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                    .and_then(|d| d.get("release").cloned())
+                    .and_then(|r| serde_json::from_value(r).ok()),
                 action: Some(r.action),
                 definition_version: r.definition_version.and_then(|v| u32::try_from(v).ok()),
             })

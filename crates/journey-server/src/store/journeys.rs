@@ -7,6 +7,7 @@ use journey_core::api::{JourneyRow, StateCounts};
 use journey_core::journey::JourneyDefinition;
 use journey_core::membership::{Generation, Iteration};
 use journey_core::plan::{ActivationCounts, ActivationMode, WaitHandling};
+use journey_core::release::ReleasePolicy;
 use journey_core::state::JourneyState;
 use journey_core::zone::Zone;
 use sqlx::AnyConnection;
@@ -133,6 +134,7 @@ pub async fn insert_journey(conn: &mut AnyConnection, def: &JourneyDefinition, n
         activation: None,
         definition_version: Some(1),
         note: None,
+        release: None,
     };
     log_activity(conn, &created).await?;
     Ok(id)
@@ -215,6 +217,8 @@ pub enum JourneyChange<'a> {
         /// Event triggers: the newest event id at activation (frozen-period events are not replayed).
         event_cursor: Option<i64>,
         counts: &'a ActivationCounts,
+        /// How a Resume releases its backlog (recorded in the activity log when it holds any).
+        release: Option<ReleasePolicy>,
     },
     /// Scheduled -> Active at its first run, due at `due`.
     Started { due: Timestamp },
@@ -378,6 +382,10 @@ pub async fn change_journey(
             JourneyChange::Applied { note, .. } => note.as_deref(),
             _ => None,
         };
+        let release = match &change {
+            JourneyChange::Activated { release, .. } => *release,
+            _ => None,
+        };
         // Edits and activations name the definition version they saved or activated.
         let definition_version = match &change {
             JourneyChange::Edited { definition_version, .. } => Some(*definition_version),
@@ -394,6 +402,7 @@ pub async fn change_journey(
             activation,
             definition_version,
             note,
+            release,
         };
         log_activity(conn, &activity).await?;
     }

@@ -92,7 +92,7 @@ pub async fn set_memberships(
         let mut p = Placeholders::new(Backend::of(conn));
         let sql = format!(
             "UPDATE memberships SET node = v.column2, status = v.column3, wait_until = v.column4, exit_reason = v.column5,
-               updated_at = {}
+               late_since = NULL, updated_at = {}
              FROM (VALUES {}) AS v WHERE memberships.id = v.column1",
             p.one(),
             p.rows(chunk.len(), "(?, ?, ?, ?, ?)")

@@ -25,10 +25,11 @@ use jiff::Timestamp;
 use journey_core::journey::{JourneyDefinition, NodeId};
 use journey_core::membership::ExitReason;
 use journey_core::plan::{ActivationCounts, ActivationMode};
+use journey_core::release::{ReleasePolicy, release_instant};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use super::{ContactRange, Result, StoreError, enter_audience, parse_stored};
+use super::{Backend, ContactRange, Placeholders, Result, StoreError, enter_audience, parse_stored};
 use crate::clock::{from_ms, to_ms};
 
 /// One step of an activation's work, applied to the journey's live memberships (or, for
@@ -53,6 +54,12 @@ pub enum WorkStep {
     /// The audience as journey-core admits it enters as `iteration` of `generation` at `at_ms`
     /// (Restart's immediate run).
     Enter { generation: i64, iteration: i64, at_ms: i64 },
+    /// The contacts waiting at `node` whose deadline is `<= bound_ms` (the backlog) are held
+    /// until their release instant (journey-core `release`): in deadline order, then by
+    /// membership, they take the ranks `first_rank ..` of `total` for an activation at `at_ms`.
+    /// The deadline that ended is kept as `late_since`. Not in contact-id order: the rows it
+    /// changes leave the range it selects from, so it needs no cursor.
+    Release { node: NodeId, bound_ms: i64, at_ms: i64, first_rank: u64, total: u64, policy: ReleasePolicy },
 }
 
 /// A journey's pending activation work.
@@ -186,6 +193,23 @@ pub async fn apply_work_batch(
     let Some(step) = work.steps.get(work.step).cloned() else {
         return finish(conn, work).await.map(|()| finished);
     };
+    if let WorkStep::Release { node, bound_ms, at_ms, first_rank, total, policy } = &step {
+        let done = work.done.get(work.step).copied().unwrap_or(0);
+        let held =
+            hold_backlog(conn, work.journey_id, node, *bound_ms, from_ms(*at_ms), first_rank + done, *total, *policy, batch, now)
+                .await?;
+        if held == 0 {
+            work.step += 1;
+            work.cursor = 0;
+            if work.step == work.steps.len() {
+                return finish(conn, work).await.map(|()| finished);
+            }
+        } else if let Some(n) = work.done.get_mut(work.step) {
+            *n += held;
+        }
+        save_progress(conn, work).await?;
+        return Ok(WorkBatch::default());
+    }
     let after = work.cursor;
     // The batch: the next `batch` live contacts (or audience members) after the cursor.
     let up_to: Option<i64> = match &step {
@@ -297,9 +321,61 @@ async fn apply_step(
         WorkStep::Enter { generation, iteration, at_ms } => {
             return enter_audience(conn, journey_id, def, *generation, *iteration, from_ms(*at_ms), range).await;
         }
+        // Applied by `hold_backlog`, not by contact range.
+        WorkStep::Release { .. } => return Ok(0),
     };
     Ok(query.execute(conn).await?.rows_affected())
 }
+
+/// Holds the next `batch` backlog memberships at `node` (deadline `<= bound_ms`, in deadline
+/// then membership order) until their release instants, numbering them from `rank`; returns
+/// how many. A held membership's deadline is its release instant, after the activation, so it
+/// leaves the range this selects from.
+#[allow(clippy::too_many_arguments)]
+async fn hold_backlog(
+    conn: &mut AnyConnection,
+    journey_id: i64,
+    node: &NodeId,
+    bound_ms: i64,
+    at: Timestamp,
+    rank: u64,
+    total: u64,
+    policy: ReleasePolicy,
+    batch: i64,
+    now: Timestamp,
+) -> Result<u64> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, wait_until FROM memberships
+         WHERE journey_id = $1 AND status = 'waiting' AND wait_until <= $2 AND node = $3
+         ORDER BY wait_until, id LIMIT $4",
+    )
+    .bind(journey_id)
+    .bind(bound_ms)
+    .bind(node.as_str())
+    .bind(batch)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (c, chunk) in rows.chunks(HOLDS_PER_UPDATE).enumerate() {
+        let mut p = Placeholders::new(Backend::of(conn));
+        let sql = format!(
+            "UPDATE memberships SET wait_until = v.column2, late_since = v.column3, updated_at = {}
+             FROM (VALUES {}) AS v WHERE memberships.id = v.column1",
+            p.one(),
+            p.rows(chunk.len(), "(?, ?, ?)")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to_ms(now));
+        let first = rank + (c * HOLDS_PER_UPDATE) as u64;
+        for (i, (id, deadline)) in chunk.iter().enumerate() {
+            let release = release_instant(policy, at, first + i as u64, total);
+            q = q.bind(*id).bind(to_ms(release)).bind(*deadline);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Memberships per multi-row UPDATE of [`hold_backlog`] (3 bound values each).
+const HOLDS_PER_UPDATE: usize = 1_000;
 
 async fn save_progress(conn: &mut AnyConnection, work: &Work) -> Result<()> {
     sqlx::query("UPDATE activation_work SET step = $1, cursor = $2, done = $3 WHERE journey_id = $4")
