@@ -443,6 +443,13 @@ fn document_body() -> Value {
             "JourneyState": { "type": "string", "enum": ["draft", "scheduled", "active", "paused", "stopped", "completed"] },
             "ActivationMode": { "type": "string", "enum": ["resume", "restart"] },
             "WaitHandling": { "type": "string", "enum": ["keep_deadlines", "extend_by_pause"] },
+            "ReleasePolicy": { "oneOf": [
+                obj(&["kind"], json!({ "kind": { "const": "all_at_once" } })),
+                obj(&["kind", "hours"], json!({ "kind": { "const": "spread_over" },
+                    "hours": { "type": "integer", "minimum": 1, "maximum": journey_core::release::MAX_SPREAD_HOURS } })),
+                obj(&["kind", "limit"], json!({ "kind": { "const": "per_hour" },
+                    "limit": { "type": "integer", "minimum": 1, "maximum": journey_core::release::MAX_PER_HOUR } })),
+            ]},
             "AudienceMode": { "type": "string", "enum": ["new_users", "all_users"] },
             "TriggerKind": { "type": "string", "enum": ["dataset", "segment", "event"] },
             "Channel": { "type": "string", "enum": ["email", "sms", "push", "whatsapp"] },
@@ -464,7 +471,7 @@ fn document_body() -> Value {
                 "at": ts, "actor": text, "from": nullable(r("JourneyState")), "to": r("JourneyState"),
                 "mode": nullable(r("ActivationMode")), "counts": nullable(r("ActivationCounts")),
                 "action": nullable(text.clone()), "definition_version": nullable(count.clone()),
-                "note": text,
+                "note": text, "release": r("ReleasePolicy"),
             })),
             "Destination": { "oneOf": [
                 obj(&["kind", "node"], json!({ "kind": { "const": "node" }, "node": node_id })),
@@ -596,12 +603,12 @@ fn document_body() -> Value {
                 },
             },
             "ActivateRequest": obj(&["mode", "expected_version"], json!({
-                "mode": r("ActivationMode"), "wait_handling": r("WaitHandling"), "expected_version": count,
+                "mode": r("ActivationMode"), "wait_handling": r("WaitHandling"), "release": r("ReleasePolicy"), "expected_version": count,
                 "idempotency_key": nullable(json!({ "type": "string", "maxLength": 200 })),
             })),
             "ActivateResponse": obj(&["journey", "counts", "next_run", "plan_at", "applying_in_batches"], json!({
                 "journey": r("JourneyDetail"), "counts": r("ActivationCounts"), "next_run": r("NextRun"), "plan_at": ts,
-                "applying_in_batches": { "type": "boolean" },
+                "applying_in_batches": { "type": "boolean" }, "release": r("ReleasePolicy"), "last_release": ts,
             })),
             "VersionRequest": obj(&[], json!({ "expected_version": nullable(count.clone()) })),
             "NewContact": obj(&[], json!({
