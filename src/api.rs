@@ -256,6 +256,7 @@ use journey_core::api::{
 };
 use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationMode, WaitHandling};
+use journey_core::release::ReleasePolicy;
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyState;
 
@@ -297,10 +298,11 @@ pub async fn activate(
     id: JourneyId,
     mode: ActivationMode,
     wait_handling: WaitHandling,
+    release: ReleasePolicy,
     expected_version: u64,
     idempotency_key: String,
 ) -> Result<ActivateResponse, ApiError> {
-    let body = ActivateRequest { mode, wait_handling, expected_version, idempotency_key: None };
+    let body = ActivateRequest { mode, wait_handling, release, expected_version, idempotency_key: None };
     post(&format!("/api/journeys/{id}/activate"), &body, Some(&idempotency_key)).await
 }
 

@@ -18,6 +18,7 @@
 use crate::api::encode;
 use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationMode, WaitHandling};
+use journey_core::release::ReleasePolicy;
 use journey_core::state::JourneyState;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -80,6 +81,8 @@ const SEARCH: &str = "q";
 const MODE: &str = "mode";
 /// The summary's wait handling (Resume only).
 const WAIT: &str = "wait";
+/// The summary's backlog release policy (`all`, `spread-3`, `per-hour-500`).
+const RELEASE: &str = "release";
 /// The sign-in page's way back: where to go once signed in.
 const NEXT: &str = "next";
 
@@ -113,6 +116,12 @@ pub fn use_mode() -> Memo<Option<ActivationMode>> {
 pub fn use_wait() -> Memo<WaitHandling> {
     let query = use_query_map();
     Memo::new(move |_| query.read().get(WAIT).and_then(|w| w.parse().ok()).unwrap_or_default())
+}
+
+/// The backlog release policy (`?release=`); all at once when absent or out of range.
+pub fn use_release() -> Memo<ReleasePolicy> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get(RELEASE).and_then(|r| ReleasePolicy::from_param(&r)).unwrap_or_default())
 }
 
 /// Where to go after signing in (`?next=`), if it is a page of the console; else the
@@ -171,10 +180,15 @@ pub fn activate_url(id: JourneyId, mode: Option<ActivationMode>) -> String {
 
 /// The summary of `mode`; Resume's carries the wait handling (the default when None),
 /// Restart's has none.
-pub fn summary_url(id: JourneyId, mode: ActivationMode, wait: Option<WaitHandling>) -> String {
+/// The summary of `mode`; on Resume with the wait handling, and the release policy when it
+/// holds anyone back (Restart ignores both).
+pub fn summary_url(id: JourneyId, mode: ActivationMode, wait: Option<WaitHandling>, release: Option<ReleasePolicy>) -> String {
     let mut url = format!("{}/summary?{MODE}={}", journey_url(id), mode.as_str());
     if mode == ActivationMode::Resume {
         url.push_str(&format!("&{WAIT}={}", wait.unwrap_or_default().as_str()));
+        if let Some(release) = release.filter(|r| r.holds()) {
+            url.push_str(&format!("&{RELEASE}={}", release.to_param()));
+        }
     }
     url
 }
@@ -235,14 +249,30 @@ mod tests {
         assert_eq!(activate_url(id, None), "/engage/journeys/7/activate");
         assert_eq!(activate_url(id, Some(ActivationMode::Resume)), "/engage/journeys/7/activate?mode=resume");
         assert_eq!(activate_url(id, Some(ActivationMode::Restart)), "/engage/journeys/7/activate?mode=restart");
-        assert_eq!(summary_url(id, ActivationMode::Resume, None), "/engage/journeys/7/summary?mode=resume&wait=keep_deadlines");
         assert_eq!(
-            summary_url(id, ActivationMode::Resume, Some(WaitHandling::ExtendByPause)),
+            summary_url(id, ActivationMode::Resume, None, None),
+            "/engage/journeys/7/summary?mode=resume&wait=keep_deadlines"
+        );
+        assert_eq!(
+            summary_url(id, ActivationMode::Resume, Some(WaitHandling::ExtendByPause), None),
             "/engage/journeys/7/summary?mode=resume&wait=extend_by_pause"
         );
         assert_eq!(
-            summary_url(id, ActivationMode::Restart, Some(WaitHandling::ExtendByPause)),
+            summary_url(
+                id,
+                ActivationMode::Restart,
+                Some(WaitHandling::ExtendByPause),
+                Some(ReleasePolicy::SpreadOver { hours: 3 })
+            ),
             "/engage/journeys/7/summary?mode=restart"
+        );
+        assert_eq!(
+            summary_url(id, ActivationMode::Resume, None, Some(ReleasePolicy::SpreadOver { hours: 3 })),
+            "/engage/journeys/7/summary?mode=resume&wait=keep_deadlines&release=spread-3"
+        );
+        assert_eq!(
+            summary_url(id, ActivationMode::Resume, None, Some(ReleasePolicy::AllAtOnce)),
+            "/engage/journeys/7/summary?mode=resume&wait=keep_deadlines"
         );
         assert_eq!(activated_url(id), "/engage/journeys/7/activated");
         assert_eq!(edit_url(id), "/engage/journeys/7/edit");

@@ -7,6 +7,7 @@ use journey_core::api::ActivateResponse;
 use journey_core::jiff::Timestamp;
 use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationCounts, ActivationMode, ActivationPlan, NextRun, WaitHandling};
+use journey_core::release::ReleasePolicy;
 use journey_core::state::JourneyState;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,12 @@ pub struct ServerResult {
     /// The runner applies the activation to the contacts after the answer.
     #[serde(default)]
     pub applying_in_batches: bool,
+    /// How the backlog is released.
+    #[serde(default)]
+    pub release: ReleasePolicy,
+    /// The last backlog contact's release instant, when some are held.
+    #[serde(default)]
+    pub last_release: Option<Timestamp>,
 }
 
 impl From<&ActivateResponse> for ServerResult {
@@ -42,6 +49,8 @@ impl From<&ActivateResponse> for ServerResult {
             next_run: r.next_run,
             plan_at: r.plan_at,
             applying_in_batches: r.applying_in_batches,
+            release: r.release,
+            last_release: r.last_release,
         }
     }
 }
@@ -87,8 +96,8 @@ fn storage() -> Option<web_sys::Storage> {
 /// same in this browser tab every time it is asked for, even after the summary page was left
 /// and opened again (a session expired, the person signed in and came back), so a resent
 /// ACTIVATE JOURNEY activates once. A new version or choice gets a new key.
-pub fn activation_key(id: JourneyId, version: u64, mode: ActivationMode, wait: WaitHandling) -> String {
-    let name = format!("journey-console:key:{id}:{version}:{}:{}", mode.as_str(), wait.as_str());
+pub fn activation_key(id: JourneyId, version: u64, mode: ActivationMode, wait: WaitHandling, release: ReleasePolicy) -> String {
+    let name = format!("journey-console:key:{id}:{version}:{}:{}:{}", mode.as_str(), wait.as_str(), release.to_param());
     let storage = storage();
     if let Some(key) = storage.as_ref().and_then(|st| st.get_item(&name).ok().flatten()) {
         return key;

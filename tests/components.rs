@@ -803,6 +803,7 @@ async fn the_journey_page_says_when_an_activation_is_still_moving_contacts_and_w
             action: Some("applied".into()),
             definition_version: None,
             note: Some("6 contacts entered, not the 7 planned".into()),
+            release: None,
         }];
     })
     .await;
@@ -1128,5 +1129,105 @@ async fn the_summary_lists_what_changed_since_the_last_activation() {
     let welcome = lines.iter().find(|l| l.text.starts_with("welcome changed")).expect("the content change is listed");
     assert_eq!(welcome.contacts, 400, "who already received it");
     assert_eq!(text(&root, "summary-exited-by-edit"), "5");
+    root.remove();
+}
+
+/// Sets an input's value and fires `change`, as a person typing and leaving the field.
+fn type_value(input: &web_sys::HtmlElement, value: &str) {
+    js_sys::Reflect::set(input, &"value".into(), &value.into()).unwrap();
+    let fire = js_sys::Function::new_with_args("el", "el.dispatchEvent(new Event('change', { bubbles: true }))");
+    fire.call1(&wasm_bindgen::JsValue::NULL, input).unwrap();
+}
+
+/// The chart's bars' message counts and the table's, in order.
+fn chart_and_table(root: &web_sys::HtmlElement) -> (Vec<u64>, Vec<String>) {
+    let bars = root.query_selector_all("[data-testid=volume-bar]").unwrap();
+    let bars = (0..bars.length())
+        .map(|i| {
+            bars.item(i).unwrap().unchecked_into::<web_sys::Element>().get_attribute("data-messages").unwrap().parse().unwrap()
+        })
+        .collect();
+    let cells = root.query_selector_all("[data-testid=volume-row-messages]").unwrap();
+    let cells = (0..cells.length()).map(|i| cells.item(i).unwrap().text_content().unwrap()).collect();
+    (bars, cells)
+}
+
+#[wasm_bindgen_test]
+async fn the_volume_chart_and_table_show_the_rules_crate_numbers_and_redraw_when_the_pace_changes() {
+    use journey_core::journey::{NodeId, NodeKind};
+    use journey_core::release::{ReleasePolicy, volume};
+    use journey_core::snapshot::{NodeCount, WaitDeadlines};
+    // The seed's journey with 1,200 contacts whose wait ended while paused; after the wait, a
+    // message (push) straight away.
+    let mut snapshot = journey_core::samples::daily_kolkata_snapshot();
+    if let Some(NodeKind::Wait { next, .. }) =
+        snapshot.definition.nodes.iter_mut().find(|n| n.id.0 == "wait").map(|n| &mut n.kind)
+    {
+        *next = Some(NodeId::new("push"));
+    }
+    snapshot.nodes = vec![NodeCount { node: NodeId::new("wait"), count: 1_200 }];
+    // Nobody new enters at the 14:00 run, half an hour later: the chart is the backlog alone.
+    snapshot.audience = Default::default();
+    snapshot.waits = vec![WaitDeadlines {
+        node: NodeId::new("wait"),
+        due_by_frozen_at: 1_200,
+        due_by_taken_at: 1_200,
+        per_minute: vec![],
+        beyond_horizon: 0,
+    }];
+    let t = snapshot.taken_at;
+    let plan = plan_activation(&snapshot, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    assert_eq!(plan.overdue, 1_200);
+
+    let root = container();
+    let release = RwSignal::new(ReleasePolicy::SpreadOver { hours: 3 });
+    let (snap, shown) = (snapshot.clone(), plan.clone());
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <SummaryView snapshot=Signal::stored(snap.clone()) plan=Signal::stored(Ok::<_, journey_core::plan::PlanError>(shown.clone()))
+                release on_release_change=Callback::new(move |r| release.set(r))/>
+        }
+    });
+    settle().await;
+
+    let expect = |policy: ReleasePolicy| -> (Vec<u64>, Vec<String>) {
+        let v = volume(&snapshot, &plan, policy);
+        (v.hours.iter().map(|h| h.messages).collect(), v.hours.iter().map(|h| count(h.messages)).collect())
+    };
+    let spread = chart_and_table(&root);
+    assert_eq!(spread, expect(ReleasePolicy::SpreadOver { hours: 3 }));
+    assert_eq!(&spread.0[..4], [400, 400, 400, 0], "a third of the backlog each hour");
+    assert_eq!(text(&root, "volume-summary"), "1,200 messages in the next 24 hours, at most 400 in one hour.");
+    assert!(
+        text(&root, "volume-notes").contains("1,200 contacts released evenly over 3 hours"),
+        "{}",
+        text(&root, "volume-notes")
+    );
+    assert!(text(&root, "summary-warnings").contains("will move on over 3 hours, at most 400 in one hour"));
+
+    // All at once: everything in the first hour, redrawn from the same snapshot.
+    get(&root, "release-all").click();
+    settle().await;
+    assert_eq!(release.get_untracked(), ReleasePolicy::AllAtOnce);
+    let all = chart_and_table(&root);
+    assert_eq!(all, expect(ReleasePolicy::AllAtOnce));
+    assert_eq!(all.0[0], 1_200);
+    assert!(text(&root, "summary-warnings").contains("will move on at once"));
+
+    // At most 500 an hour.
+    get(&root, "release-capped").click();
+    settle().await;
+    type_value(&get(&root, "release-limit"), "500");
+    settle().await;
+    assert_eq!(release.get_untracked(), ReleasePolicy::PerHour { limit: 500 });
+    let capped = chart_and_table(&root);
+    assert_eq!(capped, expect(ReleasePolicy::PerHour { limit: 500 }));
+    assert_eq!(&capped.0[..4], [500, 500, 200, 0]);
+
+    // A number out of range says so and changes nothing.
+    type_value(&get(&root, "release-limit"), "0");
+    settle().await;
+    assert_eq!(text(&root, "release-problem"), "The hourly limit must be from 1 to 10,000,000.");
+    assert_eq!(release.get_untracked(), ReleasePolicy::PerHour { limit: 500 });
     root.remove();
 }

@@ -1,6 +1,7 @@
 //! The console's pieces. Each takes typed props and can be mounted alone (see `tests/`).
 
 pub mod activate_dialog;
+pub mod backlog;
 pub mod confirm_dialog;
 pub mod delivery;
 pub mod editor;

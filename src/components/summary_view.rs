@@ -3,11 +3,13 @@
 //! once (`pages::summary::plan_memo`) and passes it here; nothing is re-derived in the UI:
 //! every number shown is a field of the plan.
 
+use crate::components::backlog::{ReleaseChoice, VolumeChart};
 use crate::format::{count, in_viewer_zone, in_zone, viewer_zone};
 use journey_core::jiff::tz::TimeZone;
 use journey_core::jiff::{SignedDuration, Timestamp};
 use journey_core::journey::{JourneyDefinition, NodeId};
-use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, WaitOption};
+use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, WaitOption, Warning};
+use journey_core::release::{ReleasePolicy, Volume};
 use journey_core::snapshot::{JourneySnapshot, NodeCount};
 use leptos::prelude::*;
 
@@ -45,6 +47,12 @@ pub fn SummaryView(
     /// A change of the wait handling choice (Resume).
     #[prop(optional)]
     on_wait_change: Option<Callback<WaitHandling>>,
+    /// The backlog release policy (Resume; all at once when not given).
+    #[prop(optional, into)]
+    release: Option<Signal<ReleasePolicy>>,
+    /// A change of the release policy (Resume).
+    #[prop(optional)]
+    on_release_change: Option<Callback<ReleasePolicy>>,
 ) -> impl IntoView {
     let viewer = viewer_zone();
     move || match plan.get() {
@@ -62,7 +70,8 @@ pub fn SummaryView(
         .into_any(),
         Ok(plan) => {
             let snap = snapshot.get();
-            view! { <PlanView plan snapshot=snap viewer=viewer.clone() on_wait_change/> }.into_any()
+            let release = release.map(|r| r.get()).unwrap_or_default();
+            view! { <PlanView plan snapshot=snap viewer=viewer.clone() on_wait_change release on_release_change/> }.into_any()
         }
     }
 }
@@ -75,16 +84,24 @@ fn PlanView(
     snapshot: JourneySnapshot,
     viewer: String,
     on_wait_change: Option<Callback<WaitHandling>>,
+    release: ReleasePolicy,
+    on_release_change: Option<Callback<ReleasePolicy>>,
 ) -> impl IntoView {
     let tz = snapshot.zone.time_zone();
+    let volume = journey_core::release::volume(&snapshot, &plan, release);
     let view = view! {
         <div class="card" data-testid="summary">
             {activation_row(&plan, tz, snapshot.zone.name(), &viewer)}
             {changes_row(&snapshot, &plan)}
             {next_run_row(&plan, tz, &viewer)}
-            {recipients_row(&plan, &snapshot.definition)}
+            {recipients_row(&plan, &snapshot.definition, &volume)}
             {waits_row(&plan, on_wait_change)}
-            {warnings_row(&plan)}
+            {release_row(&plan, release, on_release_change)}
+            <div class="summary-row">
+                <div class="summary-label">"Volume"</div>
+                <div><VolumeChart volume=volume.clone() tz=tz.clone()/></div>
+            </div>
+            {warnings_row(&volume.warnings(&plan))}
         </div>
     };
     crate::perf::mark(crate::perf::SUMMARY_SHOWN);
@@ -167,7 +184,7 @@ fn next_run_row(plan: &ActivationPlan, tz: &TimeZone, viewer: &str) -> AnyView {
 }
 
 /// "Recipients": the plan's counts; on Resume, where the continuing contacts are.
-fn recipients_row(plan: &ActivationPlan, def: &JourneyDefinition) -> AnyView {
+fn recipients_row(plan: &ActivationPlan, def: &JourneyDefinition, volume: &Volume) -> AnyView {
     let by_node = match plan.mode {
         ActivationMode::Resume => by_node_table(def, &plan.continuing_by_node, &plan.overdue_by_node),
         ActivationMode::Restart => None,
@@ -176,7 +193,7 @@ fn recipients_row(plan: &ActivationPlan, def: &JourneyDefinition) -> AnyView {
         <div class="summary-row">
             <div class="summary-label">"Recipients"</div>
             <div>
-                <div class="stats">{stats(plan)}</div>
+                <div class="stats">{stats(plan, volume)}</div>
                 {by_node}
             </div>
         </div>
@@ -198,7 +215,7 @@ fn stat(testid: &'static str, value: String, label: &'static str, warn: bool) ->
 /// The four numbers of the mode: Resume's continuing and overdue, Restart's exited and
 /// re-receiving, then who enters and who is suppressed; after an edit, on Resume, who leaves
 /// because their step was removed.
-fn stats(plan: &ActivationPlan) -> AnyView {
+fn stats(plan: &ActivationPlan, volume: &Volume) -> AnyView {
     let entering = match plan.entering {
         Some(n) => count(n),
         None => "On each event".to_string(),
@@ -212,7 +229,9 @@ fn stats(plan: &ActivationPlan) -> AnyView {
     match plan.mode {
         ActivationMode::Resume => view! {
             {stat("summary-continuing", count(plan.continuing), "continue where they stopped", false)}
-            {stat("summary-overdue", count(plan.overdue), "of them overdue: move on at activation", plan.overdue > 0)}
+            {stat("summary-overdue", count(plan.overdue),
+                if volume.held > 0 { "of them overdue: released at the pace below" } else { "of them overdue: move on at activation" },
+                plan.overdue > 0 && volume.held == 0)}
             {stat("summary-entering", entering, entering_label, false)}
             {stat("summary-suppressed", count(plan.suppressed), "suppressed: unsubscribed, never enter", false)}
             {(plan.exited_by_edit > 0).then(|| stat("summary-exited-by-edit", count(plan.exited_by_edit), "leave the journey: their step was removed", true))}
@@ -278,14 +297,31 @@ fn waits_row(plan: &ActivationPlan, on_wait_change: Option<Callback<WaitHandling
     )
 }
 
-/// "Warnings": the plan's warnings in words, or that there are none.
-fn warnings_row(plan: &ActivationPlan) -> AnyView {
-    let warnings = if plan.warnings.is_empty() {
+/// "Backlog" (Resume with overdue contacts): how they are released.
+fn release_row(plan: &ActivationPlan, release: ReleasePolicy, on_change: Option<Callback<ReleasePolicy>>) -> Option<AnyView> {
+    if plan.mode != ActivationMode::Resume || plan.overdue == 0 {
+        return None;
+    }
+    Some(
+        view! {
+            <div class="summary-row" data-testid="summary-release">
+                <div class="summary-label" id="release-label">"Backlog"</div>
+                <div><ReleaseChoice backlog=plan.overdue policy=release on_change/></div>
+            </div>
+        }
+        .into_any(),
+    )
+}
+
+/// "Warnings": the plan's warnings (the overdue one told under the release policy) in words,
+/// or that there are none.
+fn warnings_row(warnings: &[Warning]) -> AnyView {
+    let warnings = if warnings.is_empty() {
         view! { <p class="muted" data-testid="summary-no-warnings">"Nothing unexpected: no warnings."</p> }.into_any()
     } else {
         view! {
             <ul class="warnings" data-testid="summary-warnings">
-                {plan.warnings.iter().map(|w| view! {
+                {warnings.iter().map(|w| view! {
                     <li data-testid="summary-warning"><span class="warn-icon" aria-hidden="true">"!"</span><span>{w.message()}</span></li>
                 }).collect_view()}
             </ul>

@@ -373,7 +373,8 @@ pub fn ActivateRoute() -> impl IntoView {
             nav(&activate_url(id, Some(mode)), NavigateOptions { replace: true, scroll: false, ..Default::default() })
         });
         let nav = navigate.clone();
-        let on_apply = Callback::new(move |mode: ActivationMode| nav(&summary_url(id, mode, None), NavigateOptions::default()));
+        let on_apply =
+            Callback::new(move |mode: ActivationMode| nav(&summary_url(id, mode, None, None), NavigateOptions::default()));
         view! {
             <ActivateDialog journey_name=journey.name.clone() initial=initial
                 on_apply on_cancel on_change/>

@@ -1,5 +1,5 @@
-//! `/engage/journeys/{id}/summary?mode=resume&wait=keep_deadlines`: the journey summary and
-//! ACTIVATE JOURNEY.
+//! `/engage/journeys/{id}/summary?mode=resume&wait=keep_deadlines&release=spread-3`: the journey
+//! summary and ACTIVATE JOURNEY.
 //!
 //! The page's jobs, one piece each: [`LiveSnapshot`] loads the journey's snapshot and keeps
 //! it fresh, [`plan_memo`] computes the plan from it (once, for what is shown and what is
@@ -10,7 +10,9 @@ use crate::api::{self, ApiError};
 use crate::clock::use_minute_clock;
 use crate::components::remote::{ErrorPanel, JourneyNotFound, Loading};
 use crate::components::summary_view::SummaryView;
-use crate::routes::{activate_url, activated_url, journey_url, journeys_home, summary_url, use_journey_id, use_mode, use_wait};
+use crate::routes::{
+    activate_url, activated_url, journey_url, journeys_home, summary_url, use_journey_id, use_mode, use_release, use_wait,
+};
 use crate::session::{RoleNote, refusal};
 use crate::stored_activation::{StoredActivation, activation_key};
 use journey_core::access::Role;
@@ -18,6 +20,7 @@ use journey_core::api::ActivateResponse;
 use journey_core::jiff::Timestamp;
 use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationMode, ActivationPlan, PlanError, WaitHandling, plan_activation};
+use journey_core::release::ReleasePolicy;
 use journey_core::snapshot::JourneySnapshot;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -29,9 +32,10 @@ pub fn SummaryPage() -> impl IntoView {
     let id = use_journey_id();
     let mode = use_mode();
     let wait = use_wait();
+    let release = use_release();
 
     move || match (id.get(), mode.get()) {
-        (Some(id), Some(m)) => view! { <Summary id mode=m wait/> }.into_any(),
+        (Some(id), Some(m)) => view! { <Summary id mode=m wait release/> }.into_any(),
         (Some(id), None) => view! { <Redirect path=activate_url(id, None)/> }.into_any(),
         (None, _) => view! { <JourneyNotFound/> }.into_any(),
     }
@@ -57,7 +61,12 @@ pub fn plan_memo(
 /// One journey's summary for one mode: its snapshot, the plan computed from it and the
 /// activation that sends that plan, laid out by the components below.
 #[component]
-fn Summary(id: JourneyId, mode: ActivationMode, #[prop(into)] wait: Signal<WaitHandling>) -> impl IntoView {
+fn Summary(
+    id: JourneyId,
+    mode: ActivationMode,
+    #[prop(into)] wait: Signal<WaitHandling>,
+    #[prop(into)] release: Signal<ReleasePolicy>,
+) -> impl IntoView {
     let snapshot = LiveSnapshot::load(id);
     let now = use_minute_clock();
     let plan = plan_memo(snapshot.current.into(), now.into(), Signal::stored(mode), wait);
@@ -68,14 +77,23 @@ fn Summary(id: JourneyId, mode: ActivationMode, #[prop(into)] wait: Signal<WaitH
         Signal::derive(move || snapshot.current.with(|c| c.as_ref().map(|s| s.definition.name.clone())).unwrap_or_default());
     Effect::new(move |_| crate::set_title(&format!("Summary: {}", name.get())));
 
+    // The choices live in the URL (a reload or a shared link shows the same summary).
     let navigate = use_navigate();
-    let on_wait_change = Callback::new(move |w: WaitHandling| {
-        navigate(&summary_url(id, mode, Some(w)), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+    let go = move |w: WaitHandling, r: ReleasePolicy| {
+        navigate(
+            &summary_url(id, mode, Some(w), Some(r)),
+            NavigateOptions { replace: true, scroll: false, ..Default::default() },
+        );
+    };
+    let on_wait_change = Callback::new({
+        let go = go.clone();
+        move |w: WaitHandling| go(w, release.get_untracked())
     });
+    let on_release_change = Callback::new(move |r: ReleasePolicy| go(wait.get_untracked(), r));
 
     view! {
         <SummaryHead id mode name>
-            <ActivateJourneyButton snapshot plan activation refused/>
+            <ActivateJourneyButton snapshot plan release activation refused/>
         </SummaryHead>
         <RoleNote refusal=refused id="summary-role-note"/>
         {move || snapshot.stale_notice.get().map(|text| view! {
@@ -84,7 +102,7 @@ fn Summary(id: JourneyId, mode: ActivationMode, #[prop(into)] wait: Signal<WaitH
             </div>
         })}
         <ActivationError activation/>
-        <SummaryBody snapshot plan now on_wait_change/>
+        <SummaryBody snapshot plan now on_wait_change release on_release_change/>
     }
 }
 
@@ -159,13 +177,14 @@ impl LiveSnapshot {
 struct Submit {
     mode: ActivationMode,
     wait: WaitHandling,
+    release: ReleasePolicy,
     version: u64,
     key: String,
     stored: StoredActivation,
 }
 
-/// What one idempotency key is for: the (version, mode, wait handling) sent.
-type Attempt = (u64, ActivationMode, WaitHandling);
+/// What one idempotency key is for: the (version, mode, wait handling, release policy) sent.
+type Attempt = (u64, ActivationMode, WaitHandling, ReleasePolicy);
 
 /// ACTIVATE JOURNEY: sends exactly the plan shown, then goes to the result, reloads the
 /// snapshot after a stale-version answer, or keeps the error for Retry.
@@ -174,7 +193,7 @@ struct Activation {
     action: Action<Submit, (Submit, Result<ActivateResponse, ApiError>)>,
     /// The last failed attempt (not a stale version: that reloads instead).
     last_error: RwSignal<Option<ApiError>>,
-    /// One idempotency key per (version, mode, wait): a retry of the same activation reuses
+    /// One idempotency key per (version, mode, wait, release): a retry of the same activation reuses
     /// it, a new version or choice gets a new one. Also kept for the tab in `sessionStorage`
     /// ([`activation_key`]), so a key outlives the page (sign in again, come back, resend).
     keys: StoredValue<Vec<(Attempt, String)>>,
@@ -186,7 +205,7 @@ impl Activation {
         let action = Action::new_local(move |s: &Submit| {
             let s = s.clone();
             async move {
-                let result = api::activate(id, s.mode, s.wait, s.version, s.key.clone()).await;
+                let result = api::activate(id, s.mode, s.wait, s.release, s.version, s.key.clone()).await;
                 (s, result)
             }
         });
@@ -215,17 +234,25 @@ impl Activation {
         if let Some((_, key)) = self.keys.with_value(|ks| ks.iter().find(|(kk, _)| *kk == k).cloned()) {
             return key;
         }
-        let key = activation_key(self.id, k.0, k.1, k.2);
+        let key = activation_key(self.id, k.0, k.1, k.2, k.3);
         self.keys.update_value(|ks| ks.push((k, key.clone())));
         key
     }
 
     /// Sends `shown`: exactly what the summary shows, the plan's own version, mode and wait
-    /// handling.
-    fn submit(self, shown: &ActivationPlan, name: &str) {
-        let key = self.key_for((shown.version, shown.mode, shown.wait_handling));
+    /// handling, and the release policy it was drawn with (Restart: all at once).
+    fn submit(self, shown: &ActivationPlan, release: ReleasePolicy, name: &str) {
+        let release = if shown.mode == ActivationMode::Resume { release } else { ReleasePolicy::AllAtOnce };
+        let key = self.key_for((shown.version, shown.mode, shown.wait_handling, release));
         let stored = StoredActivation::preview(shown, name);
-        self.action.dispatch_local(Submit { mode: shown.mode, wait: shown.wait_handling, version: shown.version, key, stored });
+        self.action.dispatch_local(Submit {
+            mode: shown.mode,
+            wait: shown.wait_handling,
+            release,
+            version: shown.version,
+            key,
+            stored,
+        });
     }
 
     /// Sends the last attempt again (same key).
@@ -269,6 +296,7 @@ fn SummaryHead(id: JourneyId, mode: ActivationMode, name: Signal<String>, childr
 fn ActivateJourneyButton(
     snapshot: LiveSnapshot,
     plan: Memo<Result<ActivationPlan, PlanError>>,
+    release: Signal<ReleasePolicy>,
     activation: Activation,
     /// Why the signed-in person may not activate, if they may not.
     refused: Signal<Option<String>>,
@@ -285,7 +313,7 @@ fn ActivateJourneyButton(
             }
             let Some(name) = snapshot.current.with_untracked(|c| c.as_ref().map(|s| s.definition.name.clone())) else { return };
             let Ok(shown) = plan.get_untracked() else { return };
-            activation.submit(&shown, &name);
+            activation.submit(&shown, release.get_untracked(), &name);
         };
         view! {
             <button type="button" class="btn btn-primary btn-caps" data-testid="activate-journey-button"
@@ -320,6 +348,8 @@ fn SummaryBody(
     plan: Memo<Result<ActivationPlan, PlanError>>,
     now: ReadSignal<Timestamp>,
     on_wait_change: Callback<WaitHandling>,
+    release: Signal<ReleasePolicy>,
+    on_release_change: Callback<ReleasePolicy>,
 ) -> impl IntoView {
     let has_snapshot = Memo::new(move |_| snapshot.current.with(|c| c.is_some()));
     let retry = Callback::new(move |_| snapshot.retry());
@@ -334,7 +364,7 @@ fn SummaryBody(
         {move || if let (true, Some(first)) = (has_snapshot.get(), snapshot.current.get_untracked()) {
             view! {
                 <SummaryView snapshot=Signal::derive(move || snapshot.current.get().unwrap_or_else(|| first.clone()))
-                    plan on_wait_change/>
+                    plan on_wait_change release on_release_change/>
                 <StaleRefresher snapshot now/>
             }.into_any()
         } else {
