@@ -147,8 +147,10 @@ pub fn VolumeChart(
         .map(|(i, h)| {
             let x = i as f64 * (BAR + GAP) + GAP / 2.0;
             let bar = if peak == 0 { 0.0 } else { (h.messages as f64 / peak as f64 * PLOT_HEIGHT).max(if h.messages > 0 { 2.0 } else { 0.0 }) };
+            // Hour 0 starts at the activation itself; the others on the release minute.
             let label = (i % 3 == 0).then(|| {
-                view! { <text x=x + BAR / 2.0 y=height - 6.0 text-anchor="middle" class="axis">{clock(h.from, &tz)}</text> }
+                let text = if i == 0 { "now".to_string() } else { clock(h.from, &tz) };
+                view! { <text x=x + BAR / 2.0 y=height - 6.0 text-anchor="middle" class="axis">{text}</text> }
             });
             let value = (h.messages > 0 && h.messages == peak).then(|| {
                 view! { <text x=x + BAR / 2.0 y=TOP + PLOT_HEIGHT - bar - 5.0 text-anchor="middle" class="peak">{count(h.messages)}</text> }

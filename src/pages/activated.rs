@@ -98,6 +98,14 @@ fn ActivationResult(id: JourneyId, stored: StoredActivation) -> impl IntoView {
                         {format!("It is now {} and listed on the {} tab. Next run: {}.", resp.state.label(), resp.state.label(), next_run_words(&resp.next_run))}
                     </div>
                 </div>
+                {resp.last_release.map(|last| view! {
+                    <p data-testid="result-release">
+                        {format!(
+                            "The contacts whose wait ended while the journey was frozen are released {}: the last at {}.",
+                            resp.release.describe(), in_viewer_zone(last)
+                        )}
+                    </p>
+                })}
                 {resp.applying_in_batches.then(|| view! {
                     <p class="muted" data-testid="applying-in-batches">
                         "The contacts are being moved now, in batches (a few seconds per 100,000 contacts); the journey takes its next step when that is done. Its activity will show the numbers executed."

@@ -328,6 +328,9 @@ fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
             if let Some(v) = entry.definition_version {
                 parts.push(format!("definition version {v}"));
             }
+            if let Some(release) = entry.release {
+                parts.push(format!("{} overdue, released {}", count(c.overdue), release.describe()));
+            }
             if let Some(note) = &entry.note {
                 parts.push(note.clone());
             }

@@ -204,3 +204,93 @@ async fn a_journey_changed_elsewhere_shows_the_stale_version_message() -> Result
         Ok(())
     })
 }
+
+/// The first paused journey whose Resume has a backlog (contacts whose wait ended while it was
+/// paused).
+async fn a_paused_journey_with_a_backlog(server: &TestServer) -> Result<(Value, u64)> {
+    let listing = server.get_json("/api/journeys?state=paused").await?;
+    for row in listing["rows"].as_array().cloned().unwrap_or_default() {
+        let id = row["id"].as_u64().unwrap_or(0);
+        let plan = server.get_json(&format!("/api/journeys/{id}/preview?mode=resume&wait_handling=keep_deadlines")).await?;
+        if let Some(overdue) = plan["overdue"].as_u64().filter(|n| *n > 0) {
+            return Ok((row, overdue));
+        }
+    }
+    Err("the demo data has no paused journey with a backlog".into())
+}
+
+/// The messages per hour the chart draws and the table lists.
+async fn chart_and_table(browser: &Client) -> Result<(Vec<u64>, Vec<u64>)> {
+    let read = |css: &'static str, attr: bool| async move {
+        let script = if attr {
+            format!("return [...document.querySelectorAll('{css}')].map(e => e.getAttribute('data-messages'));")
+        } else {
+            format!("return [...document.querySelectorAll('{css}')].map(e => e.textContent);")
+        };
+        let values = browser.execute(&script, vec![]).await?;
+        let numbers: Vec<u64> =
+            values.as_array().cloned().unwrap_or_default().iter().filter_map(|v| v.as_str().and_then(number_in)).collect();
+        Ok::<_, journey_e2e::Error>(numbers)
+    };
+    Ok((read("[data-testid=volume-bar]", true).await?, read("[data-testid=volume-row-messages]", false).await?))
+}
+
+/// The seed's six steps with the backlog spread evenly over 3 hours: the chart and its table
+/// are journey-core's volume for the journey's snapshot, the pace is in the URL, and the
+/// activation records it.
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_with_the_backlog_spread_over_three_hours() -> Result<()> {
+    in_browser!(|browser, server| {
+        let (row, overdue) = a_paused_journey_with_a_backlog(&server).await?;
+        let id = row["id"].as_u64().ok_or("row without id")?;
+        navigate_to_summary(&browser, &server, row["name"].as_str().unwrap_or_default(), "resume").await?;
+        wait_for(&browser, "[data-testid=release-spread]").await?.click().await?;
+        wait_for_text(&browser, "[data-testid=volume-notes]", WAIT, |t| t.contains("evenly over 3 hours")).await?;
+        assert!(browser.current_url().await?.as_str().contains("release=spread-3"), "the pace is in the URL");
+
+        // The chart is journey-core's volume for the journey as it is (frozen: it can only
+        // change if a wait ends or an hour turns between the two readings, so read it twice).
+        let snapshot: journey_core::snapshot::JourneySnapshot =
+            serde_json::from_value(server.get_json(&format!("/api/journeys/{id}/snapshot")).await?)?;
+        let expected = |at: jiff::Timestamp| -> Result<Vec<u64>> {
+            let plan = journey_core::plan::plan_activation(
+                &snapshot,
+                at,
+                journey_core::plan::ActivationMode::Resume,
+                journey_core::plan::WaitHandling::KeepDeadlines,
+            )?;
+            let v =
+                journey_core::release::volume(&snapshot, &plan, journey_core::release::ReleasePolicy::SpreadOver { hours: 3 });
+            Ok(v.hours.iter().map(|h| h.messages).collect())
+        };
+        let (bars, table) = chart_and_table(&browser).await?;
+        assert_eq!(bars, table, "the table lists the chart's numbers");
+        let now = jiff::Timestamp::now();
+        let candidates = [expected(now - jiff::SignedDuration::from_mins(1))?, expected(now)?];
+        assert!(candidates.contains(&bars), "chart {bars:?} is journey-core's volume {candidates:?}");
+        let released: u64 = shown_number(&browser, "summary-overdue").await?;
+        assert!(released >= overdue, "the summary's backlog {released} (the server said {overdue})");
+        let show_backlog = "document.querySelector('[data-testid=summary-release]').scrollIntoView();";
+        browser.execute(show_backlog, vec![]).await?;
+        screenshot(&browser, "summary-release-1280").await?;
+        browser.set_window_size(768, 1000).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        browser.execute(show_backlog, vec![]).await?;
+        screenshot(&browser, "summary-release-768").await?;
+        assert!(journey_e2e::fits_the_window(&browser).await?, "the summary scrolls sideways at 768 px");
+        browser.set_window_size(1280, 900).await?;
+
+        // 6. ACTIVATE JOURNEY: the pace goes with it and is recorded.
+        wait_for(&browser, "[data-testid=activate-journey-button]").await?.click().await?;
+        wait_for_text(&browser, "[data-testid=result-release]", WAIT, |t| t.contains("evenly over 3 hours")).await?;
+        screenshot(&browser, "activated-release-1280").await?;
+        let detail = server.get_json(&format!("/api/journeys/{id}")).await?;
+        let entry = detail["activity"]
+            .as_array()
+            .and_then(|a| a.iter().rfind(|e| e["action"] == "resume"))
+            .cloned()
+            .ok_or("no resume in the activity log")?;
+        assert_eq!(entry["release"], json!({ "kind": "spread_over", "hours": 3 }), "{entry}");
+        Ok(())
+    })
+}
