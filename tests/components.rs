@@ -1231,3 +1231,39 @@ async fn the_volume_chart_and_table_show_the_rules_crate_numbers_and_redraw_when
     assert_eq!(release.get_untracked(), ReleasePolicy::PerHour { limit: 500 });
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_run_moved_by_a_dst_gap_or_in_a_repeated_hour_says_why_beside_its_time() {
+    use journey_core::jiff::civil::time;
+    use journey_core::schedule::{Frequency, Schedule, ScheduleEnd};
+    // Daily at 02:30 in Berlin, resumed on 24 October 2026: the 25th has 02:30 twice.
+    let zone = journey_core::zone::Zone::bundled("Europe/Berlin").unwrap();
+    let schedule = Schedule::Recurring {
+        frequency: Frequency::Daily,
+        time_of_day: time(2, 30, 0, 0),
+        start_date: date(2026, 1, 1),
+        end: ScheduleEnd::Never,
+    };
+    let t = zone.to_instant(date(2026, 10, 24).at(12, 0, 0, 0)).unwrap();
+    let snapshot = journey_core::samples::paused_snapshot(
+        journey_core::samples::onboarding("Europe/Berlin", schedule),
+        zone,
+        t,
+        t - journey_core::jiff::SignedDuration::from_hours(2),
+    );
+    let plan = plan_activation(&snapshot, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    let root = container();
+    let snap = snapshot.clone();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <SummaryView snapshot=Signal::stored(snap.clone()) plan=Signal::stored(Ok::<_, journey_core::plan::PlanError>(plan.clone()))/> }
+    });
+    settle().await;
+    let flags = root.query_selector_all("[data-testid=run-flag]").unwrap();
+    assert_eq!(flags.length(), 1, "only the 25th: {}", root.inner_html());
+    assert!(text(&root, "summary-next-run").starts_with("Sun 25 Oct 2026, 02:30"), "{}", text(&root, "summary-next-run"));
+    assert_eq!(
+        flags.item(0).unwrap().text_content().unwrap(),
+        "⚑ 02:30 happens twice that day (clocks go back): runs once, the first time."
+    );
+    root.remove();
+}

@@ -93,7 +93,7 @@ fn PlanView(
         <div class="card" data-testid="summary">
             {activation_row(&plan, tz, snapshot.zone.name(), &viewer)}
             {changes_row(&snapshot, &plan)}
-            {next_run_row(&plan, tz, &viewer)}
+            {next_run_row(&plan, &snapshot, &viewer)}
             {recipients_row(&plan, &snapshot.definition, &volume)}
             {waits_row(&plan, on_wait_change)}
             {release_row(&plan, release, on_release_change)}
@@ -153,14 +153,22 @@ fn changes_row(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> Option<AnyV
 }
 
 /// "Next run": the next audience run in the journey's zone (and the viewer's), then the runs
-/// after it.
-fn next_run_row(plan: &ActivationPlan, tz: &TimeZone, viewer: &str) -> AnyView {
+/// after it; a run a DST change moved, one in a repeated hour or on a clamped month-end day
+/// says why beside its time (`Schedule::run_flag`).
+fn next_run_row(plan: &ActivationPlan, snapshot: &JourneySnapshot, viewer: &str) -> AnyView {
+    let tz = snapshot.zone.time_zone();
+    let schedule = snapshot.definition.trigger.schedule.as_ref();
+    let flag = |at: Timestamp| {
+        schedule.and_then(|s| s.run_flag(&snapshot.zone, at)).map(|f| {
+            view! { <span class="run-flag" data-testid="run-flag"><span aria-hidden="true">"⚑ "</span>{f.message()}</span> }
+        })
+    };
     let your_time = |at: Timestamp| Some(format!("{} your time ({viewer})", in_viewer_zone(at)));
-    let (next_main, next_alt) = match plan.next_run {
-        NextRun::Immediately { at } => (format!("Immediately, at activation ({})", in_zone(at, tz)), your_time(at)),
-        NextRun::At { at } => (in_zone(at, tz), your_time(at)),
-        NextRun::OnEachEvent => ("On each event that arrives after activation".to_string(), None),
-        NextRun::NoFurtherRuns { reason } => (format!("No further runs. {}", reason.message()), None),
+    let (next_main, next_alt, next_flag) = match plan.next_run {
+        NextRun::Immediately { at } => (format!("Immediately, at activation ({})", in_zone(at, tz)), your_time(at), None),
+        NextRun::At { at } => (in_zone(at, tz), your_time(at), flag(at)),
+        NextRun::OnEachEvent => ("On each event that arrives after activation".to_string(), None, None),
+        NextRun::NoFurtherRuns { reason } => (format!("No further runs. {}", reason.message()), None, None),
     };
     let following = &plan.following_runs;
     view! {
@@ -169,11 +177,16 @@ fn next_run_row(plan: &ActivationPlan, tz: &TimeZone, viewer: &str) -> AnyView {
             <div>
                 <div class="next-run" data-testid="summary-next-run">{next_main}</div>
                 {next_alt.map(|a| view! { <div class="next-run-alt">{a}</div> })}
+                {next_flag}
                 {(!following.is_empty()).then(|| view! {
                     <div class="run-then">"Then"</div>
                     <ol class="run-list" aria-label="The runs after it" data-testid="summary-following-runs">
                         {following.iter().map(|&t| view! {
-                            <li><span class="run-local">{in_zone(t, tz)}</span><span class="muted">{format!("{} your time", in_viewer_zone(t))}</span></li>
+                            <li>
+                                <span class="run-local">{in_zone(t, tz)}</span>
+                                <span class="muted">{format!("{} your time", in_viewer_zone(t))}</span>
+                                {flag(t)}
+                            </li>
                         }).collect_view()}
                     </ol>
                 })}

@@ -628,6 +628,105 @@ impl<'a> Runs<'a> {
     }
 }
 
+/// Why a run is not at the schedule's plain local time, told beside it in the summary
+/// ([`Schedule::run_flag`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunFlag {
+    /// The time of day does not exist that day (clocks go forward): the run is at the end of
+    /// the gap.
+    DstGap {
+        /// The schedule's time of day.
+        scheduled: Time,
+        /// The local time it runs at.
+        runs_at: Time,
+    },
+    /// The time of day happens twice that day (clocks go back): the run is once, at the
+    /// first.
+    DstRepeated {
+        /// The schedule's time of day.
+        scheduled: Time,
+    },
+    /// A monthly day the month does not have: the run is on its last day.
+    MonthEndClamped {
+        /// The schedule's day of the month.
+        day: u8,
+    },
+}
+
+impl RunFlag {
+    /// The reason in words.
+    ///
+    /// ```
+    /// use journey_core::schedule::RunFlag;
+    /// use jiff::civil::time;
+    /// assert_eq!(
+    ///     RunFlag::DstGap { scheduled: time(2, 30, 0, 0), runs_at: time(3, 0, 0, 0) }.message(),
+    ///     "02:30 does not exist that day (clocks go forward): runs at 03:00."
+    /// );
+    /// assert_eq!(RunFlag::MonthEndClamped { day: 31 }.message(), "The month has no 31st: runs on its last day.");
+    /// ```
+    pub fn message(self) -> String {
+        match self {
+            RunFlag::DstGap { scheduled, runs_at } => format!(
+                "{} does not exist that day (clocks go forward): runs at {}.",
+                format_time(scheduled),
+                format_time(runs_at)
+            ),
+            RunFlag::DstRepeated { scheduled } => {
+                format!("{} happens twice that day (clocks go back): runs once, the first time.", format_time(scheduled))
+            }
+            RunFlag::MonthEndClamped { day } => format!("The month has no {}: runs on its last day.", ordinal(u32::from(day))),
+        }
+    }
+}
+
+impl Schedule {
+    /// Why the run at `run` is not at the schedule's plain local time, if it is not: a time of
+    /// day in a DST gap (moved to the end of the gap) or in a repeated hour (run once, the
+    /// first time), or a monthly day clamped to a shorter month's last day. `every N hours`
+    /// counts real hours, so its runs carry no flag.
+    ///
+    /// ```
+    /// use journey_core::schedule::*;
+    /// use journey_core::zone::Zone;
+    /// use jiff::civil::{date, time};
+    /// let berlin = Zone::bundled("Europe/Berlin")?;
+    /// let s = Schedule::Recurring {
+    ///     frequency: Frequency::Daily,
+    ///     time_of_day: time(2, 30, 0, 0),
+    ///     start_date: date(2026, 3, 1),
+    ///     end: ScheduleEnd::Never,
+    /// };
+    /// // 29 March 2026: Berlin jumps from 02:00 to 03:00.
+    /// let run = s.next_run_after(&berlin, berlin.to_instant(date(2026, 3, 28).at(12, 0, 0, 0))?, 0).unwrap();
+    /// assert_eq!(s.run_flag(&berlin, run), Some(RunFlag::DstGap { scheduled: time(2, 30, 0, 0), runs_at: time(3, 0, 0, 0) }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run_flag(&self, zone: &Zone, run: Timestamp) -> Option<RunFlag> {
+        let (date, time_of_day) = match self {
+            Schedule::Once { at } => (at.date(), at.time()),
+            Schedule::Recurring { frequency: Frequency::EveryHours { .. }, .. } => return None,
+            Schedule::Recurring { time_of_day, .. } => (zone.to_local(run).date(), *time_of_day),
+        };
+        let local = zone.to_local(run);
+        let offset = zone.time_zone().to_ambiguous_timestamp(date.to_datetime(time_of_day)).offset();
+        match offset {
+            jiff::tz::AmbiguousOffset::Gap { .. } => {
+                return Some(RunFlag::DstGap { scheduled: time_of_day, runs_at: local.time() });
+            }
+            jiff::tz::AmbiguousOffset::Fold { .. } => return Some(RunFlag::DstRepeated { scheduled: time_of_day }),
+            jiff::tz::AmbiguousOffset::Unambiguous { .. } => {}
+        }
+        if let Schedule::Recurring { frequency: Frequency::Monthly { day: MonthDay::Day(d) }, .. } = self
+            && i16::from(*d) > i16::from(date.days_in_month())
+        {
+            return Some(RunFlag::MonthEndClamped { day: *d });
+        }
+        None
+    }
+}
+
 /// The first date on or after `from` on which a day-based frequency runs.
 fn next_matching_date(frequency: &Frequency, from: Date) -> Option<Date> {
     match frequency {

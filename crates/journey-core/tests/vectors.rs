@@ -496,6 +496,60 @@ fn end_on_date_is_inclusive() {
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
+fn runs_moved_by_a_gap_in_a_repeated_hour_or_on_a_clamped_day_are_flagged() {
+    // Daily 02:30 in Berlin: 29 March 2026 has no 02:30 (02:00 -> 03:00), 25 October has two.
+    let z = zone("Europe/Berlin");
+    let s = daily(time(2, 30, 0, 0));
+    let flags = |from: Timestamp, n: usize| -> Vec<(DateTime, Option<RunFlag>)> {
+        s.next_runs_after(&z, from, 0, n).into_iter().map(|r| (z.to_local(r), s.run_flag(&z, r))).collect()
+    };
+    let spring = flags(at(&z, date(2026, 3, 28).at(12, 0, 0, 0)), 2);
+    assert_eq!(
+        spring,
+        [
+            (date(2026, 3, 29).at(3, 0, 0, 0), Some(RunFlag::DstGap { scheduled: time(2, 30, 0, 0), runs_at: time(3, 0, 0, 0) })),
+            (date(2026, 3, 30).at(2, 30, 0, 0), None),
+        ]
+    );
+    let autumn = flags(at(&z, date(2026, 10, 24).at(12, 0, 0, 0)), 2);
+    assert_eq!(autumn[0], (date(2026, 10, 25).at(2, 30, 0, 0), Some(RunFlag::DstRepeated { scheduled: time(2, 30, 0, 0) })));
+    assert_eq!(autumn[1].1, None);
+    assert_eq!(autumn[0].1.unwrap().message(), "02:30 happens twice that day (clocks go back): runs once, the first time.");
+
+    // Santiago springs forward at midnight: a 00:00 run is at 01:00 that day.
+    let santiago = zone("America/Santiago");
+    let midnight = daily(time(0, 0, 0, 0));
+    let run = midnight.next_run_after(&santiago, at(&santiago, date(2026, 9, 5).at(12, 0, 0, 0)), 0).unwrap();
+    assert_eq!(santiago.to_local(run), date(2026, 9, 6).at(1, 0, 0, 0));
+    assert_eq!(
+        midnight.run_flag(&santiago, run),
+        Some(RunFlag::DstGap { scheduled: time(0, 0, 0, 0), runs_at: time(1, 0, 0, 0) })
+    );
+
+    // Monthly on the 31st: April and June have 30 days.
+    let utc = zone("UTC");
+    let monthly =
+        recurring(Frequency::Monthly { day: MonthDay::Day(31) }, time(9, 0, 0, 0), date(2026, 1, 1), ScheduleEnd::Never);
+    let runs = monthly.next_runs_after(&utc, at(&utc, date(2026, 3, 1).at(0, 0, 0, 0)), 0, 4);
+    let flagged: Vec<_> = runs.iter().map(|r| (utc.to_local(*r).date(), monthly.run_flag(&utc, *r))).collect();
+    assert_eq!(
+        flagged,
+        [
+            (date(2026, 3, 31), None),
+            (date(2026, 4, 30), Some(RunFlag::MonthEndClamped { day: 31 })),
+            (date(2026, 5, 31), None),
+            (date(2026, 6, 30), Some(RunFlag::MonthEndClamped { day: 31 })),
+        ]
+    );
+    // Every N hours counts real hours: never flagged.
+    let hourly = recurring(Frequency::EveryHours { hours: 1 }, time(0, 30, 0, 0), date(2026, 3, 28), ScheduleEnd::Never);
+    for r in hourly.next_runs_after(&z, at(&z, date(2026, 3, 29).at(0, 0, 0, 0)), 0, 5) {
+        assert_eq!(hourly.run_flag(&z, r), None);
+    }
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn an_end_date_still_ahead_with_no_run_before_it_is_not_called_passed() {
     // Weekly on Monday, ending on Wednesday 7 Jan 2026, resumed on Tuesday 6 Jan.
     let z = zone("Europe/Berlin");
