@@ -1174,6 +1174,8 @@ async fn the_volume_chart_and_table_show_the_rules_crate_numbers_and_redraw_when
         due_by_taken_at: 1_200,
         per_minute: vec![],
         beyond_horizon: 0,
+        late_per_minute: vec![],
+        late_older: 0,
     }];
     let t = snapshot.taken_at;
     let plan = plan_activation(&snapshot, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();

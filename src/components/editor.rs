@@ -153,7 +153,7 @@ fn add_step(d: &mut JourneyDefinition, original: &JourneyDefinition, kind: &str,
         "wait" => NodeKind::Wait { minutes: 24 * 60, next },
         _ => NodeKind::Send { channel: Channel::Email, template: String::new(), next },
     };
-    d.nodes.push(Node { id: id.clone(), label: None, kind });
+    d.nodes.push(Node { id: id.clone(), label: None, kind, stale_after_minutes: None });
     Some(id)
 }
 

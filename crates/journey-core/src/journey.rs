@@ -323,12 +323,20 @@ pub struct Node {
     pub label: Option<String>,
     /// What it does.
     pub kind: NodeKind,
+    /// The stale-message guard of a send step: its message is not sent if it would go out
+    /// more than this many minutes late (1 to [`MAX_STALE_MINUTES`]); see
+    /// [`crate::release::stale_skip`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_after_minutes: Option<u32>,
 }
+
+/// The longest stale-message guard: 7 days.
+pub const MAX_STALE_MINUTES: u32 = 7 * 24 * 60;
 
 impl Node {
     /// A node without a label.
     pub fn new(id: impl Into<String>, kind: NodeKind) -> Node {
-        Node { id: NodeId::new(id), label: None, kind }
+        Node { id: NodeId::new(id), label: None, kind, stale_after_minutes: None }
     }
 
     /// The nodes this one leads to.
@@ -514,6 +522,9 @@ pub enum DefinitionError {
     /// A wait of 0 minutes or more than a year.
     #[error("Step \"{0}\" must wait between 1 minute and 366 days.")]
     InvalidWait(NodeId),
+    /// A stale-message guard on a step that sends nothing, or out of range.
+    #[error("Only a message step can skip late messages, after 1 minute to 7 days late (step \"{0}\").")]
+    InvalidStaleGuard(NodeId),
     /// The zone is empty, or (from [`JourneyDefinition::validate_with_zone`]) not the given one.
     #[error("\"{0}\" is not a known IANA time zone.")]
     UnknownZone(String),
@@ -598,6 +609,11 @@ impl JourneyDefinition {
                     check_text("event name", event_name)?
                 }
                 NodeKind::Exit => {}
+            }
+            if let Some(minutes) = node.stale_after_minutes
+                && (!matches!(node.kind, NodeKind::Send { .. }) || !(1..=MAX_STALE_MINUTES).contains(&minutes))
+            {
+                return Err(DefinitionError::InvalidStaleGuard(node.id.clone()));
             }
         }
         if !index.contains_key(&self.entry) {

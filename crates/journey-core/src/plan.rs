@@ -178,6 +178,12 @@ pub enum Warning {
         /// The activation mode (the sentence differs).
         mode: ActivationMode,
     },
+    /// Backlog messages the stale-message guard will not send (made by
+    /// [`crate::release::Volume::warnings`]).
+    StaleSkipped {
+        /// How many messages.
+        count: u64,
+    },
     /// A Restart shortly before a scheduled run: two runs minutes apart. Under all users,
     /// contacts who finish before the second one enter it too and are messaged twice.
     RestartNearRun {
@@ -268,6 +274,14 @@ impl Warning {
             Warning::NoRunBeforeEnd { end, mode: ActivationMode::Restart } => format!(
                 "No scheduled run is left before the end date, {}: the journey runs once now, and no run follows.",
                 format_date(end)
+            ),
+            Warning::StaleSkipped { count } => format!(
+                "{} {} will not be sent: {} go out later than {} step's stale-message limit allows. {} recorded as skipped, with the reason.",
+                format_count(count),
+                plural(count, "message", "messages"),
+                plural(count, "it would", "they would"),
+                plural(count, "its", "their"),
+                plural(count, "It is", "They are"),
             ),
             Warning::RestartNearRun { minutes, count } => format!(
                 "The next scheduled run is {} {} after this restart: up to {} {} who finish before it will enter again and receive its messages twice.",

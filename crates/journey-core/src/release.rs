@@ -275,6 +275,8 @@ pub struct VolumeHour {
     pub entering: u64,
     /// Messages sent in it (see [`Volume::lower_bound`]).
     pub messages: u64,
+    /// Messages not sent in it: more than their step's stale-message guard late.
+    pub stale: u64,
 }
 
 /// The messages per hour an activation causes over the next [`VOLUME_HOURS`] hours: the
@@ -305,6 +307,9 @@ pub struct Volume {
     pub runs_not_counted: u32,
     /// Whether contacts enter on events (not counted).
     pub on_events: bool,
+    /// Backlog messages the stale-message guard skips, in all (also after the preview's
+    /// hours).
+    pub stale: u64,
 }
 
 impl Volume {
@@ -321,6 +326,7 @@ impl Volume {
     /// The plan's warnings with the overdue one told under this policy: a paced backlog does
     /// not "move on at once".
     pub fn warnings(&self, plan: &ActivationPlan) -> Vec<Warning> {
+        let stale = (self.stale > 0).then_some(Warning::StaleSkipped { count: self.stale });
         plan.warnings
             .iter()
             .map(|w| match *w {
@@ -335,6 +341,7 @@ impl Volume {
                 },
                 other => other,
             })
+            .chain(stale)
             .collect()
     }
 }
@@ -351,7 +358,7 @@ impl Volume {
 /// let mut s = journey_core::samples::daily_kolkata_snapshot();
 /// // 300 contacts whose 2-day wait ended while paused; the step after it is a condition.
 /// s.nodes = vec![NodeCount { node: NodeId::new("wait"), count: 300 }];
-/// s.waits = vec![WaitDeadlines { node: NodeId::new("wait"), due_by_frozen_at: 0, due_by_taken_at: 300, per_minute: vec![], beyond_horizon: 0 }];
+/// s.waits = vec![WaitDeadlines { node: NodeId::new("wait"), due_by_frozen_at: 0, due_by_taken_at: 300, per_minute: vec![], beyond_horizon: 0, late_per_minute: vec![], late_older: 0 }];
 /// let plan = plan_activation(&s, s.taken_at, ActivationMode::Resume, WaitHandling::KeepDeadlines)?;
 /// let v = volume(&s, &plan, ReleasePolicy::SpreadOver { hours: 3 });
 /// assert_eq!(v.hours.iter().map(|h| h.released).take(4).collect::<Vec<_>>(), [100, 100, 100, 0]);
@@ -370,6 +377,7 @@ pub fn volume(snapshot: &JourneySnapshot, plan: &ActivationPlan, policy: Release
             released: 0,
             entering: 0,
             messages: 0,
+            stale: 0,
         })
         .collect();
     let mut lower_bound = false;
@@ -377,9 +385,21 @@ pub fn volume(snapshot: &JourneySnapshot, plan: &ActivationPlan, policy: Release
     let policy = if resume { policy } else { ReleasePolicy::AllAtOnce };
     let backlog = if resume { plan.overdue } else { 0 };
 
-    // The backlog, wait node by wait node in definition order (the ranks' order).
+    // The backlog, wait node by wait node in definition order (the ranks' order). Ranks in
+    // hour h: all in hour 0 without a pace.
+    let hour_ranks = |h: u64| -> (u64, u64) {
+        if policy.holds() {
+            (released_before_minute(policy, backlog, 60 * h), released_before_minute(policy, backlog, 60 * (h + 1)))
+        } else if h == 0 {
+            (0, backlog)
+        } else {
+            (backlog, backlog)
+        }
+    };
+    let released_at = |r: u64| if policy.holds() { release_instant(policy, t, r, backlog) } else { t };
     let mut rank = 0u64;
     let mut released_later = 0u64;
+    let mut stale = 0u64;
     for node in &def.nodes {
         let NodeKind::Wait { next, .. } = &node.kind else { continue };
         let count = plan.overdue_by_node.iter().find(|c| c.node == node.id).map_or(0, |c| c.count);
@@ -388,22 +408,34 @@ pub fn volume(snapshot: &JourneySnapshot, plan: &ActivationPlan, policy: Release
         }
         let (each, uncertain) = sends_ahead(def, next.as_ref());
         lower_bound |= uncertain;
-        if !policy.holds() {
-            hours[0].released += count;
-            hours[0].messages = hours[0].messages.saturating_add(count.saturating_mul(each));
-        } else {
-            // Ranks rank..rank+count, hour by hour.
-            for (h, hour) in hours.iter_mut().enumerate() {
-                let before = released_before_minute(policy, backlog, 60 * h as u64);
-                let through = released_before_minute(policy, backlog, 60 * (h as u64 + 1));
-                let n = overlap(before, through, rank, rank + count);
-                hour.released += n;
-                hour.messages = hour.messages.saturating_add(n.saturating_mul(each));
-            }
-            let through_window = released_before_minute(policy, backlog, 60 * VOLUME_HOURS as u64);
-            released_later += overlap(through_window, u64::MAX, rank, rank + count);
+        let (first, last) = (rank, rank + count);
+        for (h, hour) in hours.iter_mut().enumerate() {
+            let (from, until) = hour_ranks(h as u64);
+            let n = overlap(from, until, first, last);
+            hour.released += n;
+            hour.messages = hour.messages.saturating_add(n.saturating_mul(each));
         }
-        rank += count;
+        released_later += overlap(hour_ranks(VOLUME_HOURS as u64).0, u64::MAX, first, last);
+        // The stale-message guard: per deadline, the ranks released too late for each guarded
+        // step on the way (a suffix: release instants never go back).
+        let guards = guards_ahead(def, next.as_ref());
+        if !guards.is_empty() {
+            for (deadline, ranks) in deadline_ranks(snapshot, &node.id, first, count) {
+                for &limit in &guards {
+                    let limit = SignedDuration::from_mins(i64::from(limit));
+                    let too_late = |r: u64| deadline.is_none_or(|d| released_at(r).duration_since(d) > limit);
+                    let from = first_where(ranks.0, ranks.1, too_late);
+                    stale += ranks.1 - from;
+                    for (h, hour) in hours.iter_mut().enumerate() {
+                        let (a, b) = hour_ranks(h as u64);
+                        let n = overlap(a, b, from, ranks.1);
+                        hour.messages = hour.messages.saturating_sub(n);
+                        hour.stale += n;
+                    }
+                }
+            }
+        }
+        rank = last;
     }
 
     // Contacts standing at a message (or condition) step move at the activation.
@@ -452,7 +484,114 @@ pub fn volume(snapshot: &JourneySnapshot, plan: &ActivationPlan, policy: Release
         lower_bound,
         runs_not_counted,
         on_events: matches!(plan.next_run, NextRun::OnEachEvent),
+        stale,
     }
+}
+
+/// The stale-message guards (minutes) of the send steps on the straight path from `from`,
+/// until a wait, a condition or the end.
+fn guards_ahead(definition: &JourneyDefinition, from: Option<&NodeId>) -> Vec<u32> {
+    let mut guards = Vec::new();
+    let mut at = from.cloned();
+    for _ in 0..definition.nodes.len() + 2 {
+        let Some(node) = at.as_ref().and_then(|id| definition.node(id)) else { break };
+        let NodeKind::Send { next, .. } = &node.kind else { break };
+        guards.extend(node.stale_after_minutes);
+        at = next.clone();
+    }
+    guards
+}
+
+/// The overdue deadlines of `node` in rank order, earliest first, as (deadline, global rank
+/// range) from `first` for `count` ranks: those older than the stale horizon (deadline
+/// unknown, `None`), then the histogram's minutes, then the per-minute buckets after
+/// `taken_at`. Empty when the snapshot has no histogram.
+fn deadline_ranks(snapshot: &JourneySnapshot, node: &NodeId, first: u64, count: u64) -> Vec<(Option<Timestamp>, (u64, u64))> {
+    let Some(w) = snapshot.waits.iter().find(|w| &w.node == node) else { return Vec::new() };
+    if snapshot.stale_horizon_minutes == 0 {
+        return Vec::new();
+    }
+    let origin = snapshot.origin();
+    let at = |minutes: i64| origin.checked_add(SignedDuration::from_mins(minutes)).ok();
+    let buckets = std::iter::once((None, w.late_older))
+        .chain(w.late_per_minute.iter().rev().map(|(m, c)| (at(-i64::from(*m)), *c)))
+        .chain(w.per_minute.iter().map(|(m, c)| (at(i64::from(*m)), *c)));
+    let mut out = Vec::new();
+    let (mut rank, end) = (first, first + count);
+    for (deadline, c) in buckets {
+        let take = c.min(end - rank);
+        if take > 0 {
+            out.push((deadline, (rank, rank + take)));
+            rank += take;
+        }
+    }
+    out
+}
+
+/// The first `r` in `[lo, hi)` for which `f` holds (`hi` if none), `f` false then true.
+fn first_where(mut lo: u64, mut hi: u64, f: impl Fn(u64) -> bool) -> u64 {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if f(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
+}
+
+/// Why a message is not sent: it would go out more than its step's stale-message guard
+/// late ([`stale_skip`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaleSkip {
+    /// How late it would have gone out, in whole minutes.
+    pub late_minutes: i64,
+    /// The step's guard, in minutes.
+    pub limit_minutes: u32,
+}
+
+impl StaleSkip {
+    /// The reason recorded with the skipped message.
+    ///
+    /// ```
+    /// let s = journey_core::release::StaleSkip { late_minutes: 185, limit_minutes: 120 };
+    /// assert_eq!(s.reason(), "Not sent: it would have gone out 3 hours 5 minutes late, past the step's limit of 2 hours.");
+    /// ```
+    pub fn reason(&self) -> String {
+        let late = u32::try_from(self.late_minutes.max(0)).unwrap_or(u32::MAX);
+        format!(
+            "Not sent: it would have gone out {} late, past the step's limit of {}.",
+            crate::journey::duration_words(late),
+            crate::journey::duration_words(self.limit_minutes)
+        )
+    }
+}
+
+/// The stale-message guard: the message of send step `node` is skipped when it would go out
+/// `late_by` late and that is more than the step's guard.
+///
+/// A membership is late only when it comes out of a wait: by the time between the wait's
+/// deadline (kept as `late_since` while it is held) and when it is released (its release
+/// instant when held; without a pace, when the runner takes it). Every message sent on the
+/// way at once is as late. Contacts standing at a message step, and every contact of a new
+/// generation, are never late (Restart ignores the guard).
+///
+/// ```
+/// use jiff::SignedDuration;
+/// use journey_core::journey::*;
+/// use journey_core::release::stale_skip;
+/// let mut def = journey_core::samples::onboarding("UTC", journey_core::samples::daily_at_14());
+/// def.nodes[3].stale_after_minutes = Some(120); // push: not if more than 2 hours late
+/// let push = NodeId::new("push");
+/// assert_eq!(stale_skip(&def, &push, SignedDuration::from_mins(120)), None);
+/// assert_eq!(stale_skip(&def, &push, SignedDuration::from_mins(121)).map(|s| s.late_minutes), Some(121));
+/// assert_eq!(stale_skip(&def, &NodeId::new("sms"), SignedDuration::from_hours(48)), None); // no guard
+/// ```
+pub fn stale_skip(definition: &JourneyDefinition, node: &NodeId, late_by: SignedDuration) -> Option<StaleSkip> {
+    let limit = definition.node(node)?.stale_after_minutes?;
+    (late_by > SignedDuration::from_mins(i64::from(limit)))
+        .then(|| StaleSkip { late_minutes: late_by.as_secs() / 60, limit_minutes: limit })
 }
 
 /// The size of `[a, b) ∩ [c, d)`.

@@ -72,6 +72,7 @@ pub fn paused_snapshot(definition: JourneyDefinition, zone: Zone, taken_at: Time
         waits: Vec::new(),
         horizon_minutes: DEFAULT_HORIZON_MINUTES,
         edit: None,
+        stale_horizon_minutes: 0,
     }
 }
 
@@ -108,7 +109,7 @@ pub fn long_journey(time_zone: &str, nodes: usize) -> JourneyDefinition {
                 },
                 _ => NodeKind::Send { channel: Channel::Sms, template: format!("sms-{i}"), next: next(i) },
             };
-            Node { id: id(i), label: Some(format!("Step {i}")), kind }
+            Node { id: id(i), label: Some(format!("Step {i}")), kind, stale_after_minutes: None }
         })
         .collect();
     let mut def = onboarding(time_zone, daily_at_14());

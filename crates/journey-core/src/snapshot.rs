@@ -11,7 +11,12 @@
 //!   `(taken_at, origin + horizon]`, where `origin` is `taken_at` rounded down to the minute
 //!   and `minute` counts whole minutes from `origin` (the bucket's instant is
 //!   `origin + minute`);
-//! - `beyond_horizon`: later deadlines.
+//! - `beyond_horizon`: later deadlines;
+//! - when a send step has a stale-message guard ([`crate::journey::Node::stale_after_minutes`]),
+//!   the deadlines `<= taken_at` again, as `late_per_minute`: sparse `[minutes before origin,
+//!   count]` pairs for the last `stale_horizon_minutes` (the largest guard), and `late_older`
+//!   for the older ones (late past every guard). The preview needs them to count the messages
+//!   the guard will skip ([`crate::release::volume`]).
 //!
 //! Deadlines are whole minutes ([`crate::flow::wait_deadline`]), so "how many deadlines are
 //! `<= T`" is exact for every T from `taken_at` to [`JourneySnapshot::valid_until`]. Past that
@@ -20,7 +25,7 @@
 //! **Size bound.** Nothing in a snapshot grows with the number of contacts except the digits
 //! of a count. Its JSON size is at most about
 //! `4 KB + definition + 4/3 x TZif (largest IANA zone: about 2.6 KB)`
-//! `+ 60 B per node + (120 B + 27 B x horizon minutes) per wait node`,
+//! `+ 60 B per node + (120 B + 27 B x (horizon minutes + stale horizon minutes)) per wait node`,
 //! with the definition bounded by [`crate::journey::MAX_NODES`] and
 //! [`crate::journey::MAX_TEXT`], and the horizon by [`MAX_HORIZON_MINUTES`]. A typical
 //! 10-node journey with 3 waits is a few KB for a thousand or ten million contacts alike; the
@@ -77,6 +82,10 @@ pub struct JourneySnapshot {
     /// saved one).
     #[serde(default)]
     pub edit: Option<crate::edit::PendingEdit>,
+    /// The minutes of overdue deadlines kept per minute for the stale-message guard (the
+    /// definition's largest guard; 0: no guard, no histogram).
+    #[serde(default)]
+    pub stale_horizon_minutes: u32,
 }
 
 /// The trigger's audience now (dataset members or segment matches; all zero for event
@@ -118,6 +127,17 @@ pub struct WaitDeadlines {
     pub per_minute: Vec<(u32, u64)>,
     /// Deadlines after the horizon.
     pub beyond_horizon: u64,
+    /// Deadlines `<= taken_at` within the stale horizon: `[whole minutes before origin,
+    /// count]`, minutes strictly increasing from 0 (empty without a stale-message guard).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late_per_minute: Vec<(u32, u64)>,
+    /// Deadlines `<= taken_at` older than the stale horizon.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub late_older: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl WaitDeadlines {
@@ -167,6 +187,9 @@ pub struct WaitDeadlinesBuilder {
     due_by_taken_at: u64,
     buckets: BTreeMap<u32, u64>,
     beyond: u64,
+    stale_horizon: u32,
+    late: BTreeMap<u32, u64>,
+    late_older: u64,
 }
 
 impl WaitDeadlinesBuilder {
@@ -183,7 +206,35 @@ impl WaitDeadlinesBuilder {
             due_by_taken_at: 0,
             buckets: BTreeMap::new(),
             beyond: 0,
+            stale_horizon: 0,
+            late: BTreeMap::new(),
+            late_older: 0,
         }
+    }
+
+    /// Keeps the deadlines `<= taken_at` per minute for the last `minutes` (the stale-message
+    /// guard's histogram; see the module docs), through [`WaitDeadlinesBuilder::add_late`].
+    pub fn with_stale_horizon(mut self, minutes: u32) -> Self {
+        self.stale_horizon = minutes.min(crate::journey::MAX_STALE_MINUTES);
+        self
+    }
+
+    /// Adds `count` deadlines `<= taken_at` at `deadline` to the stale histogram only (the
+    /// other counts come from [`WaitDeadlinesBuilder::add`]). A deadline that is not a whole
+    /// minute counts as the whole minute before it.
+    pub fn add_late(&mut self, deadline: Timestamp, count: u64) -> &mut Self {
+        if count == 0 || self.stale_horizon == 0 || deadline > self.taken_at {
+            return self;
+        }
+        let ns = self.origin.duration_since(deadline).as_nanos().max(0);
+        let minutes = (ns + 59_999_999_999) / 60_000_000_000;
+        if minutes <= i128::from(self.stale_horizon) {
+            let c = self.late.entry(minutes as u32).or_insert(0);
+            *c = c.saturating_add(count);
+        } else {
+            self.late_older = self.late_older.saturating_add(count);
+        }
+        self
     }
 
     /// Adds `count` deadlines at `deadline`. A deadline that is not a whole minute goes to the
@@ -220,6 +271,8 @@ impl WaitDeadlinesBuilder {
             due_by_taken_at: self.due_by_taken_at,
             per_minute: self.buckets.into_iter().collect(),
             beyond_horizon: self.beyond,
+            late_per_minute: self.late.into_iter().collect(),
+            late_older: self.late_older,
         }
     }
 }
@@ -328,6 +381,14 @@ impl JourneySnapshot {
             }
             if w.total() > self.live_at(&w.node) {
                 return Err(SnapshotError::TooManyDeadlines(w.node.clone()));
+            }
+            if self.stale_horizon_minutes > 0 {
+                let late = w.late_per_minute.iter().fold(w.late_older, |a, (_, c)| a.saturating_add(*c));
+                let in_order = w.late_per_minute.windows(2).all(|p| p[0].0 < p[1].0);
+                let in_range = w.late_per_minute.iter().all(|(m, _)| *m <= self.stale_horizon_minutes);
+                if late != w.due_by_taken_at || !in_order || !in_range {
+                    return Err(SnapshotError::BadBuckets(w.node.clone()));
+                }
             }
         }
         let a = &self.audience;

@@ -469,6 +469,7 @@ fn every_api_type_round_trips() {
             action: Some("restart".into()),
             definition_version: Some(2),
             note: Some("3 contacts entered, not the 4 planned".into()),
+            release: Some(journey_core::release::ReleasePolicy::PerHour { limit: 500 }),
         }],
         generation: Generation(1),
         next_run_at: Some(t),
@@ -501,17 +502,21 @@ fn every_api_type_round_trips() {
     round_trip(&ActivateRequest {
         mode: ActivationMode::Resume,
         wait_handling: WaitHandling::ExtendByPause,
+        release: journey_core::release::ReleasePolicy::SpreadOver { hours: 3 },
         expected_version: 4,
         idempotency_key: Some("k".into()),
     });
     let minimal: ActivateRequest = serde_json::from_str(r#"{"mode":"restart","expected_version":3}"#).unwrap();
     assert_eq!(minimal.wait_handling, WaitHandling::KeepDeadlines);
+    assert_eq!(minimal.release, journey_core::release::ReleasePolicy::AllAtOnce);
     round_trip(&ActivateResponse {
         journey: detail,
         counts: plan.counts(),
         next_run: plan.next_run,
         plan_at: t,
         applying_in_batches: true,
+        release: journey_core::release::ReleasePolicy::SpreadOver { hours: 3 },
+        last_release: Some(t),
     });
     round_trip(&PauseRequest { expected_version: Some(3) });
     round_trip(&StopRequest::default());

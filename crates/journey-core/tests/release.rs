@@ -44,6 +44,8 @@ fn backlog_snapshot(taken_at: Timestamp, first: u64, second: u64, entering: u64)
         due_by_taken_at: n,
         per_minute: vec![],
         beyond_horizon: 0,
+        late_per_minute: vec![],
+        late_older: 0,
     };
     s.nodes =
         vec![NodeCount { node: NodeId::new("first"), count: first }, NodeCount { node: NodeId::new("second"), count: second }];
@@ -160,6 +162,86 @@ mod properties {
             prop_assert_eq!(v.held, if policy.holds() { total } else { 0 });
             prop_assert!(!v.lower_bound);
         }
+
+        #[test]
+        fn the_stale_guard_skips_exactly_the_messages_the_preview_counts(
+            policy in policies(),
+            first in proptest::collection::vec((0u32..900, 1u64..40), 0..12),
+            second in proptest::collection::vec((0u32..900, 1u64..40), 0..12),
+            guard_a in 1u32..600,
+            guard_c in 1u32..600,
+        ) {
+            let t: Timestamp = "2026-06-01T12:00:30Z".parse().unwrap();
+            let mut s = backlog_snapshot(t, 0, 0, 0);
+            let mut def = two_waits();
+            def.nodes[2].stale_after_minutes = Some(guard_a); // a, after `first`
+            def.nodes[5].stale_after_minutes = Some(guard_c); // c, after `second`
+            s.definition = def;
+            let horizon = guard_a.max(guard_c);
+            s.stale_horizon_minutes = horizon;
+            // Deadlines whole minutes before the snapshot, some older than the horizon.
+            let origin = journey_core::flow::floor_to_minute(t);
+            let deadlines = |spec: &[(u32, u64)]| -> Vec<Timestamp> {
+                let mut all: Vec<Timestamp> = spec
+                    .iter()
+                    .flat_map(|(m, c)| std::iter::repeat_n(origin - SignedDuration::from_mins(i64::from(*m)), *c as usize))
+                    .collect();
+                all.sort();
+                all
+            };
+            let (d1, d2) = (deadlines(&first), deadlines(&second));
+            let build = |node: &str, ds: &[Timestamp]| {
+                let mut b = WaitDeadlinesBuilder::new(NodeId::new(node), t, Some(t - SignedDuration::from_hours(30)), 720)
+                    .with_stale_horizon(horizon);
+                for d in ds {
+                    b.add(*d, 1);
+                    b.add_late(*d, 1);
+                }
+                b.build()
+            };
+            s.waits = vec![build("first", &d1), build("second", &d2)];
+            s.nodes = vec![
+                NodeCount { node: NodeId::new("first"), count: d1.len() as u64 },
+                NodeCount { node: NodeId::new("second"), count: d2.len() as u64 },
+            ];
+            s.nodes.retain(|n| n.count > 0);
+            s.waits.retain(|w| w.due_by_taken_at > 0);
+            s.audience = AudienceCounts::default();
+            let plan = plan_activation(&s, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+            let v = volume(&s, &plan, policy);
+
+            // Step each membership, earliest deadline first, node by node, at its release.
+            let attributes = Attributes::new();
+            let events = BTreeSet::new();
+            let facts = ContactFacts { attributes: &attributes, subscribed: true, events_since_entry: &events };
+            let total = (d1.len() + d2.len()) as u64;
+            let (mut sent, mut skipped) = ([0u64; VOLUME_HOURS], [0u64; VOLUME_HOURS]);
+            let mut skipped_all = 0;
+            for (rank, (node, deadline)) in
+                d1.iter().map(|d| ("first", *d)).chain(d2.iter().map(|d| ("second", *d))).enumerate()
+            {
+                let at = if policy.holds() { release_instant(policy, t, rank as u64, total) } else { t };
+                let pos = Position {
+                    journey_id: JourneyId(1),
+                    contact_id: ContactId(rank as u64 + 1),
+                    generation: Generation(1),
+                    iteration: Iteration(1),
+                    node: NodeId::new(node),
+                    status: MembershipStatus::Waiting { until: if policy.holds() { at } else { deadline } },
+                };
+                let hour = v.hours.iter().position(|h| at >= h.from && at < h.until);
+                for m in advance(&s.definition, &pos, at, &facts).sends {
+                    let late = stale_skip(&s.definition, &m.key.node_id, at.duration_since(deadline)).is_some();
+                    skipped_all += u64::from(late);
+                    if let Some(h) = hour {
+                        if late { skipped[h] += 1 } else { sent[h] += 1 }
+                    }
+                }
+            }
+            prop_assert_eq!(v.hours.iter().map(|h| h.messages).collect::<Vec<_>>(), sent.to_vec());
+            prop_assert_eq!(v.hours.iter().map(|h| h.stale).collect::<Vec<_>>(), skipped.to_vec());
+            prop_assert_eq!(v.stale, skipped_all);
+        }
     }
 }
 
@@ -251,5 +333,36 @@ fn release_policies_read_from_json_and_refuse_numbers_out_of_range() {
     assert_eq!(
         ReleasePolicy::PerHour { limit: 0 }.check().unwrap_err().to_string(),
         "The hourly limit must be from 1 to 10,000,000."
+    );
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn the_stale_guard_counts_the_messages_it_will_skip_and_the_pace_can_push_more_past_it() {
+    // 100 contacts whose one-hour wait ended 3 hours ago; `a`, the message after it, is not
+    // sent more than 4 hours late.
+    let t: Timestamp = "2026-06-01T12:00:00Z".parse().unwrap();
+    let mut s = backlog_snapshot(t, 100, 0, 0);
+    s.definition.nodes[2].stale_after_minutes = Some(240);
+    s.stale_horizon_minutes = 240;
+    let mut b =
+        WaitDeadlinesBuilder::new(NodeId::new("first"), t, Some(t - SignedDuration::from_hours(30)), 720).with_stale_horizon(240);
+    b.add(t - SignedDuration::from_hours(3), 100).add_late(t - SignedDuration::from_hours(3), 100);
+    s.waits = vec![b.build()];
+    assert_eq!(s.waits[0].late_per_minute, [(180, 100)]);
+    let plan = plan_activation(&s, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    // All at once: 3 hours late, under the limit.
+    assert_eq!(volume(&s, &plan, ReleasePolicy::AllAtOnce).stale, 0);
+    // Spread over 2 hours from 12:01: the first hour's releases (12:01 to 13:00) are at most
+    // 4 hours late; the second hour's (13:01 on) are more, and are skipped.
+    let v = volume(&s, &plan, ReleasePolicy::SpreadOver { hours: 2 });
+    assert_eq!((v.hours[0].messages, v.hours[0].stale), (50, 0));
+    assert_eq!((v.hours[1].messages, v.hours[1].stale), (0, 50));
+    assert_eq!(v.stale, 50);
+    let w = v.warnings(&plan);
+    assert_eq!(w.last(), Some(&Warning::StaleSkipped { count: 50 }));
+    assert_eq!(
+        w.last().unwrap().message(),
+        "50 messages will not be sent: they would go out later than their step's stale-message limit allows. They are recorded as skipped, with the reason."
     );
 }

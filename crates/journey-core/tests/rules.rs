@@ -517,6 +517,8 @@ fn snapshots_are_checked() {
         due_by_taken_at: 0,
         per_minute: vec![],
         beyond_horizon: 0,
+        late_per_minute: vec![],
+        late_older: 0,
     });
     assert!(s.check().is_err());
     let mut s = good.clone();
@@ -526,6 +528,8 @@ fn snapshots_are_checked() {
         due_by_taken_at: 0,
         per_minute: vec![(5, 1), (3, 1)],
         beyond_horizon: 0,
+        late_per_minute: vec![],
+        late_older: 0,
     });
     assert_eq!(s.check(), Err(SnapshotError::BadBuckets(NodeId::new("wait"))));
     let mut s = good.clone();
@@ -535,6 +539,8 @@ fn snapshots_are_checked() {
         due_by_taken_at: 101,
         per_minute: vec![],
         beyond_horizon: 0,
+        late_per_minute: vec![],
+        late_older: 0,
     });
     assert_eq!(s.check(), Err(SnapshotError::TooManyDeadlines(NodeId::new("wait"))));
     let mut s = good.clone();

@@ -628,6 +628,8 @@ fn contacts_standing_at_a_message_step_count_in_the_overdue_warning() {
         due_by_taken_at: 7,
         per_minute: vec![],
         beyond_horizon: 0,
+        late_per_minute: vec![],
+        late_older: 0,
     }];
     let plan = resume(&snap, t);
     assert_eq!(plan.warnings.last(), Some(&Warning::OverdueBurst { count: 7, at_send: 20 }));
