@@ -247,6 +247,7 @@ fn document_body() -> Value {
                     id_param("journey"),
                     { "name": "after", "in": "query", "required": false, "schema": { "type": "integer", "format": "int64" } },
                     { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } },
+                    { "name": "skipped", "in": "query", "required": false, "description": "true: the messages the stale-message guard did not send, each with its reason.", "schema": { "type": "boolean" } },
                 ],
                 "responses": {
                     "200": resp("A page.", r("MessagesResponse")),
@@ -540,7 +541,9 @@ fn document_body() -> Value {
                 obj(&["type", "condition"], json!({ "type": { "const": "condition" }, "condition": r("Condition"), "yes": nullable(node_id.clone()), "no": nullable(node_id.clone()) })),
                 obj(&["type"], json!({ "type": { "const": "exit" } })),
             ]},
-            "Node": obj(&["id", "kind"], json!({ "id": node_id, "label": nullable(text.clone()), "kind": r("NodeKind") })),
+            "Node": obj(&["id", "kind"], json!({ "id": node_id, "label": nullable(text.clone()), "kind": r("NodeKind"),
+                "stale_after_minutes": { "type": "integer", "minimum": 1, "maximum": journey_core::journey::MAX_STALE_MINUTES,
+                    "description": "Send steps only: the message is not sent if it would go out more than this many minutes late." } })),
             "JourneyDefinition": obj(&["name", "time_zone", "trigger", "entry", "nodes"], json!({
                 "name": text, "time_zone": text, "trigger": r("Trigger"), "entry": node_id, "nodes": { "type": "array", "items": r("Node") },
             })),
@@ -627,7 +630,8 @@ fn document_body() -> Value {
                 "messages": { "type": "array", "items": obj(&["message_key", "generation", "iteration", "contact_id", "node_id", "channel", "created_at", "delivered_at", "delivery_state", "attempts"], json!({
                     "message_key": text, "generation": count, "iteration": count, "contact_id": count, "node_id": node_id,
                     "channel": text, "created_at": { "type": "integer" }, "delivered_at": nullable(json!({ "type": "integer" })),
-                    "delivery_state": r("DeliveryState"), "attempts": count,
+                    "delivery_state": { "type": "string", "enum": ["queued", "delivering", "retrying", "delivered", "dead", "skipped"] },
+                    "attempts": count, "reason": text, "late_minutes": { "type": "integer" },
                 })) },
                 "next_after": nullable(json!({ "type": "integer" })),
             })),

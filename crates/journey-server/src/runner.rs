@@ -36,6 +36,7 @@ use journey_core::flow::{Advance, ContactFacts, Position, advance};
 use journey_core::journey::{Channel, Condition, ContactId, JourneyId, NodeId, NodeKind, TriggerKind, TriggerSource};
 use journey_core::membership::{Generation, Iteration};
 use journey_core::plan::ActivationCounts;
+use journey_core::release::stale_skip;
 use journey_core::state::{JourneyAction, JourneyState, transition};
 use serde::Serialize;
 
@@ -56,6 +57,8 @@ pub struct RunReport {
     pub advanced: u64,
     /// Messages inserted into the log.
     pub logged: u64,
+    /// Messages not sent: more than their step's stale-message guard late.
+    pub skipped: u64,
     /// Journeys completed.
     pub completed: u64,
     /// Scheduled journeys started.
@@ -70,6 +73,7 @@ impl RunReport {
         self.entered += o.entered;
         self.advanced += o.advanced;
         self.logged += o.logged;
+        self.skipped += o.skipped;
         self.completed += o.completed;
         self.started += o.started;
         self.applied += o.applied;
@@ -361,8 +365,25 @@ impl Runner {
             advances.push(advance(&def, &position, now, &facts));
         }
         let mut messages = Vec::new();
+        let mut skipped = Vec::new();
         for (m, Advance { sends, .. }) in due.iter().zip(&advances) {
+            let late_by = m.late_by(now);
             for send in sends {
+                if let Some(skip) = stale_skip(&def, &send.key.node_id, late_by) {
+                    skipped.push(store::SkippedMessage {
+                        journey_id: rec.id,
+                        generation: m.generation,
+                        iteration: m.iteration,
+                        contact_id: m.contact_id,
+                        node_id: send.key.node_id.as_str(),
+                        key: send.key.to_string(),
+                        channel: send.channel.as_str(),
+                        template: &send.template,
+                        late_minutes: skip.late_minutes,
+                        reason: skip.reason(),
+                    });
+                    continue;
+                }
                 let recipient = match send.channel {
                     Channel::Email => m.email.as_deref(),
                     _ => m.phone.as_deref().or(m.email.as_deref()),
@@ -381,6 +402,7 @@ impl Runner {
             }
         }
         report.logged += store::log_messages(&mut tx, &messages, now).await?;
+        report.skipped += store::log_skipped(&mut tx, &skipped, now).await?;
         let positions: Vec<(i64, &str, _)> =
             due.iter().zip(&advances).map(|(m, a)| (m.id, a.position.node.as_str(), a.position.status)).collect();
         store::set_memberships(&mut tx, &positions, now).await?;

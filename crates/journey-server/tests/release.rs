@@ -143,3 +143,73 @@ async fn a_release_policy_out_of_range_is_refused_and_restart_ignores_the_policy
     assert_eq!(answer["release"], json!({ "kind": "all_at_once" }));
     assert!(answer.get("last_release").is_none());
 }
+
+/// `two_sends` with the follow-up not sent more than `minutes` late.
+fn guarded(ds: u64, minutes: u32) -> Value {
+    let mut def = two_sends("Guarded", ds, "Europe/Berlin", daily("14:00", "2026-03-01"), "new_users", 60);
+    def["nodes"][2]["stale_after_minutes"] = json!(minutes);
+    def
+}
+
+#[tokio::test]
+async fn the_stale_guard_skips_what_the_preview_counted_records_why_and_restart_ignores_it() {
+    let h = Harness::start("2026-03-27T12:00:00Z").await;
+    let (ds, _) = h.dataset("stale", 300, &[]).await;
+    // Not more than 4 hours late: 300 contacts wait an hour from 14:00, paused at 14:10,
+    // resumed at 18:00:20 (their waits ended 3 hours before).
+    let id = h.create(guarded(ds, 240), true).await;
+    h.clock.set(ts("2026-03-27T13:00:00Z"));
+    h.run_now().await;
+    h.clock.set(ts("2026-03-27T13:10:00Z"));
+    h.run_now().await;
+    h.ok_post(&format!("/api/journeys/{id}/pause"), json!({})).await;
+    h.clock.set(ts("2026-03-27T17:00:20Z"));
+    let t = h.clock.now_ts();
+
+    // Spread over 2 hours: the second hour's releases are more than 4 hours late.
+    let snapshot: JourneySnapshot = serde_json::from_value(h.ok(&format!("/api/journeys/{id}/snapshot")).await).unwrap();
+    assert_eq!(snapshot.stale_horizon_minutes, 240);
+    let plan = plan_activation(&snapshot, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    let preview = volume(&snapshot, &plan, ReleasePolicy::SpreadOver { hours: 2 });
+    assert_eq!((preview.stale, preview.hours[0].stale, preview.hours[1].stale), (150, 0, 150), "{:?}", &preview.hours[..2]);
+    let version = h.version(id).await;
+    let body = json!({ "mode": "resume", "release": { "kind": "spread_over", "hours": 2 }, "expected_version": version });
+    let (status, answer) = h.post(&format!("/api/journeys/{id}/activate"), body).await;
+    assert_eq!(status, 200, "{answer}");
+    h.server.run_due_work(t).await.unwrap();
+    for hour in &preview.hours[..3] {
+        h.clock.set(hour.until - SignedDuration::from_secs(1));
+        h.run_now().await;
+    }
+    let sent = followups(&h, id).await;
+    let skipped = h.ok(&format!("/api/journeys/{id}/messages?skipped=true&limit=10000")).await;
+    let skipped = skipped["messages"].as_array().unwrap().clone();
+    assert_eq!((sent.len(), skipped.len()), (150, 150), "sent and skipped as the preview said");
+    let first = &skipped[0];
+    assert_eq!((first["delivery_state"].as_str(), first["node_id"].as_str()), (Some("skipped"), Some("followup")));
+    assert!(first["late_minutes"].as_i64().unwrap() > 240, "{first}");
+    assert!(
+        first["reason"].as_str().unwrap().starts_with("Not sent: it would have gone out 4 hours")
+            && first["reason"].as_str().unwrap().ends_with("late, past the step's limit of 4 hours."),
+        "{first}"
+    );
+    // A skipped message is in neither the log nor the outbox, and nobody is left behind.
+    let keys: std::collections::BTreeSet<&str> =
+        sent.iter().chain(&skipped).map(|m| m["message_key"].as_str().unwrap()).collect();
+    assert_eq!(keys.len(), 300);
+    let delivery = h.ok(&format!("/api/journeys/{id}/delivery")).await;
+    let in_outbox: u64 = delivery["counts"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(in_outbox, 300 + 150, "the welcomes and the follow-ups sent, not the skipped ones");
+
+    // Restart ignores the guard: a new generation is never late.
+    let version = h.version(id).await;
+    h.ok_post(&format!("/api/journeys/{id}/pause"), json!({ "expected_version": version })).await;
+    h.clock.set(ts("2026-03-28T05:00:00Z"));
+    let version = h.version(id).await;
+    h.ok_post(&format!("/api/journeys/{id}/activate"), json!({ "mode": "restart", "expected_version": version })).await;
+    h.run_until(ts("2026-03-28T06:30:00Z"), SignedDuration::from_mins(10)).await;
+    let later = h.ok(&format!("/api/journeys/{id}/messages?skipped=true&limit=10000")).await;
+    assert_eq!(later["messages"].as_array().unwrap().len(), 150, "nothing more skipped after the restart");
+    let generation_2 = h.messages(id).await.into_iter().filter(|m| m["generation"] == 2 && m["node_id"] == "followup").count();
+    assert_eq!(generation_2, 300, "every contact's follow-up in the new generation");
+}

@@ -60,10 +60,20 @@ pub async fn snapshot(store: &Store, id: u64, now: Timestamp) -> Result<JourneyS
 
 /// One page of a journey's message log, oldest first: up to `limit` messages after the log
 /// id `after`, and the id to continue from if the page was full.
-pub async fn messages(store: &Store, id: u64, after: i64, limit: i64) -> Result<(Vec<LoggedMessage>, Option<i64>)> {
+pub async fn messages(
+    store: &Store,
+    id: u64,
+    skipped: bool,
+    after: i64,
+    limit: i64,
+) -> Result<(Vec<LoggedMessage>, Option<i64>)> {
     let mut tx = store.read_tx().await?;
     let rec = load(&mut tx, id).await?;
-    let rows = store::messages(&mut tx, rec.id, after, limit).await?;
+    let rows = if skipped {
+        store::skipped_messages(&mut tx, rec.id, after, limit).await?
+    } else {
+        store::messages(&mut tx, rec.id, after, limit).await?
+    };
     let next_after = if rows.len() as i64 == limit { rows.last().map(|r| r.0) } else { None };
     Ok((rows.into_iter().map(|r| r.1).collect(), next_after))
 }

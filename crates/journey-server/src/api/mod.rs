@@ -185,6 +185,9 @@ pub struct MessagesQuery {
     after: Option<i64>,
     #[serde(default)]
     limit: Option<i64>,
+    /// `true`: the messages the stale-message guard did not send, with the reason.
+    #[serde(default)]
+    skipped: Option<bool>,
 }
 
 /// One page of a journey's message log.
@@ -195,7 +198,8 @@ pub struct MessagesResponse {
     pub next_after: Option<i64>,
 }
 
-/// `GET /api/journeys/{id}/messages?after=&limit=`: the message log, oldest first.
+/// `GET /api/journeys/{id}/messages?after=&limit=&skipped=`: the message log, oldest first;
+/// with `skipped=true`, the messages the stale-message guard did not send.
 pub async fn messages(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<u64>,
@@ -205,7 +209,8 @@ pub async fn messages(
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::invalid("`limit` must be from 1 to 10000."));
     }
-    let (messages, next_after) = views::messages(&state.store, id, query.after.unwrap_or(0), limit).await?;
+    let (messages, next_after) =
+        views::messages(&state.store, id, query.skipped.unwrap_or(false), query.after.unwrap_or(0), limit).await?;
     Ok(Json(MessagesResponse { messages, next_after }))
 }
 

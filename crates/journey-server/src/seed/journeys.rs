@@ -21,15 +21,26 @@ fn send(id: &str, label: &str, channel: Channel, template: &str, then: Option<No
         id: NodeId::new(id),
         label: Some(label.into()),
         kind: NodeKind::Send { channel, template: template.into(), next: then },
+        stale_after_minutes: None,
     }
 }
 
 fn wait(id: &str, label: &str, minutes: u32, then: Option<NodeId>) -> Node {
-    Node { id: NodeId::new(id), label: Some(label.into()), kind: NodeKind::Wait { minutes, next: then } }
+    Node {
+        id: NodeId::new(id),
+        label: Some(label.into()),
+        kind: NodeKind::Wait { minutes, next: then },
+        stale_after_minutes: None,
+    }
 }
 
 fn condition(id: &str, label: &str, condition: Condition, yes: Option<NodeId>, no: Option<NodeId>) -> Node {
-    Node { id: NodeId::new(id), label: Some(label.into()), kind: NodeKind::Condition { condition, yes, no } }
+    Node {
+        id: NodeId::new(id),
+        label: Some(label.into()),
+        kind: NodeKind::Condition { condition, yes, no },
+        stale_after_minutes: None,
+    }
 }
 
 fn attr_is(attribute: &str, value: &str) -> Condition {
@@ -101,7 +112,12 @@ pub(super) fn demo_journeys(ds: &DataSets, start: Timestamp, now: Timestamp) -> 
                     next("cart-whatsapp"),
                 ),
                 send("cart-whatsapp", "10% off, today only", Channel::Whatsapp, "cart-discount", None),
-                Node { id: NodeId::new("done"), label: Some("Purchased".into()), kind: NodeKind::Exit },
+                Node {
+                    id: NodeId::new("done"),
+                    label: Some("Purchased".into()),
+                    kind: NodeKind::Exit,
+                    stale_after_minutes: None,
+                },
             ],
         ),
         // 2: segment, all users, weekly, active.

@@ -3,7 +3,7 @@
 
 use super::{Backend, Placeholders, Result};
 use crate::clock::{from_ms, to_ms};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use journey_core::journey::Attributes;
 use journey_core::membership::{ExitReason, MembershipStatus};
 use sqlx::AnyConnection;
@@ -18,6 +18,9 @@ pub struct DueMembership {
     pub node: String,
     pub status: String,
     pub wait_until: Option<i64>,
+    /// The deadline that ended while the journey was frozen, for a membership held until its
+    /// release instant (`wait_until`).
+    pub late_since: Option<i64>,
     pub entered_at: i64,
     pub attributes: String,
     pub subscribed: i64,
@@ -34,6 +37,17 @@ impl DueMembership {
             _ => MembershipStatus::Ready,
         }
     }
+    /// How late its next step is at `now` (journey-core `release::stale_skip`): a wait that
+    /// is over is late from its deadline to its release instant when it was held, else to
+    /// `now`; a membership that is not coming out of a wait is not late.
+    pub fn late_by(&self, now: Timestamp) -> SignedDuration {
+        match (self.status.as_str(), self.wait_until, self.late_since) {
+            ("waiting", Some(until), Some(since)) => SignedDuration::from_millis(until - since),
+            ("waiting", Some(until), None) => now.duration_since(from_ms(until)),
+            _ => SignedDuration::ZERO,
+        }
+    }
+
     pub fn attributes(&self) -> Attributes {
         serde_json::from_str(&self.attributes).unwrap_or_default()
     }
@@ -50,7 +64,7 @@ pub async fn due_memberships(
     limit: i64,
 ) -> Result<Vec<DueMembership>> {
     let mut rows: Vec<DueMembership> = sqlx::query_as(
-        "SELECT m.id, m.contact_id, m.generation, m.iteration, m.node, m.status, m.wait_until, m.entered_at,
+        "SELECT m.id, m.contact_id, m.generation, m.iteration, m.node, m.status, m.wait_until, m.late_since, m.entered_at,
                 c.attributes, c.subscribed, c.email, c.phone
          FROM memberships m JOIN contacts c ON c.id = m.contact_id
          WHERE m.journey_id = $1 AND m.status = 'ready' LIMIT $2",
@@ -62,7 +76,7 @@ pub async fn due_memberships(
     let left = limit - rows.len() as i64;
     if left > 0 {
         let waiting: Vec<DueMembership> = sqlx::query_as(
-            "SELECT m.id, m.contact_id, m.generation, m.iteration, m.node, m.status, m.wait_until, m.entered_at,
+            "SELECT m.id, m.contact_id, m.generation, m.iteration, m.node, m.status, m.wait_until, m.late_since, m.entered_at,
                     c.attributes, c.subscribed, c.email, c.phone
              FROM memberships m JOIN contacts c ON c.id = m.contact_id
              WHERE m.journey_id = $1 AND m.status = 'waiting' AND m.wait_until <= $2 LIMIT $3",

@@ -25,6 +25,55 @@ pub struct NewMessage<'a> {
     pub recipient: Option<&'a str>,
 }
 
+/// A message the stale-message guard did not send (journey-core `release::stale_skip`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedMessage<'a> {
+    pub journey_id: i64,
+    pub generation: i64,
+    pub iteration: i64,
+    pub contact_id: i64,
+    pub node_id: &'a str,
+    pub key: String,
+    pub channel: &'a str,
+    pub template: &'a str,
+    pub late_minutes: i64,
+    pub reason: String,
+}
+
+/// Rows per multi-row INSERT of [`log_skipped`] (11 bound values each).
+const SKIPPED_PER_INSERT: usize = 2_000;
+
+/// Records skipped messages (each unless its key is there: a step taken again records
+/// nothing twice); returns how many were new. They are never delivered.
+pub async fn log_skipped(conn: &mut AnyConnection, skipped: &[SkippedMessage<'_>], now: Timestamp) -> Result<u64> {
+    let mut logged = 0;
+    for chunk in skipped.chunks(SKIPPED_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO skipped_messages (journey_id, generation, iteration, contact_id, node_id, message_key, channel, template,
+               created_at, late_minutes, reason)
+             VALUES {} ON CONFLICT DO NOTHING",
+            Placeholders::new(Backend::of(conn)).rows(chunk.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for m in chunk {
+            q = q
+                .bind(m.journey_id)
+                .bind(m.generation)
+                .bind(m.iteration)
+                .bind(m.contact_id)
+                .bind(m.node_id)
+                .bind(&m.key)
+                .bind(m.channel)
+                .bind(m.template)
+                .bind(to_ms(now))
+                .bind(m.late_minutes)
+                .bind(&m.reason);
+        }
+        logged += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(logged)
+}
+
 /// Rows per multi-row INSERT of [`log_messages`] (11 bound values each, under SQLite's 32,766
 /// bound values per statement).
 const MESSAGES_PER_INSERT: usize = 2_000;
@@ -296,8 +345,17 @@ pub struct LoggedMessage {
     pub channel: String,
     pub created_at: i64,
     pub delivered_at: Option<i64>,
+    /// A delivery state, or `skipped` (the stale-message guard).
     pub delivery_state: String,
     pub attempts: i64,
+    /// Why a skipped message was not sent.
+    #[sqlx(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// How late a skipped message would have gone out, in whole minutes.
+    #[sqlx(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_minutes: Option<i64>,
 }
 
 pub async fn messages(conn: &mut AnyConnection, journey_id: i64, after_id: i64, limit: i64) -> Result<Vec<(i64, LoggedMessage)>> {
@@ -317,4 +375,44 @@ pub async fn messages(conn: &mut AnyConnection, journey_id: i64, after_id: i64, 
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.m)).collect())
+}
+
+/// The messages the stale-message guard did not send, as [`LoggedMessage`]s in state
+/// `skipped` with the reason, oldest first.
+pub async fn skipped_messages(
+    conn: &mut AnyConnection,
+    journey_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<(i64, LoggedMessage)>> {
+    type Row = (i64, String, i64, i64, i64, String, String, i64, i64, String);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, message_key, generation, iteration, contact_id, node_id, channel, created_at, late_minutes, reason
+         FROM skipped_messages WHERE journey_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(journey_id)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, message_key, generation, iteration, contact_id, node_id, channel, created_at, late, reason)| {
+            let m = LoggedMessage {
+                message_key,
+                generation,
+                iteration,
+                contact_id,
+                node_id,
+                channel,
+                created_at,
+                delivered_at: None,
+                delivery_state: "skipped".into(),
+                attempts: 0,
+                reason: Some(reason),
+                late_minutes: Some(late),
+            };
+            (id, m)
+        })
+        .collect())
 }

@@ -18,6 +18,8 @@ pub async fn snapshot(conn: &mut AnyConnection, rec: &JourneyRecord, taken_at: T
     let zone = rec.zone()?;
     let frozen_at = opt_ts(rec.frozen_at);
     let horizon = DEFAULT_HORIZON_MINUTES;
+    // The overdue deadlines per minute, as far back as the largest stale-message guard.
+    let stale_horizon = def.nodes.iter().filter_map(|n| n.stale_after_minutes).max().unwrap_or(0);
     let nodes = node_counts(&mut *conn, rec.id, &def).await?;
     let mut edit = pending_edit(&mut *conn, rec).await?;
     // A saved edit that applies new wait durations to contacts already waiting: their
@@ -27,11 +29,11 @@ pub async fn snapshot(conn: &mut AnyConnection, rec: &JourneyRecord, taken_at: T
     let applied = edit.as_ref().map(|e| journey_core::edit::wait_shifts(&e.activated, &def, true)).unwrap_or_default();
     let saved_applies = edit.as_ref().is_some_and(|e| e.apply_new_waits);
     let (shifts, other): (&[_], &[_]) = if saved_applies { (&applied, &[]) } else { (&[], &applied) };
-    let waits = wait_deadlines(&mut *conn, rec, &def, taken_at, horizon, shifts).await?;
+    let waits = wait_deadlines(&mut *conn, rec, &def, taken_at, horizon, stale_horizon, shifts).await?;
     if let Some(e) = edit.as_mut()
         && !applied.is_empty()
     {
-        let other = wait_deadlines(&mut *conn, rec, &def, taken_at, horizon, other).await?;
+        let other = wait_deadlines(&mut *conn, rec, &def, taken_at, horizon, stale_horizon, other).await?;
         e.other_choice_waits = other.into_iter().filter(|w| applied.iter().any(|(n, _)| n == &w.node)).collect();
     }
 
@@ -52,6 +54,7 @@ pub async fn snapshot(conn: &mut AnyConnection, rec: &JourneyRecord, taken_at: T
         waits,
         horizon_minutes: horizon,
         edit,
+        stale_horizon_minutes: stale_horizon,
     })
 }
 
@@ -120,6 +123,7 @@ async fn wait_deadlines(
     def: &JourneyDefinition,
     taken_at: Timestamp,
     horizon: u32,
+    stale_horizon: u32,
     shifts: &[(NodeId, i64)],
 ) -> Result<Vec<WaitDeadlines>> {
     let frozen_at = opt_ts(rec.frozen_at);
@@ -159,7 +163,28 @@ async fn wait_deadlines(
         .bind(end_ms)
         .fetch_all(&mut *conn)
         .await?;
-        let mut b = WaitDeadlinesBuilder::new(node.clone(), taken_at, frozen_at, horizon);
+        let mut b = WaitDeadlinesBuilder::new(node.clone(), taken_at, frozen_at, horizon).with_stale_horizon(stale_horizon);
+        if stale_horizon > 0 {
+            // The deadlines due by now, per minute within the stale horizon; the rest older.
+            let since = to_ms(origin) - i64::from(stale_horizon) * 60_000;
+            let late: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT until + $3, waiting FROM journey_wait_counts
+                 WHERE journey_id = $1 AND node = $2 AND until > $4 - $3 AND until <= $5 - $3 AND waiting > 0",
+            )
+            .bind(rec.id)
+            .bind(node.as_str())
+            .bind(shift)
+            .bind(since - 60_000)
+            .bind(taken_ms)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut older = by_frozen + frozen_to_taken;
+            for (until, count) in late {
+                b.add_late(from_ms(until), count as u64);
+                older -= count;
+            }
+            b.add_late(origin - SignedDuration::from_mins(i64::from(stale_horizon) + 1), older.max(0) as u64);
+        }
         if let Some(f) = frozen_at {
             b.add(f.min(taken_at), by_frozen as u64);
         }
