@@ -1269,3 +1269,24 @@ async fn a_run_moved_by_a_dst_gap_or_in_a_repeated_hour_says_why_beside_its_time
     );
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_send_step_can_be_given_a_stale_message_guard_in_hours() {
+    let editor = mount_editor().await;
+    let root = &editor.root;
+    enter(&step_field(root, "push", "step-stale-hours"), "0").await;
+    assert!(
+        text(root, "editor-problem").contains("Only a message step can skip late messages"),
+        "{}",
+        text(root, "editor-problem")
+    );
+    assert!(is_disabled(&get(root, "save-button")));
+    enter(&step_field(root, "push", "step-stale-hours"), "6").await;
+    assert!(find(root, "editor-problem").is_none());
+    get(root, "save-button").click();
+    settle().await;
+    let sent = editor.saved.get().expect("SAVE hands the request to the page");
+    let push = sent.definition.node(&NodeId::new("push")).unwrap();
+    assert_eq!(push.stale_after_minutes, Some(360), "six hours, in minutes");
+    root.remove();
+}

@@ -195,6 +195,8 @@ pub fn VolumeChart(
     if volume.on_events {
         notes.push("Contacts who enter on events are not counted.".to_string());
     }
+    // The stale-message guard's column, when it skips anything.
+    let guarded = volume.stale > 0;
     let rows = volume
         .hours
         .iter()
@@ -205,6 +207,7 @@ pub fn VolumeChart(
                     <td class="num">{count(h.released)}</td>
                     <td class="num">{count(h.entering)}</td>
                     <td class="num" data-testid="volume-row-messages">{count(h.messages)}</td>
+                    {guarded.then(|| view! { <td class="num" data-testid="volume-row-stale">{count(h.stale)}</td> })}
                 </tr>
             }
         })
@@ -231,6 +234,7 @@ pub fn VolumeChart(
                         <th scope="col" class="num">"Backlog released"</th>
                         <th scope="col" class="num">"Entering"</th>
                         <th scope="col" class="num">"Messages"</th>
+                        {guarded.then(|| view! { <th scope="col" class="num">"Not sent: too late"</th> })}
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>

@@ -142,6 +142,12 @@ pub fn DeliveryPanel(
                     <dd data-testid=format!("delivery-count-{}", state.as_str())>{count(counts.get(state))}</dd>
                 </div>
             }).collect_view()}
+            {(delivery.skipped > 0).then(|| view! {
+                <div class="delivery-count delivery-skipped">
+                    <dt>"Not sent: too late"</dt>
+                    <dd data-testid="delivery-count-skipped">{count(delivery.skipped)}</dd>
+                </div>
+            })}
         </dl>
         {if delivery.dead.is_empty() {
             view! {

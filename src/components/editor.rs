@@ -490,11 +490,24 @@ fn step_editor(draft: Draft, id: NodeId) -> AnyView {
     let name_id = id.clone();
     let name = Memo::new(move |_| def.with(|d| node_name(d, &name_id)));
     let remove_id = id.clone();
+    let guard_id = id.clone();
     // Each field's change, applied to this step's kind.
     let edit = move |change: fn(&mut NodeKind, String)| {
         let id = id.clone();
         Callback::new(move |text: String| draft.edit_step(&id, |k| change(k, text)))
     };
+    let set_guard = Callback::new(move |text: String| {
+        // Whole hours in the field, minutes in the definition; empty: always sent. A number
+        // out of range is kept so the draft's check says what is wrong.
+        let text = text.trim().to_string();
+        let minutes = if text.is_empty() { None } else { Some(text.parse::<u32>().map_or(0, |h| h.saturating_mul(60))) };
+        def.update(|d| {
+            if let Some(node) = d.nodes.iter_mut().find(|n| n.id == guard_id) {
+                node.stale_after_minutes = minutes;
+            }
+        });
+    });
+    let guard_hours = node.stale_after_minutes.map(|m| (m / 60).to_string()).unwrap_or_default();
     let (kind, fields) = match node.kind {
         NodeKind::Send { channel, template, .. } => (
             "Send",
@@ -505,6 +518,8 @@ fn step_editor(draft: Draft, id: NodeId) -> AnyView {
                     edit(|k, v| if let (NodeKind::Send { channel, .. }, Ok(c)) = (k, v.parse()) { *channel = c }))}
                 {input_field("field", "Template".into(), "text", "step-template".into(), template,
                     edit(|k, v| if let NodeKind::Send { template, .. } = k { *template = v }))}
+                {input_field("field", "Not sent if more than … hours late (empty: always sent)".into(), "number",
+                    "step-stale-hours".into(), guard_hours, set_guard)}
             }
             .into_any(),
         ),

@@ -580,6 +580,10 @@ pub struct DeliveryResponse {
     /// Pass as `after` for the next page of dead messages (none: this was the last).
     #[serde(default)]
     pub next_after: Option<i64>,
+    /// Messages the stale-message guard did not send (never delivered; listed by
+    /// `GET /api/journeys/{id}/messages?skipped=true` with the reason).
+    #[serde(default)]
+    pub skipped: u64,
 }
 
 /// `POST /api/journeys/{id}/delivery/retry`: how many dead messages were queued again.

@@ -202,6 +202,8 @@ pub enum Change {
     NodeRemoved { node: NodeId, label: String },
     /// A send node's channel or template (its content).
     ContentChanged { node: NodeId, label: String, from: SendContent, to: SendContent },
+    /// A send node's stale-message guard, in minutes (none: always sent).
+    StaleGuardChanged { node: NodeId, label: String, from: Option<u32>, to: Option<u32> },
     /// A wait node's duration.
     WaitChanged { node: NodeId, label: String, from_minutes: u32, to_minutes: u32 },
     /// A condition node's test.
@@ -267,6 +269,14 @@ pub fn diff(before: &JourneyDefinition, after: &JourneyDefinition) -> Vec<Change
 fn node_changes(old: &Node, new: &Node, label: String) -> Vec<Change> {
     let id = || old.id.clone();
     let mut out = Vec::new();
+    if old.stale_after_minutes != new.stale_after_minutes {
+        out.push(Change::StaleGuardChanged {
+            node: id(),
+            label: label.clone(),
+            from: old.stale_after_minutes,
+            to: new.stale_after_minutes,
+        });
+    }
     match (&old.kind, &new.kind) {
         (NodeKind::Send { channel: c1, template: t1, next: n1 }, NodeKind::Send { channel: c2, template: t2, next: n2 }) => {
             if c1 != c2 || t1 != t2 {
@@ -489,6 +499,13 @@ pub fn describe(snapshot: &JourneySnapshot, plan: &ActivationPlan) -> Vec<Change
                 Change::Rewired { node, label } => {
                     let n = if resume { at(node) } else { 0 };
                     (n, format!("{label} now leads elsewhere; contacts there follow the new path."))
+                }
+                Change::StaleGuardChanged { label, to, .. } => {
+                    let rule = match to {
+                        Some(m) => format!("not sent if more than {} late", crate::journey::duration_words(*m)),
+                        None => "always sent, however late".to_string(),
+                    };
+                    (0, format!("{label}: its message is now {rule}."))
                 }
             };
             ChangeLine { change, contacts, text }

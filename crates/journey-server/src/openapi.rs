@@ -646,6 +646,7 @@ fn document_body() -> Value {
                     "last_error": nullable(text.clone()), "last_attempt_at": nullable(ts.clone()), "created_at": ts,
                 })) },
                 "next_after": nullable(json!({ "type": "integer" })),
+                "skipped": count,
             })),
           },
         },

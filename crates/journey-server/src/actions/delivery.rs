@@ -14,6 +14,8 @@ pub struct DeliveryView {
     pub dead: Vec<DeadMessage>,
     /// The log id to continue the dead messages from, if the page was full.
     pub next_after: Option<i64>,
+    /// Messages the stale-message guard did not send.
+    pub skipped: u64,
 }
 
 /// Counts, and up to `limit` dead messages after the log id `after`, read in one transaction.
@@ -23,7 +25,8 @@ pub async fn view(store: &Store, journey: u64, after: i64, limit: i64) -> Result
     let counts = store::delivery_counts(&mut tx, rec.id).await?;
     let rows = store::dead_messages(&mut tx, rec.id, after, limit).await?;
     let next_after = if rows.len() as i64 == limit { rows.last().map(|r| r.0) } else { None };
-    Ok(DeliveryView { counts, dead: rows.into_iter().map(|r| r.1).collect(), next_after })
+    let skipped = store::skipped_count(&mut tx, rec.id).await?;
+    Ok(DeliveryView { counts, dead: rows.into_iter().map(|r| r.1).collect(), next_after, skipped })
 }
 
 /// Puts every dead message of a journey back in the queue, due at `now`; returns how many.

@@ -234,7 +234,13 @@ pub async fn delivery(
         return Err(ApiError::invalid("`limit` must be from 1 to 1000."));
     }
     let view = delivery::view(&state.store, id, query.after.unwrap_or(0), limit).await?;
-    Ok(Json(DeliveryResponse { journey_id: JourneyId(id), counts: view.counts, dead: view.dead, next_after: view.next_after }))
+    Ok(Json(DeliveryResponse {
+        journey_id: JourneyId(id),
+        counts: view.counts,
+        dead: view.dead,
+        next_after: view.next_after,
+        skipped: view.skipped,
+    }))
 }
 
 /// `POST /api/journeys/{id}/delivery/retry`: every dead message of the journey back in the

@@ -377,6 +377,15 @@ pub async fn messages(conn: &mut AnyConnection, journey_id: i64, after_id: i64, 
     Ok(rows.into_iter().map(|r| (r.id, r.m)).collect())
 }
 
+/// How many messages of a journey the stale-message guard did not send.
+pub async fn skipped_count(conn: &mut AnyConnection, journey_id: i64) -> Result<u64> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM skipped_messages WHERE journey_id = $1")
+        .bind(journey_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(n as u64)
+}
+
 /// The messages the stale-message guard did not send, as [`LoggedMessage`]s in state
 /// `skipped` with the reason, oldest first.
 pub async fn skipped_messages(
