@@ -13,20 +13,10 @@ use journey_core::release::{ReleasePolicy, Volume};
 use journey_core::snapshot::{JourneySnapshot, NodeCount};
 use leptos::prelude::*;
 
-/// A node's name for people: its label, else what it does.
+/// A node's name for people: its label, else what it does (journey-core's
+/// `JourneyDefinition::step_name`).
 pub fn node_name(def: &JourneyDefinition, id: &NodeId) -> String {
-    match def.node(id) {
-        Some(node) => node.label.clone().unwrap_or_else(|| {
-            use journey_core::journey::NodeKind::*;
-            match &node.kind {
-                Send { channel, template, .. } => format!("Send {} “{}”", channel.label(), template),
-                Wait { minutes, .. } => format!("Wait {}", journey_core::journey::duration_words(*minutes)),
-                Condition { .. } => "Condition".to_string(),
-                Exit => "Exit".to_string(),
-            }
-        }),
-        None => id.to_string(),
-    }
+    def.step_name(id)
 }
 
 fn shift_words(shift: Option<SignedDuration>) -> String {

@@ -536,6 +536,20 @@ impl JourneyDefinition {
         self.nodes.iter().find(|n| &n.id == id)
     }
 
+    /// A step's name for people: its label, else what it does ("Send Email “welcome”",
+    /// "Wait 2 days"); a step the definition lacks, its id.
+    pub fn step_name(&self, id: &NodeId) -> String {
+        match self.node(id) {
+            Some(node) => node.label.clone().unwrap_or_else(|| match &node.kind {
+                NodeKind::Send { channel, template, .. } => format!("Send {} “{}”", channel.label(), template),
+                NodeKind::Wait { minutes, .. } => format!("Wait {}", duration_words(*minutes)),
+                NodeKind::Condition { .. } => "Condition".to_string(),
+                NodeKind::Exit => "Exit".to_string(),
+            }),
+            None => id.to_string(),
+        }
+    }
+
     /// Checks the definition; the first problem, in words. Whether `time_zone` is a real IANA
     /// zone needs a database: the caller builds a [`Zone`] and calls
     /// [`JourneyDefinition::validate_with_zone`].

@@ -95,6 +95,7 @@
 pub mod access;
 pub mod api;
 pub mod edit;
+pub mod explain;
 pub mod flow;
 pub mod journey;
 pub mod membership;
