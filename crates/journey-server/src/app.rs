@@ -125,6 +125,7 @@ pub fn api_routes(state: &AppState) -> (Router<AppState>, Vec<RouteAccess>) {
         .get("/journeys/{id}/snapshot", VIEWER, api::snapshot)
         .get("/journeys/{id}/preview", VIEWER, api::preview)
         .get("/journeys/{id}/messages", VIEWER, api::messages)
+        .get("/journeys/{id}/contact", VIEWER, api::contact)
         .get("/journeys/{id}/delivery", VIEWER, api::delivery)
         .post("/journeys/{id}/delivery/retry", OPERATOR, api::retry_journey_delivery)
         .post("/journeys/{id}/publish", OPERATOR, api::publish)

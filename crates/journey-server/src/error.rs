@@ -104,7 +104,9 @@ impl From<ActionError> for ApiError {
     fn from(e: ActionError) -> ApiError {
         let message = e.to_string();
         let (status, code, current) = match e {
-            ActionError::NotFound { .. } | ActionError::UnknownMessage { .. } => (StatusCode::NOT_FOUND, codes::NOT_FOUND, None),
+            ActionError::NotFound { .. } | ActionError::UnknownMessage { .. } | ActionError::UnknownContact => {
+                (StatusCode::NOT_FOUND, codes::NOT_FOUND, None)
+            }
             ActionError::NotDead { .. } => (StatusCode::CONFLICT, "not_dead", None),
             ActionError::WrongState { current, .. } => (StatusCode::CONFLICT, codes::INVALID_TRANSITION, Some(current)),
             ActionError::StaleVersion { current, .. } => (StatusCode::CONFLICT, codes::VERSION_CONFLICT, Some(current)),

@@ -256,6 +256,20 @@ fn document_body() -> Value {
                     "422": err("`limit` out of range."),
                 },
             }},
+            "/api/journeys/{id}/contact": { "get": {
+                "operationId": "explainContact",
+                "summary": "One contact's facts for the journey (membership, step, deadline, subscription, audience, entered in this generation, latest messages): what the summary needs to say what an activation will do to them.",
+                "parameters": [
+                    id_param("journey"),
+                    { "name": "email", "in": "query", "required": true, "description": "The contact's email, matched without regard to case.", "schema": { "type": "string", "minLength": 1, "maxLength": 320 } },
+                ],
+                "responses": {
+                    "200": resp("The contact's facts.", r("ContactFacts")),
+                    "400": err("A malformed id or query."),
+                    "404": err("No such journey, or no contact has this email."),
+                    "422": err("An empty or overlong email."),
+                },
+            }},
             "/api/journeys/{id}/delivery": { "get": {
                 "operationId": "getDelivery",
                 "summary": "How many of the journey's messages are queued, delivering (in flight), retrying, delivered and dead, and its dead messages with their last error, oldest first, a page at a time.",
@@ -444,6 +458,17 @@ fn document_body() -> Value {
             "JourneyState": { "type": "string", "enum": ["draft", "scheduled", "active", "paused", "stopped", "completed"] },
             "ActivationMode": { "type": "string", "enum": ["resume", "restart"] },
             "WaitHandling": { "type": "string", "enum": ["keep_deadlines", "extend_by_pause"] },
+            "ContactFacts": obj(&["contact_id", "email", "subscribed", "in_audience", "membership", "entered_this_generation", "last_messages"], json!({
+                "contact_id": count, "email": text, "subscribed": { "type": "boolean" }, "in_audience": { "type": "boolean" },
+                "membership": nullable(obj(&["generation", "node", "wait_until", "due_before_at_node"], json!({
+                    "generation": count, "node": node_id, "wait_until": nullable(ts.clone()), "late_since": nullable(ts.clone()),
+                    "due_before_at_node": count,
+                }))),
+                "entered_this_generation": { "type": "boolean" },
+                "last_messages": { "type": "array", "items": obj(&["node", "channel", "template", "at", "state"], json!({
+                    "node": node_id, "channel": text, "template": text, "at": ts, "state": text,
+                })) },
+            })),
             "ReleasePolicy": { "oneOf": [
                 obj(&["kind"], json!({ "kind": { "const": "all_at_once" } })),
                 obj(&["kind", "hours"], json!({ "kind": { "const": "spread_over" },

@@ -49,6 +49,10 @@ pub enum ActionError {
     /// No message has this key.
     #[error("There is no message with the key {key}.")]
     UnknownMessage { key: String },
+    /// No contact has the email asked for (the email is not repeated: it is personal data
+    /// and answers can end up in logs).
+    #[error("No contact has this email address.")]
+    UnknownContact,
     /// Only a dead message can be retried.
     #[error("The message {key} is {state}, not dead; only dead messages can be retried.")]
     NotDead { key: String, state: crate::store::DeliveryState },

@@ -3,12 +3,13 @@
 
 use jiff::Timestamp;
 use journey_core::api::{JourneyDetail, JourneyListResponse};
+use journey_core::explain::ContactFacts;
 use journey_core::journey::JourneyId;
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyState;
 use sqlx::AnyConnection;
 
-use super::{Result, load};
+use super::{ActionError, Result, load};
 use crate::clock::from_ms;
 use crate::store::{self, JourneyRecord, LoggedMessage, Store};
 
@@ -56,6 +57,19 @@ pub async fn snapshot(store: &Store, id: u64, now: Timestamp) -> Result<JourneyS
     let mut tx = store.read_tx().await?;
     let rec = load(&mut tx, id).await?;
     Ok(store::snapshot(&mut tx, &rec, now).await?)
+}
+
+/// One contact's facts for a journey (`GET /api/journeys/{id}/contact?email=`), read in one
+/// transaction; an unknown email is [`ActionError::UnknownContact`].
+pub async fn contact_facts(store: &Store, id: u64, email: &str) -> Result<ContactFacts> {
+    let email = email.trim();
+    if email.is_empty() || email.len() > 320 {
+        return Err(ActionError::Invalid("Give the contact's email address (at most 320 characters).".into()));
+    }
+    let mut tx = store.read_tx().await?;
+    let rec = load(&mut tx, id).await?;
+    let def = rec.definition()?;
+    store::contact_facts(&mut tx, &rec, &def, email).await?.ok_or(ActionError::UnknownContact)
 }
 
 /// One page of a journey's message log, oldest first: up to `limit` messages after the log

@@ -20,6 +20,7 @@ use journey_core::api::{
     JourneyDetail, JourneyListResponse, MessageRetryResponse, PauseRequest, RequeuedResponse, SetSubscriptionRequest,
     StopRequest,
 };
+use journey_core::explain::ContactFacts;
 use journey_core::journey::{ContactId, DatasetId, JourneyId, check_plain_text};
 use journey_core::plan::{ActivationMode, ActivationPlan, WaitHandling};
 use journey_core::snapshot::JourneySnapshot;
@@ -83,6 +84,22 @@ pub async fn create(
 /// `GET /api/journeys/{id}`
 pub async fn detail(State(state): State<AppState>, ApiPath(id): ApiPath<u64>) -> Result<Json<JourneyDetail>, ApiError> {
     Ok(Json(views::detail(&state.store, id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactQuery {
+    email: String,
+}
+
+/// `GET /api/journeys/{id}/contact?email=`: one contact's facts for the journey, for the
+/// summary's "explain one contact" (journey-core `explain`).
+pub async fn contact(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+    ApiQuery(query): ApiQuery<ContactQuery>,
+) -> Result<Json<ContactFacts>, ApiError> {
+    Ok(Json(views::contact_facts(&state.store, id, &query.email).await?))
 }
 
 /// `GET /api/journeys/{id}/snapshot`
