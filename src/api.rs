@@ -254,6 +254,7 @@ use journey_core::api::{
     ActivateRequest, ActivateResponse, DefinitionVersions, DeliveryResponse, JourneyDetail, JourneyListResponse,
     MessageRetryResponse, PauseRequest, RequeuedResponse, SaveDefinitionRequest, SessionResponse, SignInRequest, StopRequest,
 };
+use journey_core::explain::ContactFacts;
 use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationMode, WaitHandling};
 use journey_core::release::ReleasePolicy;
@@ -281,6 +282,12 @@ pub async fn journey(id: JourneyId) -> Result<JourneyDetail, ApiError> {
 
 pub async fn snapshot(id: JourneyId) -> Result<JourneySnapshot, ApiError> {
     get(&format!("/api/journeys/{id}/snapshot")).await
+}
+
+/// `GET /api/journeys/{id}/contact?email=`: one contact's facts for the summary's
+/// explanation (404: no contact has this email).
+pub async fn contact(id: JourneyId, email: &str) -> Result<ContactFacts, ApiError> {
+    get(&format!("/api/journeys/{id}/contact?email={}", encode(email))).await
 }
 
 pub async fn pause(id: JourneyId, expected_version: u64) -> Result<JourneyDetail, ApiError> {

@@ -1290,3 +1290,104 @@ async fn a_send_step_can_be_given_a_stale_message_guard_in_hours() {
     assert_eq!(push.stale_after_minutes, Some(360), "six hours, in minutes");
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn the_explain_box_tells_each_contact_what_the_rules_crate_says_and_retells_it_when_the_pace_changes() {
+    use journey_console::components::explain_contact::Lookup;
+    use journey_console::format::in_viewer_zone;
+    use journey_core::explain::{ContactFacts, MembershipFacts, explain};
+    use journey_core::journey::{ContactId, NodeId};
+    use journey_core::membership::Generation;
+    use journey_core::release::ReleasePolicy;
+    use journey_core::snapshot::{NodeCount, WaitDeadlines};
+    let mut snapshot = journey_core::samples::daily_kolkata_snapshot();
+    snapshot.nodes = vec![NodeCount { node: NodeId::new("wait"), count: 1_200 }];
+    snapshot.waits = vec![WaitDeadlines {
+        node: NodeId::new("wait"),
+        due_by_frozen_at: 1_200,
+        due_by_taken_at: 1_200,
+        per_minute: vec![],
+        beyond_horizon: 0,
+        late_per_minute: vec![],
+        late_older: 0,
+    }];
+    let t = snapshot.taken_at;
+    let plan = plan_activation(&snapshot, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    let overdue = ContactFacts {
+        contact_id: ContactId(42),
+        email: "jane@example.com".into(),
+        entered_this_generation: true,
+        membership: Some(MembershipFacts {
+            generation: Generation(1),
+            node: NodeId::new("wait"),
+            wait_until: Some(t - journey_core::jiff::SignedDuration::from_hours(20)),
+            late_since: None,
+            due_before_at_node: 899,
+        }),
+        ..ContactFacts::example()
+    };
+
+    let root = container();
+    let lookup = RwSignal::new(Lookup::Idle);
+    let release = RwSignal::new(ReleasePolicy::AllAtOnce);
+    let asked = Shared::new(Vec::<String>::new());
+    let asked_in = asked.clone();
+    let (snap, shown) = (snapshot.clone(), plan.clone());
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let asked = asked_in.clone();
+        let on_ask = Callback::new(move |email: String| {
+            let mut all = asked.get();
+            all.push(email);
+            asked.set(all);
+        });
+        view! {
+            <SummaryView snapshot=Signal::stored(snap.clone()) plan=Signal::stored(Ok::<_, journey_core::plan::PlanError>(shown.clone()))
+                release explain=(Signal::from(lookup), on_ask)/>
+        }
+    });
+    settle().await;
+    enter(&get(&root, "explain-email-input"), "Jane@Example.com").await;
+    get(&root, "explain-button").click();
+    settle().await;
+    assert_eq!(asked.get(), ["Jane@Example.com"]);
+
+    let said = |facts: &ContactFacts, policy: ReleasePolicy| {
+        explain(&snapshot, &plan, policy, facts, &|t| format!("{} your time", in_viewer_zone(t))).sentence
+    };
+    // Overdue, all at once, then spread over 3 hours (rank 899 of 1,200: the third hour).
+    lookup.set(Lookup::Found(overdue.clone()));
+    settle().await;
+    assert_eq!(text(&root, "explain-sentence"), said(&overdue, ReleasePolicy::AllAtOnce));
+    assert!(text(&root, "explain-sentence").contains("it moves on at activation"));
+    release.set(ReleasePolicy::SpreadOver { hours: 3 });
+    settle().await;
+    assert_eq!(text(&root, "explain-sentence"), said(&overdue, ReleasePolicy::SpreadOver { hours: 3 }));
+    assert!(text(&root, "explain-sentence").contains("(release hour 3)"), "{}", text(&root, "explain-sentence"));
+    assert_eq!(asked.get().len(), 1, "retold without asking again");
+
+    // Continuing (its wait ends later), unsubscribed, unknown.
+    let mut waiting = overdue.clone();
+    if let Some(m) = waiting.membership.as_mut() {
+        m.wait_until = Some(t + journey_core::jiff::SignedDuration::from_hours(5));
+    }
+    lookup.set(Lookup::Found(waiting.clone()));
+    settle().await;
+    assert!(
+        text(&root, "explain-sentence").starts_with("Continues at Wait 2 days: its wait ends"),
+        "{}",
+        text(&root, "explain-sentence")
+    );
+    let unsubscribed = ContactFacts { subscribed: false, ..overdue.clone() };
+    lookup.set(Lookup::Found(unsubscribed));
+    settle().await;
+    assert_eq!(text(&root, "explain-sentence"), "Unsubscribed: never enters and receives nothing from this journey.");
+    lookup.set(Lookup::Failed(ApiError::Http {
+        status: 404,
+        code: "not_found".into(),
+        message: "No contact has this email address.".into(),
+        current_version: None,
+    }));
+    settle().await;
+    assert_eq!(text(&root, "explain-unknown"), "No contact has this email address.");
+    root.remove();
+}

@@ -5,6 +5,7 @@ pub mod backlog;
 pub mod confirm_dialog;
 pub mod delivery;
 pub mod editor;
+pub mod explain_contact;
 pub mod flow_diagram;
 pub mod modal;
 pub mod remote;

@@ -4,6 +4,7 @@
 //! every number shown is a field of the plan.
 
 use crate::components::backlog::{ReleaseChoice, VolumeChart};
+use crate::components::explain_contact::{ExplainContact, Lookup};
 use crate::format::{count, in_viewer_zone, in_zone, viewer_zone};
 use journey_core::jiff::tz::TimeZone;
 use journey_core::jiff::{SignedDuration, Timestamp};
@@ -43,6 +44,9 @@ pub fn SummaryView(
     /// A change of the release policy (Resume).
     #[prop(optional)]
     on_release_change: Option<Callback<ReleasePolicy>>,
+    /// "Explain one contact": the lookup and how to ask (none: no such row).
+    #[prop(optional)]
+    explain: Option<(Signal<Lookup>, Callback<String>)>,
 ) -> impl IntoView {
     let viewer = viewer_zone();
     move || match plan.get() {
@@ -61,7 +65,8 @@ pub fn SummaryView(
         Ok(plan) => {
             let snap = snapshot.get();
             let release = release.map(|r| r.get()).unwrap_or_default();
-            view! { <PlanView plan snapshot=snap viewer=viewer.clone() on_wait_change release on_release_change/> }.into_any()
+            view! { <PlanView plan snapshot=snap viewer=viewer.clone() on_wait_change release on_release_change explain/> }
+                .into_any()
         }
     }
 }
@@ -76,8 +81,18 @@ fn PlanView(
     on_wait_change: Option<Callback<WaitHandling>>,
     release: ReleasePolicy,
     on_release_change: Option<Callback<ReleasePolicy>>,
+    explain: Option<(Signal<Lookup>, Callback<String>)>,
 ) -> impl IntoView {
     let tz = snapshot.zone.time_zone();
+    let explain_row = explain.map(|(lookup, on_ask)| {
+        let (snapshot, plan) = (snapshot.clone(), plan.clone());
+        view! {
+            <section class="summary-row" aria-labelledby="explain-label" data-testid="summary-explain">
+                <h2 class="summary-label" id="explain-label">"Explain a contact"</h2>
+                <div><ExplainContact snapshot plan release lookup on_ask/></div>
+            </section>
+        }
+    });
     let volume = journey_core::release::volume(&snapshot, &plan, release);
     let view = view! {
         <div class="card" data-testid="summary">
@@ -92,6 +107,7 @@ fn PlanView(
                 <div><VolumeChart volume=volume.clone() tz=tz.clone()/></div>
             </div>
             {warnings_row(&volume.warnings(&plan))}
+            {explain_row}
         </div>
     };
     crate::perf::mark(crate::perf::SUMMARY_SHOWN);

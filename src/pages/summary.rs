@@ -8,6 +8,7 @@
 
 use crate::api::{self, ApiError};
 use crate::clock::use_minute_clock;
+use crate::components::explain_contact::Lookup;
 use crate::components::remote::{ErrorPanel, JourneyNotFound, Loading};
 use crate::components::summary_view::SummaryView;
 use crate::routes::{
@@ -91,6 +92,23 @@ fn Summary(
     });
     let on_release_change = Callback::new(move |r: ReleasePolicy| go(wait.get_untracked(), r));
 
+    // "Explain a contact": the facts fetched once per email, told again as the choices change.
+    let lookup = RwSignal::new(Lookup::Idle);
+    let ask = Action::new_local(move |email: &String| {
+        let email = email.clone();
+        async move { api::contact(id, &email).await }
+    });
+    Effect::new(move |_| match ask.value().get() {
+        Some(Ok(facts)) => lookup.set(Lookup::Found(facts)),
+        Some(Err(e)) => lookup.set(Lookup::Failed(e)),
+        None => {}
+    });
+    let on_ask = Callback::new(move |email: String| {
+        lookup.set(Lookup::Asking);
+        ask.dispatch_local(email);
+    });
+    let explain = (Signal::from(lookup), on_ask);
+
     view! {
         <SummaryHead id mode name>
             <ActivateJourneyButton snapshot plan release activation refused/>
@@ -102,7 +120,7 @@ fn Summary(
             </div>
         })}
         <ActivationError activation/>
-        <SummaryBody snapshot plan now on_wait_change release on_release_change/>
+        <SummaryBody snapshot plan now on_wait_change release on_release_change explain/>
     }
 }
 
@@ -350,6 +368,7 @@ fn SummaryBody(
     on_wait_change: Callback<WaitHandling>,
     release: Signal<ReleasePolicy>,
     on_release_change: Callback<ReleasePolicy>,
+    explain: (Signal<Lookup>, Callback<String>),
 ) -> impl IntoView {
     let has_snapshot = Memo::new(move |_| snapshot.current.with(|c| c.is_some()));
     let retry = Callback::new(move |_| snapshot.retry());
@@ -364,7 +383,7 @@ fn SummaryBody(
         {move || if let (true, Some(first)) = (has_snapshot.get(), snapshot.current.get_untracked()) {
             view! {
                 <SummaryView snapshot=Signal::derive(move || snapshot.current.get().unwrap_or_else(|| first.clone()))
-                    plan on_wait_change release on_release_change/>
+                    plan on_wait_change release on_release_change explain/>
                 <StaleRefresher snapshot now/>
             }.into_any()
         } else {
