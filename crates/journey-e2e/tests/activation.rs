@@ -280,6 +280,31 @@ async fn resume_with_the_backlog_spread_over_three_hours() -> Result<()> {
         assert!(journey_e2e::fits_the_window(&browser).await?, "the summary scrolls sideways at 768 px");
         browser.set_window_size(1280, 900).await?;
 
+        // Explain one contact: a new member of the journey's data set enters at the next run.
+        let detail = server.get_json(&format!("/api/journeys/{id}")).await?;
+        if let Some(dataset) = detail["definition"]["trigger"]["source"]["dataset_id"].as_u64() {
+            let (status, made) = server
+                .request("POST", "/api/contacts", Some(json!({ "contacts": [{ "email": "explain.me@example.com" }] })), &[])
+                .await?;
+            assert_eq!(status, 201, "{made}");
+            let (status, added) = server
+                .request("POST", &format!("/api/datasets/{dataset}/contacts"), Some(json!({ "contact_ids": made["ids"] })), &[])
+                .await?;
+            assert!((200..300).contains(&status), "{added}");
+            let input = wait_for(&browser, "[data-testid=explain-email-input]").await?;
+            input.send_keys("Explain.Me@example.com").await?;
+            wait_for(&browser, "[data-testid=explain-button]").await?.click().await?;
+            let said = wait_for_text(&browser, "[data-testid=explain-sentence]", WAIT, |t| !t.is_empty()).await?;
+            assert!(said.starts_with("Not in the journey now: enters at the next run"), "{said}");
+            browser.execute("document.querySelector('[data-testid=summary-explain]').scrollIntoView();", vec![]).await?;
+            screenshot(&browser, "summary-explain-1280").await?;
+            wait_for(&browser, "[data-testid=explain-email-input]").await?.clear().await?;
+            wait_for(&browser, "[data-testid=explain-email-input]").await?.send_keys("nobody.at.all@example.com").await?;
+            wait_for(&browser, "[data-testid=explain-button]").await?.click().await?;
+            let unknown = wait_for_text(&browser, "[data-testid=explain-unknown]", WAIT, |t| !t.is_empty()).await?;
+            assert_eq!(unknown, "No contact has this email address.");
+        }
+
         // 6. ACTIVATE JOURNEY: the pace goes with it and is recorded.
         wait_for(&browser, "[data-testid=activate-journey-button]").await?.click().await?;
         wait_for_text(&browser, "[data-testid=result-release]", WAIT, |t| t.contains("evenly over 3 hours")).await?;
