@@ -284,6 +284,11 @@ pub async fn snapshot(id: JourneyId) -> Result<JourneySnapshot, ApiError> {
     get(&format!("/api/journeys/{id}/snapshot")).await
 }
 
+/// `GET /api/zone?name=`: a zone's rules from the server's bundled database.
+pub async fn zone(name: &str) -> Result<journey_core::zone::Zone, ApiError> {
+    get(&format!("/api/zone?name={}", encode(name))).await
+}
+
 /// `GET /api/journeys/{id}/contact?email=`: one contact's facts for the summary's
 /// explanation (404: no contact has this email).
 pub async fn contact(id: JourneyId, email: &str) -> Result<ContactFacts, ApiError> {

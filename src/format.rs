@@ -2,9 +2,13 @@
 //!
 //! Journey-zone times are formatted by jiff with the journey's own zone (built by the rules
 //! crate from the snapshot's TZif bytes), so the console never depends on the browser's time
-//! zone database for the journey's clock. The viewer's own zone is the browser's
-//! (`Intl.DateTimeFormat().resolvedOptions().timeZone`) and its times are formatted by the
-//! browser. Both use the same shape, "Fri 2 Jan 2026, 14:00 IST", 24-hour clock.
+//! zone database for the journey's clock. The viewer's own zone is named by the browser
+//! (`Intl.DateTimeFormat().resolvedOptions().timeZone`); its rules come from the server's
+//! bundled database too (`GET /api/zone`, [`set_viewer_zone`]), so "your time" and journey
+//! time agree where a zone's rules changed recently (America/Havana, Africa/Casablanca,
+//! Europe/Chisinau) and the browser's data is older. Until they have arrived, or if the
+//! server does not know the zone, the browser formats viewer times. Both use the same shape,
+//! "Fri 2 Jan 2026, 14:00 IST", 24-hour clock.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -50,12 +54,31 @@ pub fn viewer_zone() -> String {
         .unwrap_or_else(|| "UTC".to_string())
 }
 
+thread_local! {
+    /// The viewer's zone from the server's database, once loaded.
+    static VIEWER_TZ: std::cell::RefCell<Option<TimeZone>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Uses `zone` (the server's rules for [`viewer_zone`]) for every viewer time from now on.
+pub fn set_viewer_zone(zone: &journey_core::zone::Zone) {
+    VIEWER_TZ.with(|tz| *tz.borrow_mut() = Some(zone.time_zone().clone()));
+}
+
+/// Whether viewer times come from the server's rules ([`set_viewer_zone`]).
+pub fn viewer_zone_loaded() -> bool {
+    VIEWER_TZ.with(|tz| tz.borrow().is_some())
+}
+
 fn set(obj: &js_sys::Object, key: &str, value: &str) {
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), &JsValue::from_str(value));
 }
 
-/// An instant in the viewer's zone, formatted by the browser: "Fri 2 Jan 2026, 09:30 CET".
+/// An instant in the viewer's zone: "Fri 2 Jan 2026, 09:30 CET", with the server's rules for
+/// the zone once loaded ([`set_viewer_zone`]), else formatted by the browser.
 pub fn in_viewer_zone(at: Timestamp) -> String {
+    if let Some(text) = VIEWER_TZ.with(|tz| tz.borrow().as_ref().map(|tz| in_zone(at, tz))) {
+        return text;
+    }
     let opts = js_sys::Object::new();
     set(&opts, "weekday", "short");
     set(&opts, "day", "numeric");
@@ -87,6 +110,18 @@ mod tests {
         assert_eq!(count(100000), "100,000");
         assert_eq!(count(1234567), "1,234,567");
         assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    /// Once the server's rules for the viewer's zone are in, viewer times are written with
+    /// them, by the same code as journey times.
+    #[test]
+    fn viewer_times_use_the_servers_zone_rules_once_loaded() {
+        let at: Timestamp = "2026-03-08T12:00:00Z".parse().unwrap();
+        let havana = journey_core::zone::Zone::bundled("America/Havana").unwrap();
+        set_viewer_zone(&havana);
+        assert!(viewer_zone_loaded());
+        assert_eq!(in_viewer_zone(at), in_zone(at, havana.time_zone()));
+        assert_eq!(in_viewer_zone(at), "Sun 8 Mar 2026, 08:00 CDT");
     }
 
     #[test]

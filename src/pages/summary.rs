@@ -69,6 +69,7 @@ fn Summary(
     #[prop(into)] release: Signal<ReleasePolicy>,
 ) -> impl IntoView {
     let snapshot = LiveSnapshot::load(id);
+    let viewer_zone = load_viewer_zone();
     let now = use_minute_clock();
     let plan = plan_memo(snapshot.current.into(), now.into(), Signal::stored(mode), wait);
     let activation = Activation::new(id, snapshot);
@@ -120,8 +121,28 @@ fn Summary(
             </div>
         })}
         <ActivationError activation/>
-        <SummaryBody snapshot plan now on_wait_change release on_release_change explain/>
+        {move || {
+            // Drawn again once the viewer's zone rules arrive: "your time" from the same data.
+            viewer_zone.track();
+            view! { <SummaryBody snapshot plan now on_wait_change release on_release_change explain/> }
+        }}
     }
+}
+
+/// Loads the viewer's zone rules from the server once per visit (`format::set_viewer_zone`);
+/// the trigger fires when they are in. A zone the server does not know, or a failed request,
+/// leaves viewer times to the browser.
+fn load_viewer_zone() -> Trigger {
+    let loaded = Trigger::new();
+    if !crate::format::viewer_zone_loaded() {
+        leptos::task::spawn_local(async move {
+            if let Ok(zone) = api::zone(&crate::format::viewer_zone()).await {
+                crate::format::set_viewer_zone(&zone);
+                loaded.notify();
+            }
+        });
+    }
+    loaded
 }
 
 /// The journey's snapshot, loaded when the page opens and again on Retry, after a

@@ -34,7 +34,8 @@ pub fn router(state: AppState, body_timeout: Duration) -> Router {
     let api = api
         .fallback(api::api_not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        // Answers are not cached, unless a handler says otherwise (a time zone's rules).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
 
     Router::new()
         .nest("/api", api)
@@ -126,6 +127,7 @@ pub fn api_routes(state: &AppState) -> (Router<AppState>, Vec<RouteAccess>) {
         .get("/journeys/{id}/preview", VIEWER, api::preview)
         .get("/journeys/{id}/messages", VIEWER, api::messages)
         .get("/journeys/{id}/contact", VIEWER, api::contact)
+        .get("/zone", VIEWER, api::zone)
         .get("/journeys/{id}/delivery", VIEWER, api::delivery)
         .post("/journeys/{id}/delivery/retry", OPERATOR, api::retry_journey_delivery)
         .post("/journeys/{id}/publish", OPERATOR, api::publish)

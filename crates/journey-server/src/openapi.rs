@@ -256,6 +256,18 @@ fn document_body() -> Value {
                     "422": err("`limit` out of range."),
                 },
             }},
+            "/api/zone": { "get": {
+                "operationId": "getZone",
+                "summary": "A time zone's rules (TZif, base64) from the server's bundled database, the one journey times come from: the console writes the viewer's times with them. Cacheable for a day.",
+                "parameters": [
+                    { "name": "name", "in": "query", "required": true, "description": "An IANA zone name, e.g. America/Havana.", "schema": { "type": "string" } },
+                ],
+                "responses": {
+                    "200": resp("The zone.", obj(&["name", "tzif"], json!({ "name": text, "tzif": { "type": "string", "contentEncoding": "base64" } }))),
+                    "400": err("A malformed query."),
+                    "404": err("No zone has this name."),
+                },
+            }},
             "/api/journeys/{id}/contact": { "get": {
                 "operationId": "explainContact",
                 "summary": "One contact's facts for the journey (membership, step, deadline, subscription, audience, entered in this generation, latest messages): what the summary needs to say what an activation will do to them.",

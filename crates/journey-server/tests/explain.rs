@@ -74,3 +74,19 @@ async fn a_contacts_facts_explain_when_the_runner_moves_it_and_an_unknown_email_
 async fn followups_to(h: &Harness, journey: u64, contact: u64) -> usize {
     h.messages(journey).await.iter().filter(|m| m["contact_id"] == contact && m["node_id"] == "followup").count()
 }
+
+#[tokio::test]
+async fn a_zones_rules_come_from_the_bundled_database_cacheable_for_a_day() {
+    let h = Harness::start("2026-03-27T12:00:00Z").await;
+    let res = h.http.get(h.url("/api/zone?name=America/Havana")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "private, max-age=86400");
+    let zone: journey_core::zone::Zone = res.json().await.unwrap();
+    assert_eq!(zone.name(), "America/Havana");
+    assert_eq!(zone.tzif(), journey_core::zone::tzif_bytes("America/Havana").unwrap());
+    let (status, body) = h.get("/api/zone?name=Mars/Olympus").await;
+    assert_eq!((status, body["error"]["message"].as_str()), (404, Some("No time zone is named “Mars/Olympus”.")));
+    // Every other answer is still not cached.
+    let res = h.http.get(h.url("/api/journeys")).send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+}

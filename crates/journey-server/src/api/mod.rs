@@ -10,7 +10,7 @@ pub use editing::*;
 pub use people::*;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use jiff::Timestamp;
@@ -25,6 +25,7 @@ use journey_core::journey::{ContactId, DatasetId, JourneyId, check_plain_text};
 use journey_core::plan::{ActivationMode, ActivationPlan, WaitHandling};
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyState;
+use journey_core::zone::Zone;
 use serde::{Deserialize, Serialize};
 
 use crate::actions::activation::{self, Activation};
@@ -100,6 +101,23 @@ pub async fn contact(
     ApiQuery(query): ApiQuery<ContactQuery>,
 ) -> Result<Json<ContactFacts>, ApiError> {
     Ok(Json(views::contact_facts(&state.store, id, &query.email).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneQuery {
+    name: String,
+}
+
+/// `GET /api/zone?name=America/Havana`: a time zone's rules (TZif) from the server's bundled
+/// database, the one journey times come from, so the console writes the viewer's times with
+/// the same data and code (`Zone`). Cacheable for a day: the data changes with a new build.
+pub async fn zone(ApiQuery(query): ApiQuery<ZoneQuery>) -> Result<impl IntoResponse, ApiError> {
+    let name = query.name.trim();
+    let zone = journey_core::zone::tzif_bytes(name)
+        .and_then(|bytes| Zone::from_tzif(name, bytes).ok())
+        .ok_or_else(|| ApiError::not_found(format!("No time zone is named “{}”.", name.chars().take(64).collect::<String>())))?;
+    Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"))], Json(zone)))
 }
 
 /// `GET /api/journeys/{id}/snapshot`
