@@ -610,7 +610,7 @@ mod delivery_tests {
     /// writes the same bytes.
     #[test]
     fn delivery_response_reads_the_servers_json() {
-        let json = r#"{"journey_id":7,"counts":{"queued":1,"delivering":0,"retrying":2,"delivered":1234,"dead":1},"dead":[{"message_key":"7/1/0/42/welcome","contact_id":42,"node_id":"welcome","channel":"email","template":"welcome-v2","attempts":8,"last_error":"HTTP 410 Gone","last_attempt_at":"2026-11-25T19:00:00Z","created_at":"2026-11-25T18:00:00Z"}],"next_after":null}"#;
+        let json = r#"{"journey_id":7,"counts":{"queued":1,"delivering":0,"retrying":2,"delivered":1234,"dead":1},"dead":[{"message_key":"7/1/0/42/welcome","contact_id":42,"node_id":"welcome","channel":"email","template":"welcome-v2","attempts":8,"last_error":"HTTP 410 Gone","last_attempt_at":"2026-11-25T19:00:00Z","created_at":"2026-11-25T18:00:00Z"}],"next_after":null,"skipped":0}"#;
         let r: DeliveryResponse = serde_json::from_str(json).unwrap();
         assert_eq!(r.journey_id, JourneyId(7));
         assert_eq!(r.counts.delivered, 1234);
