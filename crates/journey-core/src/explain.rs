@@ -258,10 +258,18 @@ fn continuing(
             next_message_at: receives(def, Some(&m.node)).map(|_| t),
         };
     };
-    let then = then_words(def, next.as_ref());
-    let Some(deadline) = m.late_since.or(m.wait_until) else {
+    let Some(until) = m.wait_until else {
         return Explanation { sentence: format!("Continues at {here}: it starts waiting at activation."), next_message_at: None };
     };
+    // A saved edit's new duration, applied to those already waiting, moves its deadline first
+    // (the activation does the same before releasing anyone).
+    let edit_shift = snapshot.edit.as_ref().map_or(0, |e| {
+        crate::edit::wait_shifts(&e.activated, def, e.apply_new_waits)
+            .into_iter()
+            .find(|(n, _)| n == &m.node)
+            .map_or(0, |(_, minutes)| minutes)
+    });
+    let deadline = until.checked_add(SignedDuration::from_mins(edit_shift)).unwrap_or(until);
     let extend = plan.wait_handling == WaitHandling::ExtendByPause && plan.deadline_shift.is_some();
     let overdue = match (extend, snapshot.frozen_at) {
         (true, Some(frozen_at)) => deadline <= frozen_at,
@@ -272,10 +280,12 @@ fn continuing(
             (true, Some(shift)) => deadline.checked_add(shift).unwrap_or(deadline),
             _ => deadline,
         };
-        return Explanation {
-            sentence: format!("Continues at {here}: its wait ends {}; then it {then}.", time(ends)),
-            next_message_at: receives(def, next.as_ref()).map(|_| ends),
+        // Held by an earlier pace and not released yet: late from its own deadline.
+        let (what, late) = match m.late_since {
+            Some(since) => (format!("an earlier pace holds it until {}", time(ends)), ends.duration_since(since)),
+            None => (format!("its wait ends {}", time(ends)), SignedDuration::ZERO),
         };
+        return after_release(def, next.as_ref(), format!("Continues at {here}: {what}"), ends, late);
     }
     // Overdue: its rank is the backlog at earlier wait steps plus those due before it here.
     let earlier: u64 = def
@@ -292,27 +302,52 @@ fn continuing(
     } else {
         (t, format!("it moves on at activation ({})", time(t)))
     };
-    let mut sentence = format!("Continues at {here}; its wait ended while the journey was frozen ({}); {when}", time(deadline));
-    let late_by: SignedDuration = released.duration_since(deadline);
-    let skipped = first_send(def, next.as_ref()).and_then(|s| stale_skip(def, &s, late_by));
-    match skipped {
-        Some(skip) => {
-            sentence.push_str(&format!(
-                "; its next message would go out {} late, past the step's limit of {}: it is not sent (recorded as skipped).",
-                crate::journey::duration_words(u32::try_from(skip.late_minutes.max(0)).unwrap_or(u32::MAX)),
-                crate::journey::duration_words(skip.limit_minutes)
-            ));
-            Explanation { sentence, next_message_at: None }
-        }
-        None => {
-            sentence.push_str(&format!("; then it {then}."));
-            Explanation { sentence, next_message_at: receives(def, next.as_ref()).map(|_| released) }
-        }
-    }
+    let opening = format!("Continues at {here}; its wait ended while the journey was frozen ({}); {when}", time(deadline));
+    after_release(def, next.as_ref(), opening, released, released.duration_since(deadline))
 }
 
-/// The first send step on the straight path from `from`.
-fn first_send(def: &JourneyDefinition, from: Option<&NodeId>) -> Option<NodeId> {
-    let node = def.node(from?)?;
-    matches!(node.kind, NodeKind::Send { .. }).then(|| node.id.clone())
+/// The rest of the sentence once the contact comes out of its wait at `released`, `late` late:
+/// the messages on the straight path, each one the stale-message guard skips named as such.
+fn after_release(def: &JourneyDefinition, next: Option<&NodeId>, opening: String, released: Timestamp, late: SignedDuration) -> Explanation {
+    let skipped: Vec<_> =
+        sends_on_the_way(def, next).into_iter().filter_map(|id| stale_skip(def, &id, late).map(|s| (id, s))).collect();
+    let Some((_, first)) = skipped.first() else {
+        let then = then_words(def, next);
+        return Explanation {
+            sentence: format!("{opening}; then it {then}."),
+            next_message_at: receives(def, next).map(|_| released),
+        };
+    };
+    let names: Vec<String> = skipped.iter().map(|(id, _)| step_name(def, id)).collect();
+    let late = crate::journey::duration_words(u32::try_from(first.late_minutes.max(0)).unwrap_or(u32::MAX));
+    let sent_any = sends_on_the_way(def, next).len() > skipped.len();
+    let mut sentence = match &skipped[..] {
+        [(_, skip)] => format!(
+            "{opening}; {} would go out {late} late, past its limit of {}: it is not sent (recorded as skipped).",
+            names[0],
+            crate::journey::duration_words(skip.limit_minutes)
+        ),
+        _ => format!(
+            "{opening}; {} would go out {late} late, past their limits: they are not sent (recorded as skipped).",
+            names.join(" and ")
+        ),
+    };
+    if sent_any {
+        sentence.push_str(" The other messages on the way are sent then.");
+    }
+    Explanation { sentence, next_message_at: sent_any.then_some(released) }
 }
+
+/// The send steps on the straight path from `from`, until a wait, a condition or the end.
+fn sends_on_the_way(def: &JourneyDefinition, from: Option<&NodeId>) -> Vec<NodeId> {
+    let mut out = Vec::new();
+    let mut at = from.cloned();
+    for _ in 0..def.nodes.len() + 2 {
+        let Some(node) = at.as_ref().and_then(|id| def.node(id)) else { break };
+        let NodeKind::Send { next, .. } = &node.kind else { break };
+        out.push(node.id.clone());
+        at = next.clone();
+    }
+    out
+}
+

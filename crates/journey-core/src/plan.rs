@@ -183,6 +183,9 @@ pub enum Warning {
     StaleSkipped {
         /// How many messages.
         count: u64,
+        /// Whether guarded steps past a condition may skip more.
+        #[serde(default)]
+        at_least: bool,
     },
     /// A Restart shortly before a scheduled run: two runs minutes apart. Under all users,
     /// contacts who finish before the second one enter it too and are messaged twice.
@@ -275,8 +278,9 @@ impl Warning {
                 "No scheduled run is left before the end date, {}: the journey runs once now, and no run follows.",
                 format_date(end)
             ),
-            Warning::StaleSkipped { count } => format!(
-                "{} {} will not be sent: {} go out later than {} step's stale-message limit allows. {} recorded as skipped, with the reason.",
+            Warning::StaleSkipped { count, at_least } => format!(
+                "{}{} {} will not be sent: {} go out later than {} step's stale-message limit allows. {} recorded as skipped, with the reason.",
+                if at_least { "At least " } else { "" },
                 format_count(count),
                 plural(count, "message", "messages"),
                 plural(count, "it would", "they would"),

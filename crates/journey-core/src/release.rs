@@ -52,6 +52,8 @@ use crate::snapshot::JourneySnapshot;
 pub const MAX_SPREAD_HOURS: u32 = 72;
 /// The largest hourly cap.
 pub const MAX_PER_HOUR: u64 = 10_000_000;
+/// The longest a pace may take to release the whole backlog: 7 days.
+pub const MAX_RELEASE_HOURS: u64 = 7 * 24;
 /// The hours the volume preview covers.
 pub const VOLUME_HOURS: usize = 24;
 
@@ -83,6 +85,19 @@ pub enum ReleaseError {
     /// Cap out of range.
     #[error("The hourly limit must be from 1 to {max}.", max = format_count(MAX_PER_HOUR))]
     Limit,
+    /// The pace would take longer than [`MAX_RELEASE_HOURS`] for this backlog.
+    #[error(
+        "At that pace the {backlog} contacts would take {hours} hours; allow at least {least} an hour (at most {max} hours).",
+        backlog = format_count(*backlog), hours = format_count(*hours), least = format_count(*least), max = MAX_RELEASE_HOURS
+    )]
+    TooSlow {
+        /// The backlog.
+        backlog: u64,
+        /// The hours it would take.
+        hours: u64,
+        /// The lowest hourly limit that finishes in time.
+        least: u64,
+    },
 }
 
 impl ReleasePolicy {
@@ -102,6 +117,26 @@ impl ReleasePolicy {
             ReleasePolicy::PerHour { limit } if (1..=MAX_PER_HOUR).contains(&limit) => Ok(()),
             ReleasePolicy::PerHour { .. } => Err(ReleaseError::Limit),
         }
+    }
+
+    /// [`ReleasePolicy::check`], and that a backlog of `backlog` contacts is released within
+    /// [`MAX_RELEASE_HOURS`].
+    ///
+    /// ```
+    /// use journey_core::release::ReleasePolicy;
+    /// assert!(ReleasePolicy::PerHour { limit: 100 }.check_for(16_800).is_ok());
+    /// assert_eq!(
+    ///     ReleasePolicy::PerHour { limit: 100 }.check_for(16_801).unwrap_err().to_string(),
+    ///     "At that pace the 16,801 contacts would take 169 hours; allow at least 101 an hour (at most 168 hours)."
+    /// );
+    /// ```
+    pub fn check_for(self, backlog: u64) -> Result<(), ReleaseError> {
+        self.check()?;
+        let hours = release_hours(self, backlog);
+        if hours > MAX_RELEASE_HOURS {
+            return Err(ReleaseError::TooSlow { backlog, hours, least: backlog.div_ceil(MAX_RELEASE_HOURS) });
+        }
+        Ok(())
     }
 
     /// Whether anyone is held.
@@ -161,7 +196,9 @@ impl ReleasePolicy {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn release_start(t: Timestamp) -> Timestamp {
-    floor_to_minute(t).checked_add(SignedDuration::from_mins(1)).unwrap_or(t)
+    // Past the end of the calendar: the last instant (never `t`, which would not leave the
+    // backlog's range).
+    floor_to_minute(t).checked_add(SignedDuration::from_mins(1)).unwrap_or(Timestamp::MAX)
 }
 
 /// The minute after [`release_start`] at which rank `rank` of `total` is released (ranks past
@@ -187,7 +224,7 @@ pub fn release_minute(policy: ReleasePolicy, rank: u64, total: u64) -> u64 {
 /// The release instant of rank `rank` of `total` for an activation at `t`.
 pub fn release_instant(policy: ReleasePolicy, t: Timestamp, rank: u64, total: u64) -> Timestamp {
     let minutes = release_minute(policy, rank, total).min(i64::MAX as u64 / 120) as i64;
-    release_start(t).checked_add(SignedDuration::from_mins(minutes)).unwrap_or(t)
+    release_start(t).checked_add(SignedDuration::from_mins(minutes)).unwrap_or(Timestamp::MAX)
 }
 
 /// How many of `total` ranks are released in hour `hour` after the start (minutes
@@ -310,6 +347,9 @@ pub struct Volume {
     /// Backlog messages the stale-message guard skips, in all (also after the preview's
     /// hours).
     pub stale: u64,
+    /// Whether a guarded step may lie past a condition on a backlog contact's way: the guard
+    /// may then skip more than `stale` (counted on the straight path only).
+    pub stale_at_least: bool,
 }
 
 impl Volume {
@@ -326,7 +366,7 @@ impl Volume {
     /// The plan's warnings with the overdue one told under this policy: a paced backlog does
     /// not "move on at once".
     pub fn warnings(&self, plan: &ActivationPlan) -> Vec<Warning> {
-        let stale = (self.stale > 0).then_some(Warning::StaleSkipped { count: self.stale });
+        let stale = (self.stale > 0).then_some(Warning::StaleSkipped { count: self.stale, at_least: self.stale_at_least });
         plan.warnings
             .iter()
             .map(|w| match *w {
@@ -334,10 +374,8 @@ impl Volume {
                     count,
                     at_send,
                     hours: release_hours(self.policy, count).min(u64::from(u32::MAX)) as u32,
-                    peak: (0..release_hours(self.policy, count))
-                        .map(|h| releases_in_hour(self.policy, count, h))
-                        .max()
-                        .unwrap_or(0),
+                    // The first hour releases the most under both paces.
+                    peak: releases_in_hour(self.policy, count, 0),
                 },
                 other => other,
             })
@@ -400,6 +438,8 @@ pub fn volume(snapshot: &JourneySnapshot, plan: &ActivationPlan, policy: Release
     let mut rank = 0u64;
     let mut released_later = 0u64;
     let mut stale = 0u64;
+    let any_guard = def.nodes.iter().any(|n| n.stale_after_minutes.is_some());
+    let mut stale_at_least = false;
     for node in &def.nodes {
         let NodeKind::Wait { next, .. } = &node.kind else { continue };
         let count = plan.overdue_by_node.iter().find(|c| c.node == node.id).map_or(0, |c| c.count);
@@ -408,6 +448,7 @@ pub fn volume(snapshot: &JourneySnapshot, plan: &ActivationPlan, policy: Release
         }
         let (each, uncertain) = sends_ahead(def, next.as_ref());
         lower_bound |= uncertain;
+        stale_at_least |= uncertain && any_guard;
         let (first, last) = (rank, rank + count);
         for (h, hour) in hours.iter_mut().enumerate() {
             let (from, until) = hour_ranks(h as u64);
@@ -485,6 +526,7 @@ pub fn volume(snapshot: &JourneySnapshot, plan: &ActivationPlan, policy: Release
         runs_not_counted,
         on_events: matches!(plan.next_run, NextRun::OnEachEvent),
         stale,
+        stale_at_least,
     }
 }
 
@@ -568,14 +610,38 @@ impl StaleSkip {
     }
 }
 
-/// The stale-message guard: the message of send step `node` is skipped when it would go out
-/// `late_by` late and that is more than the step's guard.
+/// How late a waiting membership's next step is when the runner takes it at `now`: the time
+/// from when its step was due to when it is released.
 ///
-/// A membership is late only when it comes out of a wait: by the time between the wait's
-/// deadline (kept as `late_since` while it is held) and when it is released (its release
-/// instant when held; without a pace, when the runner takes it). Every message sent on the
-/// way at once is as late. Contacts standing at a message step, and every contact of a new
-/// generation, are never late (Restart ignores the guard).
+/// - Held by the pace of the journey's latest activation (`late_since` set, release instant
+///   `wait_until` not before `activated_at`): from `late_since` to `wait_until`.
+/// - Otherwise from `wait_until` (its deadline; for a contact an earlier pace held and a
+///   pause then overtook, the release instant it was promised) to `now`.
+///
+/// A membership that is not coming out of a wait is never late.
+///
+/// ```
+/// use jiff::{SignedDuration, Timestamp};
+/// use journey_core::release::late_by;
+/// let t = |s: &str| s.parse::<Timestamp>().unwrap();
+/// let activated = t("2026-06-01T12:00:20Z");
+/// // Held from its 09:00 deadline until 13:30 by the pace: 4.5 hours late whenever taken.
+/// assert_eq!(late_by(t("2026-06-01T13:30:00Z"), Some(t("2026-06-01T09:00:00Z")), Some(activated), t("2026-06-01T13:30:05Z")), SignedDuration::from_mins(270));
+/// // Not held: late from its deadline to now.
+/// assert_eq!(late_by(t("2026-06-01T09:00:00Z"), None, Some(activated), t("2026-06-01T12:00:20Z")), SignedDuration::from_secs(3 * 3600 + 20));
+/// ```
+pub fn late_by(wait_until: Timestamp, late_since: Option<Timestamp>, activated_at: Option<Timestamp>, now: Timestamp) -> SignedDuration {
+    match late_since {
+        Some(since) if activated_at.is_none_or(|a| wait_until >= a) => wait_until.duration_since(since),
+        _ => now.duration_since(wait_until),
+    }
+}
+
+/// The stale-message guard: the message of send step `node` is skipped when it would go out
+/// `late_by` late ([`late_by`]) and that is more than the step's guard.
+///
+/// Every message sent on the way at once is as late. Contacts standing at a message step, and
+/// every contact of a new generation, are never late (Restart ignores the guard).
 ///
 /// ```
 /// use jiff::SignedDuration;

@@ -100,7 +100,7 @@ fn a_contact_released_past_the_stale_guard_is_told_its_message_is_not_sent() {
     let e = say(&s, ActivationMode::Resume, ReleasePolicy::SpreadOver { hours: 2 }, &facts);
     assert_eq!(
         e.sentence,
-        "Continues at Wait 1 hour; its wait ended while the journey was frozen (at 09:00); it is released at 13:30 (release hour 2); its next message would go out 4 hours 30 minutes late, past the step's limit of 4 hours: it is not sent (recorded as skipped)."
+        "Continues at Wait 1 hour; its wait ended while the journey was frozen (at 09:00); it is released at 13:30 (release hour 2); Send Email “upgrade” would go out 4 hours 30 minutes late, past its limit of 4 hours: it is not sent (recorded as skipped)."
     );
     assert_eq!(e.next_message_at, None);
     // All at once it is 3 hours late: sent.
@@ -177,5 +177,37 @@ fn an_event_journey_enters_contacts_on_their_next_event() {
     assert_eq!(
         say(&s, ActivationMode::Resume, ReleasePolicy::AllAtOnce, &outside).sentence,
         "Not in the journey: enters when it does “signup” after activation."
+    );
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_contact_an_earlier_pace_still_holds_keeps_its_release_and_its_lateness() {
+    let mut s = snapshot(t());
+    s.definition.nodes[4].stale_after_minutes = Some(60); // b, after `second`
+    // Held until 14:00 by the last resume's pace, from its 11:00 deadline: 3 hours late then.
+    let mut facts = at("second", Some(t() + SignedDuration::from_hours(2)), 0);
+    if let Some(m) = facts.membership.as_mut() {
+        m.late_since = Some(t() - SignedDuration::from_hours(1));
+    }
+    let e = say(&s, ActivationMode::Resume, ReleasePolicy::AllAtOnce, &facts);
+    assert_eq!(
+        e.sentence,
+        "Continues at Wait 30 minutes: an earlier pace holds it until at 14:00; Send Email “b” would go out 3 hours late, past its limit of 1 hour: it is not sent (recorded as skipped). The other messages on the way are sent then."
+    );
+    assert_eq!(e.next_message_at, Some(t() + SignedDuration::from_hours(2)), "SMS “c” still goes at its release");
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_guarded_step_after_an_unguarded_one_is_named_as_skipped() {
+    let mut s = snapshot(t());
+    s.definition.nodes[5].stale_after_minutes = Some(60); // c, after b
+    let facts = at("second", Some(t() - SignedDuration::from_hours(3)), 0);
+    let e = say(&s, ActivationMode::Resume, ReleasePolicy::AllAtOnce, &facts);
+    assert!(
+        e.sentence.ends_with("Send SMS “c” would go out 3 hours late, past its limit of 1 hour: it is not sent (recorded as skipped). The other messages on the way are sent then."),
+        "{}",
+        e.sentence
     );
 }

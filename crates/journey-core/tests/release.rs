@@ -360,7 +360,7 @@ fn the_stale_guard_counts_the_messages_it_will_skip_and_the_pace_can_push_more_p
     assert_eq!((v.hours[1].messages, v.hours[1].stale), (0, 50));
     assert_eq!(v.stale, 50);
     let w = v.warnings(&plan);
-    assert_eq!(w.last(), Some(&Warning::StaleSkipped { count: 50 }));
+    assert_eq!(w.last(), Some(&Warning::StaleSkipped { count: 50, at_least: false }));
     assert_eq!(
         w.last().unwrap().message(),
         "50 messages will not be sent: they would go out later than their step's stale-message limit allows. They are recorded as skipped, with the reason."

@@ -367,7 +367,7 @@ impl Runner {
         let mut messages = Vec::new();
         let mut skipped = Vec::new();
         for (m, Advance { sends, .. }) in due.iter().zip(&advances) {
-            let late_by = m.late_by(now);
+            let late_by = m.late_by(rec.activated_at.map(from_ms), now);
             for send in sends {
                 if let Some(skip) = stale_skip(&def, &send.key.node_id, late_by) {
                     skipped.push(store::SkippedMessage {

@@ -4,6 +4,7 @@
 use super::{Backend, Placeholders, Result};
 use crate::clock::{from_ms, to_ms};
 use jiff::{SignedDuration, Timestamp};
+use journey_core::release::late_by;
 use journey_core::journey::Attributes;
 use journey_core::membership::{ExitReason, MembershipStatus};
 use sqlx::AnyConnection;
@@ -37,13 +38,11 @@ impl DueMembership {
             _ => MembershipStatus::Ready,
         }
     }
-    /// How late its next step is at `now` (journey-core `release::stale_skip`): a wait that
-    /// is over is late from its deadline to its release instant when it was held, else to
-    /// `now`; a membership that is not coming out of a wait is not late.
-    pub fn late_by(&self, now: Timestamp) -> SignedDuration {
-        match (self.status.as_str(), self.wait_until, self.late_since) {
-            ("waiting", Some(until), Some(since)) => SignedDuration::from_millis(until - since),
-            ("waiting", Some(until), None) => now.duration_since(from_ms(until)),
+    /// How late its next step is at `now`, for the stale-message guard (journey-core
+    /// `release::late_by`; `activated_at` is the journey's latest activation).
+    pub fn late_by(&self, activated_at: Option<Timestamp>, now: Timestamp) -> SignedDuration {
+        match (self.status.as_str(), self.wait_until) {
+            ("waiting", Some(until)) => late_by(from_ms(until), self.late_since.map(from_ms), activated_at, now),
             _ => SignedDuration::ZERO,
         }
     }
