@@ -308,7 +308,13 @@ fn continuing(
 
 /// The rest of the sentence once the contact comes out of its wait at `released`, `late` late:
 /// the messages on the straight path, each one the stale-message guard skips named as such.
-fn after_release(def: &JourneyDefinition, next: Option<&NodeId>, opening: String, released: Timestamp, late: SignedDuration) -> Explanation {
+fn after_release(
+    def: &JourneyDefinition,
+    next: Option<&NodeId>,
+    opening: String,
+    released: Timestamp,
+    late: SignedDuration,
+) -> Explanation {
     let skipped: Vec<_> =
         sends_on_the_way(def, next).into_iter().filter_map(|id| stale_skip(def, &id, late).map(|s| (id, s))).collect();
     let Some((_, first)) = skipped.first() else {
@@ -350,4 +356,3 @@ fn sends_on_the_way(def: &JourneyDefinition, from: Option<&NodeId>) -> Vec<NodeI
     }
     out
 }
-

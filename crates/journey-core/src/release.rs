@@ -630,7 +630,12 @@ impl StaleSkip {
 /// // Not held: late from its deadline to now.
 /// assert_eq!(late_by(t("2026-06-01T09:00:00Z"), None, Some(activated), t("2026-06-01T12:00:20Z")), SignedDuration::from_secs(3 * 3600 + 20));
 /// ```
-pub fn late_by(wait_until: Timestamp, late_since: Option<Timestamp>, activated_at: Option<Timestamp>, now: Timestamp) -> SignedDuration {
+pub fn late_by(
+    wait_until: Timestamp,
+    late_since: Option<Timestamp>,
+    activated_at: Option<Timestamp>,
+    now: Timestamp,
+) -> SignedDuration {
     match late_since {
         Some(since) if activated_at.is_none_or(|a| wait_until >= a) => wait_until.duration_since(since),
         _ => now.duration_since(wait_until),

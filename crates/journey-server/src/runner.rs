@@ -450,6 +450,9 @@ fn differences(planned: &ActivationCounts, executed: &ActivationCounts) -> Optio
             n(planned.exited_by_restart)
         ));
     }
+    if planned.overdue != executed.overdue {
+        parts.push(format!("{} overdue contacts held for the pace, not the {} planned", n(executed.overdue), n(planned.overdue)));
+    }
     if planned.exited_by_edit != executed.exited_by_edit {
         parts.push(format!(
             "{} left their removed step, not the {} planned",

@@ -58,6 +58,13 @@ async fn a_resume_spread_over_three_hours_sends_each_hour_exactly_what_the_previ
     assert_eq!(&chart[..4], [3_334, 3_333, 3_333, 0], "the preview");
 
     let version = h.version(id).await;
+    // A pace that would take more than a week for this backlog is refused in words.
+    let slow = json!({ "mode": "resume", "release": { "kind": "per_hour", "limit": 50 }, "expected_version": version });
+    let (status, body) = h.post(&format!("/api/journeys/{id}/activate"), slow).await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (422, Some("At that pace the 10,000 contacts would take 200 hours; allow at least 60 an hour (at most 168 hours)."))
+    );
     let body = json!({ "mode": "resume", "wait_handling": "keep_deadlines", "release": { "kind": "spread_over", "hours": 3 },
                        "expected_version": version });
     let (status, answer) =
@@ -136,8 +143,9 @@ async fn a_release_policy_out_of_range_is_refused_and_restart_ignores_the_policy
     assert_eq!(status, 422, "{body}");
     assert_eq!(h.state(id).await, "paused", "nothing changed");
 
+    // Restart ignores the pace, even one out of range.
     let (status, answer) = h
-        .post(&path, json!({ "mode": "restart", "release": { "kind": "per_hour", "limit": 5 }, "expected_version": version }))
+        .post(&path, json!({ "mode": "restart", "release": { "kind": "per_hour", "limit": 0 }, "expected_version": version }))
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["release"], json!({ "kind": "all_at_once" }));
@@ -212,4 +220,55 @@ async fn the_stale_guard_skips_what_the_preview_counted_records_why_and_restart_
     assert_eq!(later["messages"].as_array().unwrap().len(), 150, "nothing more skipped after the restart");
     let generation_2 = h.messages(id).await.into_iter().filter(|m| m["generation"] == 2 && m["node_id"] == "followup").count();
     assert_eq!(generation_2, 300, "every contact's follow-up in the new generation");
+}
+
+/// 300 contacts due at 14:00Z, not to be sent more than 5 hours late; resumed at 18:00:20Z
+/// spread over 3 hours (4 to 7 hours late: the first half hour is sent), paused again after
+/// half an hour. Returns the journey and the follow-ups sent before the second pause.
+async fn paused_during_its_release(h: &Harness) -> (u64, usize) {
+    let (ds, _) = h.dataset("repause", 300, &[]).await;
+    let id = h.create(guarded(ds, 300), true).await;
+    h.clock.set(ts("2026-03-27T13:00:00Z"));
+    h.run_now().await;
+    h.ok_post(&format!("/api/journeys/{id}/pause"), json!({})).await;
+    h.clock.set(ts("2026-03-27T18:00:20Z"));
+    let version = h.version(id).await;
+    let body = json!({ "mode": "resume", "release": { "kind": "spread_over", "hours": 3 }, "expected_version": version });
+    h.ok_post(&format!("/api/journeys/{id}/activate"), body).await;
+    h.run_until(ts("2026-03-27T18:31:00Z"), SignedDuration::from_mins(1)).await;
+    let first = followups(h, id).await.len();
+    assert!(first > 0 && first < 300, "{first} released before the second pause");
+    let version = h.version(id).await;
+    h.ok_post(&format!("/api/journeys/{id}/pause"), json!({ "expected_version": version })).await;
+    (id, first)
+}
+
+#[tokio::test]
+async fn a_journey_paused_again_during_its_release_skips_exactly_what_the_next_preview_counts() {
+    // Resumed at 01:00:20: the rest were promised 18:32 to 21:00, so those promised before
+    // 20:00 are now more than 5 hours past it. All at once, or paced again over an hour (each
+    // then late from the release it was promised to the new one), the preview counts what the
+    // runner skips.
+    for (policy, release) in [
+        (ReleasePolicy::AllAtOnce, json!({ "kind": "all_at_once" })),
+        (ReleasePolicy::SpreadOver { hours: 1 }, json!({ "kind": "spread_over", "hours": 1 })),
+    ] {
+        let h = Harness::start("2026-03-27T12:00:00Z").await;
+        let (id, first) = paused_during_its_release(&h).await;
+        let t = ts("2026-03-28T01:00:20Z");
+        h.clock.set(t);
+        let snapshot: JourneySnapshot = serde_json::from_value(h.ok(&format!("/api/journeys/{id}/snapshot")).await).unwrap();
+        let plan = plan_activation(&snapshot, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+        assert_eq!(plan.overdue, 300 - first as u64);
+        let preview = volume(&snapshot, &plan, policy);
+        assert!(preview.stale > 0 && preview.stale < plan.overdue, "{policy:?}: {} of {}", preview.stale, plan.overdue);
+        let version = h.version(id).await;
+        let body = json!({ "mode": "resume", "release": release, "expected_version": version });
+        h.ok_post(&format!("/api/journeys/{id}/activate"), body).await;
+        h.run_until(ts("2026-03-28T02:30:00Z"), SignedDuration::from_mins(5)).await;
+        let skipped = h.ok(&format!("/api/journeys/{id}/messages?skipped=true&limit=10000")).await;
+        let skipped = skipped["messages"].as_array().unwrap().len() as u64;
+        assert_eq!(skipped, preview.stale, "{policy:?}: skipped as the preview counted");
+        assert_eq!(followups(&h, id).await.len() as u64 + skipped, 300, "each contact once, sent or skipped");
+    }
 }

@@ -57,17 +57,20 @@ pub async fn activate(
     now: Timestamp,
     actor: &str,
 ) -> Result<Activation> {
-    req.release.check().map_err(|e| ActionError::Invalid(e.to_string()))?;
     // Restart releases nothing: its policy is all at once, whatever was asked.
     let release = match req.mode {
         ActivationMode::Resume => req.release,
         ActivationMode::Restart => ReleasePolicy::AllAtOnce,
     };
-    let fingerprint = serde_json::json!({
+    release.check().map_err(|e| ActionError::Invalid(e.to_string()))?;
+    let mut fingerprint = serde_json::json!({
         "journey": id, "mode": req.mode, "wait_handling": req.wait_handling, "expected_version": req.expected_version,
-        "release": release,
-    })
-    .to_string();
+    });
+    // Only a pace is part of it, so a key stored before paces existed still replays.
+    if release.holds() {
+        fingerprint["release"] = serde_json::json!(release);
+    }
+    let fingerprint = fingerprint.to_string();
     let mut tx = store.write().await?;
     // The journey first: a second request with the same key waits here for the first one's
     // commit (PostgreSQL, another instance included), then finds its answer below.
@@ -92,6 +95,8 @@ pub async fn activate(
         Err(PlanError::NotActivatable(_)) => return Err(not_allowed(&rec, JourneyAction::Activate)),
         Err(e) => return Err(store::StoreError::Corrupt(format!("journey {id}: {e}")).into()),
     };
+    // A pace that would take too long for this backlog is refused in words.
+    release.check_for(plan.overdue).map_err(|e| ActionError::Invalid(e.to_string()))?;
     // The counts are the plan's, from the snapshot read in this transaction; the runner applies
     // the rows after the commit and logs the counts it executed (`store::work`).
     let counts = plan.counts();

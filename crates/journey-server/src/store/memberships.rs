@@ -4,9 +4,9 @@
 use super::{Backend, Placeholders, Result};
 use crate::clock::{from_ms, to_ms};
 use jiff::{SignedDuration, Timestamp};
-use journey_core::release::late_by;
 use journey_core::journey::Attributes;
 use journey_core::membership::{ExitReason, MembershipStatus};
+use journey_core::release::late_by;
 use sqlx::AnyConnection;
 
 /// A live membership with what the step function needs about its contact.

@@ -92,7 +92,13 @@ impl Work {
         };
         match self.mode {
             None => {}
-            Some(ActivationMode::Resume) => counts.exited_by_edit = changed(|s| matches!(s, WorkStep::ExitNode { .. })),
+            Some(ActivationMode::Resume) => {
+                counts.exited_by_edit = changed(|s| matches!(s, WorkStep::ExitNode { .. }));
+                // A paced backlog: the contacts actually held are the overdue ones executed.
+                if self.steps.iter().any(|s| matches!(s, WorkStep::Release { .. })) {
+                    counts.overdue = changed(|s| matches!(s, WorkStep::Release { .. }));
+                }
+            }
             Some(ActivationMode::Restart) => {
                 counts.exited_by_restart = changed(|s| matches!(s, WorkStep::ExitBefore { .. }));
                 if self.steps.iter().any(|s| matches!(s, WorkStep::Enter { .. })) {
