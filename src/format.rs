@@ -6,8 +6,10 @@
 //! (`Intl.DateTimeFormat().resolvedOptions().timeZone`); its rules come from the server's
 //! bundled database too (`GET /api/zone`, [`set_viewer_zone`]), so "your time" and journey
 //! time agree where a zone's rules changed recently (America/Havana, Africa/Casablanca,
-//! Europe/Chisinau) and the browser's data is older. Until they have arrived, or if the
-//! server does not know the zone, the browser formats viewer times. Both use the same shape,
+//! Europe/Chisinau) and the browser's data is older. The summary page loads them (it puts
+//! your time beside journey time) and redraws when they arrive; other pages use them once
+//! loaded. Until then, or if the server does not know the zone, the browser formats viewer
+//! times. Both use the same shape,
 //! "Fri 2 Jan 2026, 14:00 IST", 24-hour clock.
 
 use jiff::Timestamp;

@@ -1231,6 +1231,15 @@ async fn the_volume_chart_and_table_show_the_rules_crate_numbers_and_redraw_when
     settle().await;
     assert_eq!(text(&root, "release-problem"), "The hourly limit must be from 1 to 10,000,000.");
     assert_eq!(release.get_untracked(), ReleasePolicy::PerHour { limit: 500 });
+    // A refused choice leaves the button of the policy in force checked, not the clicked one.
+    type_value(&get(&root, "release-hours"), "0");
+    settle().await;
+    get(&root, "release-spread").click();
+    settle().await;
+    assert_eq!(release.get_untracked(), ReleasePolicy::PerHour { limit: 500 });
+    let checked = |id: &str| get(&root, id).unchecked_into::<web_sys::HtmlInputElement>().checked();
+    assert!(!checked("release-spread") && checked("release-capped"), "the checked button is the policy sent");
+    assert_eq!(text(&root, "release-problem"), "Spread the backlog over 1 to 72 hours.");
     root.remove();
 }
 
@@ -1293,7 +1302,7 @@ async fn a_send_step_can_be_given_a_stale_message_guard_in_hours() {
 
 #[wasm_bindgen_test]
 async fn the_explain_box_tells_each_contact_what_the_rules_crate_says_and_retells_it_when_the_pace_changes() {
-    use journey_console::components::explain_contact::Lookup;
+    use journey_console::components::explain_contact::{ExplainBox, Lookup};
     use journey_console::format::in_viewer_zone;
     use journey_core::explain::{ContactFacts, MembershipFacts, explain};
     use journey_core::journey::{ContactId, NodeId};
@@ -1342,7 +1351,7 @@ async fn the_explain_box_tells_each_contact_what_the_rules_crate_says_and_retell
         });
         view! {
             <SummaryView snapshot=Signal::stored(snap.clone()) plan=Signal::stored(Ok::<_, journey_core::plan::PlanError>(shown.clone()))
-                release explain=(Signal::from(lookup), on_ask)/>
+                release explain=ExplainBox { lookup: Signal::from(lookup), email: RwSignal::new(String::new()), on_ask }/>
         }
     });
     settle().await;

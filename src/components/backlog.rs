@@ -14,10 +14,33 @@ const DEFAULT_SPREAD_HOURS: u32 = 3;
 
 /// The hourly cap offered first: a third of the backlog an hour, rounded up to a hundred.
 fn default_limit(backlog: u64) -> u64 {
-    backlog.div_ceil(3).div_ceil(100).max(1) * 100
+    (backlog.div_ceil(3).div_ceil(100).max(1) * 100).min(MAX_PER_HOUR)
 }
 
-/// "Backlog": all at once, evenly over N hours, or at most K an hour.
+/// What a person typed into the backlog choice, kept by the summary: the plan is redrawn
+/// every minute (and when the pace changes), and the numbers and any problem must survive it.
+#[derive(Debug, Clone, Copy)]
+pub struct ReleaseInputs {
+    hours: RwSignal<Option<u32>>,
+    limit: RwSignal<Option<u64>>,
+    problem: RwSignal<Option<String>>,
+}
+
+impl ReleaseInputs {
+    pub fn new() -> ReleaseInputs {
+        ReleaseInputs { hours: RwSignal::new(None), limit: RwSignal::new(None), problem: RwSignal::new(None) }
+    }
+}
+
+impl Default for ReleaseInputs {
+    fn default() -> Self {
+        ReleaseInputs::new()
+    }
+}
+
+/// "Backlog": all at once, evenly over N hours, or at most K an hour. A choice the rules
+/// refuse (`ReleasePolicy::check_for`) says why and leaves the policy, and the checked
+/// button, as they were.
 #[component]
 pub fn ReleaseChoice(
     /// The overdue contacts the policy releases.
@@ -26,28 +49,38 @@ pub fn ReleaseChoice(
     policy: ReleasePolicy,
     /// A new valid policy.
     on_change: Option<Callback<ReleasePolicy>>,
+    /// The typed numbers and the problem, kept across redraws.
+    #[prop(optional)]
+    inputs: Option<ReleaseInputs>,
 ) -> impl IntoView {
-    let hours = RwSignal::new(match policy {
-        ReleasePolicy::SpreadOver { hours } => hours,
-        _ => DEFAULT_SPREAD_HOURS,
-    });
-    let limit = RwSignal::new(match policy {
-        ReleasePolicy::PerHour { limit } => limit,
-        _ => default_limit(backlog),
-    });
-    let problem = RwSignal::new(None::<String>);
-    let choose = move |p: ReleasePolicy| match p.check() {
+    let inputs = inputs.unwrap_or_default();
+    let hours = move || {
+        inputs.hours.get().unwrap_or(match policy {
+            ReleasePolicy::SpreadOver { hours } => hours,
+            _ => DEFAULT_SPREAD_HOURS,
+        })
+    };
+    let limit = move || {
+        inputs.limit.get().unwrap_or(match policy {
+            ReleasePolicy::PerHour { limit } => limit,
+            _ => default_limit(backlog),
+        })
+    };
+    // Which button is checked: the policy in force; put back when a choice is refused.
+    let checked = RwSignal::new(policy);
+    let choose = move |p: ReleasePolicy| match p.check_for(backlog) {
         Ok(()) => {
-            problem.set(None);
+            inputs.problem.set(None);
             if let Some(cb) = on_change {
                 cb.run(p);
             }
         }
-        Err(e) => problem.set(Some(e.to_string())),
+        Err(e) => {
+            inputs.problem.set(Some(e.to_string()));
+            checked.set(policy);
+        }
     };
-    let spread = move || ReleasePolicy::SpreadOver { hours: hours.get_untracked() };
-    let capped = move || ReleasePolicy::PerHour { limit: limit.get_untracked() };
-    let is = |kind: fn(&ReleasePolicy) -> bool| kind(&policy);
+    let is = move |kind: fn(&ReleasePolicy) -> bool| move || kind(&checked.get());
     view! {
         <fieldset class="release-options" aria-labelledby="release-label" aria-describedby="release-problem">
             <label class="choice" for="release-all">
@@ -62,15 +95,15 @@ pub fn ReleaseChoice(
             <label class="choice" for="release-spread">
                 <input type="radio" name="release" id="release-spread" data-testid="release-spread" value="spread"
                     prop:checked=is(|p| matches!(p, ReleasePolicy::SpreadOver { .. }))
-                    on:change=move |_| choose(spread())/>
+                    on:change=move |_| choose(ReleasePolicy::SpreadOver { hours: hours() })/>
                 <span>
                     <span class="choice-title">"Evenly over "
                         <input type="number" class="inline-number" min="1" max=MAX_SPREAD_HOURS step="1"
                             aria-label="Hours to spread the backlog over" data-testid="release-hours"
-                            prop:value=move || hours.get().to_string()
+                            prop:value=move || hours().to_string()
                             on:change=move |ev| {
                                 let n = event_target_value(&ev).trim().parse::<u32>().unwrap_or(0);
-                                hours.set(n);
+                                inputs.hours.set(Some(n));
                                 choose(ReleasePolicy::SpreadOver { hours: n });
                             }/>
                         " hours"
@@ -81,15 +114,15 @@ pub fn ReleaseChoice(
             <label class="choice" for="release-capped">
                 <input type="radio" name="release" id="release-capped" data-testid="release-capped" value="capped"
                     prop:checked=is(|p| matches!(p, ReleasePolicy::PerHour { .. }))
-                    on:change=move |_| choose(capped())/>
+                    on:change=move |_| choose(ReleasePolicy::PerHour { limit: limit() })/>
                 <span>
                     <span class="choice-title">"At most "
                         <input type="number" class="inline-number wide" min="1" max=MAX_PER_HOUR step="1"
                             aria-label="Contacts released per hour at most" data-testid="release-limit"
-                            prop:value=move || limit.get().to_string()
+                            prop:value=move || limit().to_string()
                             on:change=move |ev| {
                                 let n = event_target_value(&ev).trim().replace(',', "").parse::<u64>().unwrap_or(0);
-                                limit.set(n);
+                                inputs.limit.set(Some(n));
                                 choose(ReleasePolicy::PerHour { limit: n });
                             }/>
                         " an hour"
@@ -98,7 +131,7 @@ pub fn ReleaseChoice(
                 </span>
             </label>
         </fieldset>
-        <p class="field-problem" id="release-problem" role="alert" data-testid="release-problem">{move || problem.get()}</p>
+        <p class="field-problem" id="release-problem" role="alert" data-testid="release-problem">{move || inputs.problem.get()}</p>
     }
 }
 

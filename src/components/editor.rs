@@ -497,17 +497,37 @@ fn step_editor(draft: Draft, id: NodeId) -> AnyView {
         Callback::new(move |text: String| draft.edit_step(&id, |k| change(k, text)))
     };
     let set_guard = Callback::new(move |text: String| {
-        // Whole hours in the field, minutes in the definition; empty: always sent. A number
-        // out of range is kept so the draft's check says what is wrong.
-        let text = text.trim().to_string();
-        let minutes = if text.is_empty() { None } else { Some(text.parse::<u32>().map_or(0, |h| h.saturating_mul(60))) };
+        // Hours in the field (decimals allowed: 1.5 is 90 minutes), minutes in the definition;
+        // empty: always sent. A number out of range is kept so the draft's check says what is
+        // wrong.
+        let text = text.trim().replace(',', ".");
+        let minutes = if text.is_empty() {
+            None
+        } else {
+            Some(
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|h| h.is_finite() && *h > 0.0)
+                    .map_or(0, |h| (h * 60.0).round().min(f64::from(u32::MAX)) as u32),
+            )
+        };
         def.update(|d| {
             if let Some(node) = d.nodes.iter_mut().find(|n| n.id == guard_id) {
                 node.stale_after_minutes = minutes;
             }
         });
     });
-    let guard_hours = node.stale_after_minutes.map(|m| (m / 60).to_string()).unwrap_or_default();
+    // A guard set through the API in minutes shows as hours with their fraction.
+    let guard_hours = node
+        .stale_after_minutes
+        .map(|m| {
+            if m % 60 == 0 {
+                (m / 60).to_string()
+            } else {
+                format!("{:.2}", f64::from(m) / 60.0).trim_end_matches('0').to_string()
+            }
+        })
+        .unwrap_or_default();
     let (kind, fields) = match node.kind {
         NodeKind::Send { channel, template, .. } => (
             "Send",

@@ -24,21 +24,27 @@ pub enum Lookup {
     Failed(ApiError),
 }
 
+/// The box's state, kept by the page: the summary is redrawn every minute, and what was
+/// typed and found must survive it.
+#[derive(Debug, Clone, Copy)]
+pub struct ExplainBox {
+    /// The current lookup.
+    pub lookup: Signal<Lookup>,
+    /// The email being typed.
+    pub email: RwSignal<String>,
+    /// Look this email up.
+    pub on_ask: Callback<String>,
+}
+
 /// The form and its answer.
 #[component]
 pub fn ExplainContact(
     snapshot: JourneySnapshot,
     plan: ActivationPlan,
     release: ReleasePolicy,
-    /// The current lookup (kept by the page: it outlives a redrawn summary).
-    lookup: Signal<Lookup>,
-    /// Look this email up.
-    on_ask: Callback<String>,
+    state: ExplainBox,
 ) -> impl IntoView {
-    let email = RwSignal::new(match lookup.get_untracked() {
-        Lookup::Found(f) => f.email,
-        _ => String::new(),
-    });
+    let ExplainBox { lookup, email, on_ask } = state;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let e = email.get_untracked().trim().to_string();

@@ -3,8 +3,8 @@
 //! once (`pages::summary::plan_memo`) and passes it here; nothing is re-derived in the UI:
 //! every number shown is a field of the plan.
 
-use crate::components::backlog::{ReleaseChoice, VolumeChart};
-use crate::components::explain_contact::{ExplainContact, Lookup};
+use crate::components::backlog::{ReleaseChoice, ReleaseInputs, VolumeChart};
+use crate::components::explain_contact::{ExplainBox, ExplainContact};
 use crate::format::{count, in_viewer_zone, in_zone, viewer_zone};
 use journey_core::jiff::tz::TimeZone;
 use journey_core::jiff::{SignedDuration, Timestamp};
@@ -44,10 +44,12 @@ pub fn SummaryView(
     /// A change of the release policy (Resume).
     #[prop(optional)]
     on_release_change: Option<Callback<ReleasePolicy>>,
-    /// "Explain one contact": the lookup and how to ask (none: no such row).
+    /// "Explain one contact": the box's state (none: no such row).
     #[prop(optional)]
-    explain: Option<(Signal<Lookup>, Callback<String>)>,
+    explain: Option<ExplainBox>,
 ) -> impl IntoView {
+    // The backlog choice's typed numbers outlive the plan's redraw each minute.
+    let inputs = ReleaseInputs::new();
     let viewer = viewer_zone();
     move || match plan.get() {
         Err(PlanError::StaleSnapshot { .. }) => view! {
@@ -65,7 +67,7 @@ pub fn SummaryView(
         Ok(plan) => {
             let snap = snapshot.get();
             let release = release.map(|r| r.get()).unwrap_or_default();
-            view! { <PlanView plan snapshot=snap viewer=viewer.clone() on_wait_change release on_release_change explain/> }
+            view! { <PlanView plan snapshot=snap viewer=viewer.clone() on_wait_change release on_release_change inputs explain/> }
                 .into_any()
         }
     }
@@ -81,15 +83,16 @@ fn PlanView(
     on_wait_change: Option<Callback<WaitHandling>>,
     release: ReleasePolicy,
     on_release_change: Option<Callback<ReleasePolicy>>,
-    explain: Option<(Signal<Lookup>, Callback<String>)>,
+    inputs: ReleaseInputs,
+    explain: Option<ExplainBox>,
 ) -> impl IntoView {
     let tz = snapshot.zone.time_zone();
-    let explain_row = explain.map(|(lookup, on_ask)| {
+    let explain_row = explain.map(|state| {
         let (snapshot, plan) = (snapshot.clone(), plan.clone());
         view! {
             <section class="summary-row" aria-labelledby="explain-label" data-testid="summary-explain">
                 <h2 class="summary-label" id="explain-label">"Explain a contact"</h2>
-                <div><ExplainContact snapshot plan release lookup on_ask/></div>
+                <div><ExplainContact snapshot plan release state/></div>
             </section>
         }
     });
@@ -101,7 +104,7 @@ fn PlanView(
             {next_run_row(&plan, &snapshot, &viewer)}
             {recipients_row(&plan, &snapshot.definition, &volume)}
             {waits_row(&plan, on_wait_change)}
-            {release_row(&plan, release, on_release_change)}
+            {release_row(&plan, release, on_release_change, inputs)}
             <div class="summary-row">
                 <div class="summary-label">"Volume"</div>
                 <div><VolumeChart volume=volume.clone() tz=tz.clone()/></div>
@@ -317,7 +320,12 @@ fn waits_row(plan: &ActivationPlan, on_wait_change: Option<Callback<WaitHandling
 }
 
 /// "Backlog" (Resume with overdue contacts): how they are released.
-fn release_row(plan: &ActivationPlan, release: ReleasePolicy, on_change: Option<Callback<ReleasePolicy>>) -> Option<AnyView> {
+fn release_row(
+    plan: &ActivationPlan,
+    release: ReleasePolicy,
+    on_change: Option<Callback<ReleasePolicy>>,
+    inputs: ReleaseInputs,
+) -> Option<AnyView> {
     if plan.mode != ActivationMode::Resume || plan.overdue == 0 {
         return None;
     }
@@ -325,7 +333,7 @@ fn release_row(plan: &ActivationPlan, release: ReleasePolicy, on_change: Option<
         view! {
             <div class="summary-row" data-testid="summary-release">
                 <div class="summary-label" id="release-label">"Backlog"</div>
-                <div><ReleaseChoice backlog=plan.overdue policy=release on_change/></div>
+                <div><ReleaseChoice backlog=plan.overdue policy=release on_change inputs/></div>
             </div>
         }
         .into_any(),

@@ -8,7 +8,7 @@
 
 use crate::api::{self, ApiError};
 use crate::clock::use_minute_clock;
-use crate::components::explain_contact::Lookup;
+use crate::components::explain_contact::{ExplainBox, Lookup};
 use crate::components::remote::{ErrorPanel, JourneyNotFound, Loading};
 use crate::components::summary_view::SummaryView;
 use crate::routes::{
@@ -108,7 +108,7 @@ fn Summary(
         lookup.set(Lookup::Asking);
         ask.dispatch_local(email);
     });
-    let explain = (Signal::from(lookup), on_ask);
+    let explain = ExplainBox { lookup: Signal::from(lookup), email: RwSignal::new(String::new()), on_ask };
 
     view! {
         <SummaryHead id mode name>
@@ -389,7 +389,7 @@ fn SummaryBody(
     on_wait_change: Callback<WaitHandling>,
     release: Signal<ReleasePolicy>,
     on_release_change: Callback<ReleasePolicy>,
-    explain: (Signal<Lookup>, Callback<String>),
+    explain: ExplainBox,
 ) -> impl IntoView {
     let has_snapshot = Memo::new(move |_| snapshot.current.with(|c| c.is_some()));
     let retry = Callback::new(move |_| snapshot.retry());

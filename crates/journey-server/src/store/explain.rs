@@ -36,7 +36,9 @@ pub async fn contact_facts(
         TriggerSource::Segment { rule, .. } => rule.matches(&serde_json::from_str::<Attributes>(&attributes).unwrap_or_default()),
         TriggerSource::Event { .. } => false,
     };
-    let live: Option<(i64, i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+    /// id, generation, node, wait_until, late_since.
+    type Live = (i64, i64, String, Option<i64>, Option<i64>);
+    let live: Option<Live> = sqlx::query_as(
         "SELECT id, generation, node, wait_until, late_since FROM memberships
          WHERE journey_id = $1 AND contact_id = $2 AND status IN ('ready', 'waiting')",
     )
@@ -100,7 +102,7 @@ pub async fn contact_facts(
     .fetch_all(&mut *conn)
     .await?;
     messages.extend(skipped);
-    messages.sort_by(|a, b| b.3.cmp(&a.3));
+    messages.sort_by_key(|m| std::cmp::Reverse(m.3));
     messages.truncate(LAST_MESSAGES);
     Ok(Some(ContactFacts {
         contact_id: ContactId(contact as u64),
