@@ -145,12 +145,13 @@ fn clock(at: Timestamp, tz: &TimeZone) -> String {
     format!("{:02}:{:02}", dt.hour(), dt.minute())
 }
 
-/// The chart's geometry (SVG user units; the SVG scales to its box).
-const BAR: f64 = 22.0;
-const GAP: f64 = 8.0;
-const PLOT_HEIGHT: f64 = 110.0;
-const TOP: f64 = 18.0;
-const AXIS: f64 = 22.0;
+/// The chart's geometry (SVG user units; the SVG scales to its box). Whole numbers: the
+/// console links no float formatting.
+const BAR: u64 = 22;
+const GAP: u64 = 8;
+const PLOT_HEIGHT: u64 = 110;
+const TOP: u64 = 18;
+const AXIS: u64 = 22;
 
 /// "Volume": the messages per hour over the next 24 hours, as bars and as a table, with what
 /// the numbers leave out.
@@ -161,7 +162,7 @@ pub fn VolumeChart(
     tz: TimeZone,
 ) -> impl IntoView {
     let peak = volume.peak();
-    let width = volume.hours.len() as f64 * (BAR + GAP);
+    let width = volume.hours.len() as u64 * (BAR + GAP);
     let height = TOP + PLOT_HEIGHT + AXIS;
     let summary = if peak == 0 {
         "No messages from this activation in the next 24 hours.".to_string()
@@ -178,15 +179,20 @@ pub fn VolumeChart(
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            let x = i as f64 * (BAR + GAP) + GAP / 2.0;
-            let bar = if peak == 0 { 0.0 } else { (h.messages as f64 / peak as f64 * PLOT_HEIGHT).max(if h.messages > 0 { 2.0 } else { 0.0 }) };
+            let x = i as u64 * (BAR + GAP) + GAP / 2;
+            // At least 2 units for any message, so a small hour still shows.
+            let bar = if peak == 0 || h.messages == 0 {
+                0
+            } else {
+                ((u128::from(h.messages) * u128::from(PLOT_HEIGHT) / u128::from(peak)) as u64).max(2)
+            };
             // Hour 0 starts at the activation itself; the others on the release minute.
             let label = (i % 3 == 0).then(|| {
                 let text = if i == 0 { "now".to_string() } else { clock(h.from, &tz) };
-                view! { <text x=x + BAR / 2.0 y=height - 6.0 text-anchor="middle" class="axis">{text}</text> }
+                view! { <text x=x + BAR / 2 y=height - 6 text-anchor="middle" class="axis">{text}</text> }
             });
             let value = (h.messages > 0 && h.messages == peak).then(|| {
-                view! { <text x=x + BAR / 2.0 y=TOP + PLOT_HEIGHT - bar - 5.0 text-anchor="middle" class="peak">{count(h.messages)}</text> }
+                view! { <text x=x + BAR / 2 y=TOP + PLOT_HEIGHT - bar - 5 text-anchor="middle" class="peak">{count(h.messages)}</text> }
             });
             view! {
                 <g>

@@ -500,17 +500,8 @@ fn step_editor(draft: Draft, id: NodeId) -> AnyView {
         // Hours in the field (decimals allowed: 1.5 is 90 minutes), minutes in the definition;
         // empty: always sent. A number out of range is kept so the draft's check says what is
         // wrong.
-        let text = text.trim().replace(',', ".");
-        let minutes = if text.is_empty() {
-            None
-        } else {
-            Some(
-                text.parse::<f64>()
-                    .ok()
-                    .filter(|h| h.is_finite() && *h > 0.0)
-                    .map_or(0, |h| (h * 60.0).round().min(f64::from(u32::MAX)) as u32),
-            )
-        };
+        let text = text.trim().to_string();
+        let minutes = if text.is_empty() { None } else { Some(hours_to_minutes(&text).unwrap_or(0)) };
         def.update(|d| {
             if let Some(node) = d.nodes.iter_mut().find(|n| n.id == guard_id) {
                 node.stale_after_minutes = minutes;
@@ -518,16 +509,7 @@ fn step_editor(draft: Draft, id: NodeId) -> AnyView {
         });
     });
     // A guard set through the API in minutes shows as hours with their fraction.
-    let guard_hours = node
-        .stale_after_minutes
-        .map(|m| {
-            if m % 60 == 0 {
-                (m / 60).to_string()
-            } else {
-                format!("{:.2}", f64::from(m) / 60.0).trim_end_matches('0').to_string()
-            }
-        })
-        .unwrap_or_default();
+    let guard_hours = node.stale_after_minutes.map(minutes_as_hours).unwrap_or_default();
     let (kind, fields) = match node.kind {
         NodeKind::Send { channel, template, .. } => (
             "Send",
@@ -580,6 +562,32 @@ fn step_editor(draft: Draft, id: NodeId) -> AnyView {
         </li>
     }
     .into_any()
+}
+
+/// Hours as typed ("6", "1.5", "0,25") in whole minutes, rounded; `None` if it is not a
+/// number. Integer arithmetic: the console links no float formatting or parsing.
+fn hours_to_minutes(text: &str) -> Option<u32> {
+    let (whole, fraction) = text.split_once(['.', ',']).unwrap_or((text, ""));
+    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let digits = &fraction[..fraction.len().min(6)];
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let scale = 10u64.pow(digits.len() as u32);
+    let part: u64 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+    let minutes = whole.checked_mul(60)? + (part * 60 + scale / 2) / scale;
+    u32::try_from(minutes).ok()
+}
+
+/// Minutes as hours for the field: "6", "1.5", "0.25".
+fn minutes_as_hours(minutes: u32) -> String {
+    let hundredths = u64::from(minutes) * 100 / 60;
+    let (h, d) = (hundredths / 100, hundredths % 100);
+    match d {
+        0 => h.to_string(),
+        d if d % 10 == 0 => format!("{h}.{}", d / 10),
+        d => format!("{h}.{d:02}"),
+    }
 }
 
 /// A condition's value (attribute tests) or event name, from its field.
@@ -694,4 +702,28 @@ fn move_choice(draft: Draft, def: &JourneyDefinition, id: NodeId, name: String, 
         });
     });
     select_field("field", label, testid, options, chosen, choose)
+}
+
+#[cfg(test)]
+mod guard_hours_tests {
+    use super::{hours_to_minutes, minutes_as_hours};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn hours_read_with_a_fraction_and_write_back_the_same() {
+        assert_eq!(hours_to_minutes("6"), Some(360));
+        assert_eq!(hours_to_minutes("1.5"), Some(90));
+        assert_eq!(hours_to_minutes("0,25"), Some(15));
+        assert_eq!(hours_to_minutes(".5"), Some(30));
+        assert_eq!(hours_to_minutes("2.0083"), Some(120)); // 120.5 minutes rounds down
+        assert_eq!(hours_to_minutes("abc"), None);
+        assert_eq!(hours_to_minutes("1.x"), None);
+        for minutes in [60, 90, 15, 30, 360, 45, 10_080] {
+            assert_eq!(hours_to_minutes(&minutes_as_hours(minutes)), Some(minutes), "{minutes}");
+        }
+        assert_eq!(minutes_as_hours(90), "1.5");
+        assert_eq!(minutes_as_hours(45), "0.75");
+        assert_eq!(minutes_as_hours(10), "0.16"); // shown to the hundredth
+    }
 }
