@@ -519,6 +519,8 @@ fn document_body() -> Value {
                 "node": node_id, "due_by_frozen_at": count, "due_by_taken_at": count,
                 "per_minute": { "type": "array", "items": { "type": "array", "prefixItems": [count, count], "minItems": 2, "maxItems": 2 } },
                 "beyond_horizon": count,
+                "late_per_minute": { "type": "array", "items": { "type": "array", "prefixItems": [count, count], "minItems": 2, "maxItems": 2 } },
+                "late_older": count,
             })),
             "NodeMove": obj(&["from", "to"], json!({ "from": node_id, "to": r("Destination") })),
             "SaveDefinitionRequest": obj(&["expected_version", "definition"], json!({
@@ -610,6 +612,7 @@ fn document_body() -> Value {
                     "nodes": { "type": "array", "items": r("NodeCount") },
                     "waits": { "type": "array", "items": r("WaitDeadlines") },
                     "horizon_minutes": { "type": "integer", "minimum": 1 },
+                    "stale_horizon_minutes": count,
                     "edit": nullable(obj(&["activated_version", "saved_version", "activated", "moves", "apply_new_waits", "sent", "other_choice_waits"], json!({
                         "activated_version": count, "saved_version": count, "activated": r("JourneyDefinition"),
                         "moves": { "type": "array", "items": r("NodeMove") }, "apply_new_waits": { "type": "boolean" },

@@ -90,3 +90,21 @@ async fn a_zones_rules_come_from_the_bundled_database_cacheable_for_a_day() {
     let res = h.http.get(h.url("/api/journeys")).send().await.unwrap();
     assert_eq!(res.headers()["cache-control"], "no-store");
 }
+
+#[tokio::test]
+async fn an_email_with_a_nul_finds_nobody_on_either_backend() {
+    let h = Harness::start("2026-03-27T12:00:00Z").await;
+    let (ds, _) = h.dataset("nul", 1, &[]).await;
+    let id = h.create(two_sends("Nul", ds, "UTC", daily("14:00", "2026-03-01"), "new_users", 60), false).await;
+    let (status, _) = h.get(&format!("/api/journeys/{id}/contact?email=a%00b@example.com")).await;
+    assert_eq!(status, 404);
+    let anonymous = reqwest::Client::new();
+    let res = anonymous
+        .post(h.url("/api/sign-in"))
+        .header("X-Journey-Console", "1")
+        .json(&json!({ "email": "a\u{0}b@example.com", "password": "a long test password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}

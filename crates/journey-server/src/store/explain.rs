@@ -22,6 +22,10 @@ pub async fn contact_facts(
         Backend::Sqlite => "SELECT id, email, subscribed, attributes FROM contacts WHERE email = $1 COLLATE NOCASE",
         Backend::Postgres => "SELECT id, email, subscribed, attributes FROM contacts WHERE LOWER(email) = LOWER($1)",
     };
+    // No stored email holds a NUL, and PostgreSQL refuses one in text: nobody, not an error.
+    if email.contains('\0') {
+        return Ok(None);
+    }
     let row: Option<(i64, Option<String>, i64, String)> = sqlx::query_as(sql).bind(email).fetch_optional(&mut *conn).await?;
     let Some((contact, stored_email, subscribed, attributes)) = row else { return Ok(None) };
     let in_audience = match &def.trigger.source {

@@ -86,6 +86,10 @@ pub async fn insert_user(
 }
 
 pub async fn user_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<UserRecord>> {
+    // No stored email holds a NUL, and PostgreSQL refuses one in text: nobody, not an error.
+    if email.contains('\0') {
+        return Ok(None);
+    }
     Ok(sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE LOWER(email) = LOWER($1)"))
         .bind(email)
         .fetch_optional(conn)
