@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use jiff::civil::{date, time};
 use journey_core::plan::{ActivationMode, WaitHandling, plan_activation};
+use journey_core::release::{ReleasePolicy, volume};
 use journey_core::samples;
 use journey_core::schedule::{Frequency, MonthDay, Schedule, ScheduleEnd, Weekday};
 use journey_core::zone::Zone;
@@ -80,6 +81,40 @@ fn main() {
             black_box(plan_activation(&snapshot, black_box(at), mode, WaitHandling::KeepDeadlines).unwrap());
         });
     }
+    // The summary redraws the volume on every pace change; the plan beside it is the baseline.
+    println!("== volume preview, same journey (baseline: plan_activation, Resume, above)");
+    let plan = plan_activation(&snapshot, at, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    for policy in [ReleasePolicy::AllAtOnce, ReleasePolicy::SpreadOver { hours: 3 }, ReleasePolicy::PerHour { limit: 100_000 }] {
+        per_call(&format!("volume, {}", policy.describe()), 2_000, || {
+            black_box(volume(&snapshot, &plan, black_box(policy)));
+        });
+    }
+    // Worst case for the stale-message guard: every send guarded at 7 days, every wait node's
+    // overdue deadlines spread over all 10,080 minutes of the histogram.
+    let mut guarded = snapshot.clone();
+    for n in &mut guarded.definition.nodes {
+        if matches!(n.kind, journey_core::journey::NodeKind::Send { .. }) {
+            n.stale_after_minutes = Some(journey_core::journey::MAX_STALE_MINUTES);
+        }
+    }
+    guarded.stale_horizon_minutes = journey_core::journey::MAX_STALE_MINUTES;
+    for w in &mut guarded.waits {
+        // The overdue deadlines, as many per minute as they go.
+        let minutes = u64::from(journey_core::journey::MAX_STALE_MINUTES);
+        let (each, rest) = (w.due_by_taken_at / minutes, w.due_by_taken_at % minutes);
+        w.late_per_minute = (0..minutes).map(|m| (m as u32, each + u64::from(m < rest))).filter(|(_, c)| *c > 0).collect();
+        w.late_older = 0;
+    }
+    let guarded_plan = plan_activation(&guarded, at, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    per_call("volume, spread over 3 hours, every send guarded, full histograms", 20, || {
+        black_box(volume(&guarded, &guarded_plan, black_box(ReleasePolicy::SpreadOver { hours: 3 })));
+    });
+    println!(
+        "{:<58} {:>12}",
+        "snapshot JSON bytes: without / with the full histograms",
+        format!("{} / {}", serde_json::to_vec(&snapshot).unwrap().len(), serde_json::to_vec(&guarded).unwrap().len())
+    );
+
     let json = serde_json::to_string(&snapshot).unwrap();
     per_call("snapshot JSON parse (incl. TZif)", 200, || {
         black_box(serde_json::from_str::<journey_core::snapshot::JourneySnapshot>(&json).unwrap());
