@@ -30,7 +30,9 @@ async fn a_contacts_facts_explain_when_the_runner_moves_it_and_an_unknown_email_
     assert_eq!((m.node.as_str(), m.due_before_at_node), ("wait", 10));
     assert_eq!(m.wait_until, Some(ts("2026-03-27T14:00:00Z")));
     assert_eq!(facts.last_messages.len(), 1);
-    assert_eq!((facts.last_messages[0].template.as_str(), facts.last_messages[0].state.as_str()), ("welcome", "queued"));
+    assert_eq!(facts.last_messages[0].template, "welcome");
+    // The delivery worker runs meanwhile: queued, or already on its way.
+    assert!(["queued", "delivering", "delivered"].contains(&facts.last_messages[0].state.as_str()), "{:?}", facts.last_messages);
 
     // What journey-core says, spread over 3 hours, is what the runner does.
     let t = h.clock.now_ts();

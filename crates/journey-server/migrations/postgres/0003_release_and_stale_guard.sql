@@ -3,6 +3,10 @@
 -- `late_since` keeps the deadline that ended while the journey was frozen, until the
 -- membership moves on.
 ALTER TABLE memberships ADD COLUMN late_since BIGINT;
+-- The backlog is held in (deadline, node, membership) order, a batch at a time: with the
+-- membership in the index, a batch is a range read (SQLite's index carries the rowid).
+DROP INDEX memberships_by_status;
+CREATE INDEX memberships_by_status ON memberships (journey_id, status, wait_until, node, id);
 
 -- Messages the stale-message guard did not send (journey-core `release::stale_skip`): kept
 -- apart from the message log, which holds what was sent or is to be sent (and whose rows say
