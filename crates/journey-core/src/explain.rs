@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::journey::{AudienceMode, Channel, ContactId, JourneyDefinition, NodeId, NodeKind, TriggerSource};
 use crate::membership::Generation;
 use crate::plan::{ActivationMode, ActivationPlan, NextRun, WaitHandling};
-use crate::release::{ReleasePolicy, release_instant, release_minute, sends_ahead, stale_skip};
+use crate::release::{ReleasePolicy, release_instant, release_minute, sends_ahead, sends_on_the_way, stale_skip};
 use crate::snapshot::JourneySnapshot;
 
 /// The most recent messages the facts carry.
@@ -115,14 +115,14 @@ fn step_name(def: &JourneyDefinition, id: &NodeId) -> String {
 /// The messages the contact is sent from `from` on at once, in words: "receives Email
 /// “welcome”", or nothing.
 fn receives(def: &JourneyDefinition, from: Option<&NodeId>) -> Option<String> {
-    let mut names = Vec::new();
-    let mut at = from.cloned();
-    for _ in 0..def.nodes.len() + 2 {
-        let Some(node) = at.as_ref().and_then(|id| def.node(id)) else { break };
-        let NodeKind::Send { channel, template, next } = &node.kind else { break };
-        names.push(format!("{} “{}”", channel.label(), template));
-        at = next.clone();
-    }
+    let names: Vec<String> = sends_on_the_way(def, from)
+        .0
+        .iter()
+        .filter_map(|n| match &n.kind {
+            NodeKind::Send { channel, template, .. } => Some(format!("{} “{}”", channel.label(), template)),
+            _ => None,
+        })
+        .collect();
     (!names.is_empty()).then(|| format!("receives {}", names.join(", then ")))
 }
 
@@ -315,8 +315,8 @@ fn after_release(
     released: Timestamp,
     late: SignedDuration,
 ) -> Explanation {
-    let skipped: Vec<_> =
-        sends_on_the_way(def, next).into_iter().filter_map(|id| stale_skip(def, &id, late).map(|s| (id, s))).collect();
+    let (sends, _) = sends_on_the_way(def, next);
+    let skipped: Vec<_> = sends.iter().filter_map(|n| stale_skip(def, &n.id, late).map(|s| (&n.id, s))).collect();
     let Some((_, first)) = skipped.first() else {
         let then = then_words(def, next);
         return Explanation {
@@ -326,7 +326,7 @@ fn after_release(
     };
     let names: Vec<String> = skipped.iter().map(|(id, _)| step_name(def, id)).collect();
     let late = crate::journey::duration_words(u32::try_from(first.late_minutes.max(0)).unwrap_or(u32::MAX));
-    let sent_any = sends_on_the_way(def, next).len() > skipped.len();
+    let sent_any = sends.len() > skipped.len();
     let mut sentence = match &skipped[..] {
         [(_, skip)] => format!(
             "{opening}; {} would go out {late} late, past its limit of {}: it is not sent (recorded as skipped).",
@@ -342,17 +342,4 @@ fn after_release(
         sentence.push_str(" The other messages on the way are sent then.");
     }
     Explanation { sentence, next_message_at: sent_any.then_some(released) }
-}
-
-/// The send steps on the straight path from `from`, until a wait, a condition or the end.
-fn sends_on_the_way(def: &JourneyDefinition, from: Option<&NodeId>) -> Vec<NodeId> {
-    let mut out = Vec::new();
-    let mut at = from.cloned();
-    for _ in 0..def.nodes.len() + 2 {
-        let Some(node) = at.as_ref().and_then(|id| def.node(id)) else { break };
-        let NodeKind::Send { next, .. } = &node.kind else { break };
-        out.push(node.id.clone());
-        at = next.clone();
-    }
-    out
 }

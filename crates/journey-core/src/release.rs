@@ -44,7 +44,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::flow::floor_to_minute;
-use crate::journey::{JourneyDefinition, NodeId, NodeKind};
+use crate::journey::{JourneyDefinition, Node, NodeId, NodeKind};
 use crate::plan::{ActivationMode, ActivationPlan, NextRun, Warning, format_count};
 use crate::snapshot::JourneySnapshot;
 
@@ -283,17 +283,27 @@ pub fn release_hours(policy: ReleasePolicy, total: u64) -> u64 {
 /// assert_eq!(sends_ahead(&def, None), (0, false));
 /// ```
 pub fn sends_ahead(definition: &JourneyDefinition, from: Option<&NodeId>) -> (u64, bool) {
-    let mut sends = 0;
+    let (sends, uncertain) = sends_on_the_way(definition, from);
+    (sends.len() as u64, uncertain)
+}
+
+/// The send steps a contact goes through at once from `from`, on the straight path until a
+/// wait, an exit or the end, and whether a condition stopped the walk (`true`: who goes where
+/// then depends on the contact). The one walk behind [`sends_ahead`], the stale-message
+/// guards on the way, and the explanation's messages.
+pub fn sends_on_the_way<'a>(definition: &'a JourneyDefinition, from: Option<&NodeId>) -> (Vec<&'a Node>, bool) {
+    let mut sends = Vec::new();
     let mut at = from.cloned();
+    // At most one visit per node: a loop in a definition that was not validated ends here.
     for _ in 0..definition.nodes.len() + 2 {
-        let Some(node) = at.as_ref().and_then(|id| definition.node(id)) else { return (sends, false) };
+        let Some(node) = at.as_ref().and_then(|id| definition.node(id)) else { break };
         match &node.kind {
             NodeKind::Send { next, .. } => {
-                sends += 1;
+                sends.push(node);
                 at = next.clone();
             }
-            NodeKind::Wait { .. } | NodeKind::Exit => return (sends, false),
             NodeKind::Condition { .. } => return (sends, true),
+            NodeKind::Wait { .. } | NodeKind::Exit => break,
         }
     }
     (sends, false)
@@ -533,15 +543,7 @@ pub fn volume(snapshot: &JourneySnapshot, plan: &ActivationPlan, policy: Release
 /// The stale-message guards (minutes) of the send steps on the straight path from `from`,
 /// until a wait, a condition or the end.
 fn guards_ahead(definition: &JourneyDefinition, from: Option<&NodeId>) -> Vec<u32> {
-    let mut guards = Vec::new();
-    let mut at = from.cloned();
-    for _ in 0..definition.nodes.len() + 2 {
-        let Some(node) = at.as_ref().and_then(|id| definition.node(id)) else { break };
-        let NodeKind::Send { next, .. } = &node.kind else { break };
-        guards.extend(node.stale_after_minutes);
-        at = next.clone();
-    }
-    guards
+    sends_on_the_way(definition, from).0.iter().filter_map(|n| n.stale_after_minutes).collect()
 }
 
 /// The overdue deadlines of `node` in rank order, earliest first, as (deadline, global rank
