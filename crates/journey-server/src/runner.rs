@@ -369,26 +369,7 @@ impl Runner {
         for (m, Advance { sends, .. }) in due.iter().zip(&advances) {
             let late_by = m.late_by(rec.activated_at.map(from_ms), now);
             for send in sends {
-                if let Some(skip) = stale_skip(&def, &send.key.node_id, late_by) {
-                    skipped.push(store::SkippedMessage {
-                        journey_id: rec.id,
-                        generation: m.generation,
-                        iteration: m.iteration,
-                        contact_id: m.contact_id,
-                        node_id: send.key.node_id.as_str(),
-                        key: send.key.to_string(),
-                        channel: send.channel.as_str(),
-                        template: &send.template,
-                        late_minutes: skip.late_minutes,
-                        reason: skip.reason(),
-                    });
-                    continue;
-                }
-                let recipient = match send.channel {
-                    Channel::Email => m.email.as_deref(),
-                    _ => m.phone.as_deref().or(m.email.as_deref()),
-                };
-                messages.push(NewMessage {
+                let message = NewMessage {
                     journey_id: rec.id,
                     generation: m.generation,
                     iteration: m.iteration,
@@ -397,8 +378,21 @@ impl Runner {
                     key: send.key.to_string(),
                     channel: send.channel.as_str(),
                     template: &send.template,
-                    recipient,
-                });
+                    recipient: None,
+                };
+                match stale_skip(&def, &send.key.node_id, late_by) {
+                    // Never sent: no address is kept with it.
+                    Some(skip) => {
+                        skipped.push(store::SkippedMessage { message, late_minutes: skip.late_minutes, reason: skip.reason() })
+                    }
+                    None => {
+                        let recipient = match send.channel {
+                            Channel::Email => m.email.as_deref(),
+                            _ => m.phone.as_deref().or(m.email.as_deref()),
+                        };
+                        messages.push(NewMessage { recipient, ..message });
+                    }
+                }
             }
         }
         report.logged += store::log_messages(&mut tx, &messages, now).await?;

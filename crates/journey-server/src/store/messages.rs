@@ -25,19 +25,29 @@ pub struct NewMessage<'a> {
     pub recipient: Option<&'a str>,
 }
 
-/// A message the stale-message guard did not send (journey-core `release::stale_skip`).
+/// A message the stale-message guard did not send (journey-core `release::stale_skip`): the
+/// message as it would have been logged (its recipient not kept), and why not.
 #[derive(Debug, Clone, Serialize)]
 pub struct SkippedMessage<'a> {
-    pub journey_id: i64,
-    pub generation: i64,
-    pub iteration: i64,
-    pub contact_id: i64,
-    pub node_id: &'a str,
-    pub key: String,
-    pub channel: &'a str,
-    pub template: &'a str,
+    pub message: NewMessage<'a>,
     pub late_minutes: i64,
     pub reason: String,
+}
+
+/// Binds the columns a logged and a skipped message share: journey, generation, iteration,
+/// contact, node, key, channel, template.
+fn bind_message<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    m: &'q NewMessage<'_>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(m.journey_id)
+        .bind(m.generation)
+        .bind(m.iteration)
+        .bind(m.contact_id)
+        .bind(m.node_id)
+        .bind(&m.key)
+        .bind(m.channel)
+        .bind(m.template)
 }
 
 /// Rows per multi-row INSERT of [`log_skipped`] (11 bound values each).
@@ -56,18 +66,7 @@ pub async fn log_skipped(conn: &mut AnyConnection, skipped: &[SkippedMessage<'_>
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for m in chunk {
-            q = q
-                .bind(m.journey_id)
-                .bind(m.generation)
-                .bind(m.iteration)
-                .bind(m.contact_id)
-                .bind(m.node_id)
-                .bind(&m.key)
-                .bind(m.channel)
-                .bind(m.template)
-                .bind(to_ms(now))
-                .bind(m.late_minutes)
-                .bind(&m.reason);
+            q = bind_message(q, &m.message).bind(to_ms(now)).bind(m.late_minutes).bind(&m.reason);
         }
         logged += q.execute(&mut *conn).await?.rows_affected();
     }
@@ -93,18 +92,7 @@ pub async fn log_messages(conn: &mut AnyConnection, messages: &[NewMessage<'_>],
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for m in chunk {
-            q = q
-                .bind(m.journey_id)
-                .bind(m.generation)
-                .bind(m.iteration)
-                .bind(m.contact_id)
-                .bind(m.node_id)
-                .bind(&m.key)
-                .bind(m.channel)
-                .bind(m.template)
-                .bind(m.recipient)
-                .bind(now_ms)
-                .bind(now_ms);
+            q = bind_message(q, m).bind(m.recipient).bind(now_ms).bind(now_ms);
         }
         logged += q.execute(&mut *conn).await?.rows_affected();
     }
