@@ -1156,7 +1156,6 @@ fn chart_and_table(root: &web_sys::HtmlElement) -> (Vec<u64>, Vec<String>) {
 async fn the_volume_chart_and_table_show_the_rules_crate_numbers_and_redraw_when_the_pace_changes() {
     use journey_core::journey::{NodeId, NodeKind};
     use journey_core::release::{ReleasePolicy, volume};
-    use journey_core::snapshot::{NodeCount, WaitDeadlines};
     // The seed's journey with 1,200 contacts whose wait ended while paused; after the wait, a
     // message (push) straight away.
     let mut snapshot = journey_core::samples::daily_kolkata_snapshot();
@@ -1165,18 +1164,9 @@ async fn the_volume_chart_and_table_show_the_rules_crate_numbers_and_redraw_when
     {
         *next = Some(NodeId::new("push"));
     }
-    snapshot.nodes = vec![NodeCount { node: NodeId::new("wait"), count: 1_200 }];
+    with_backlog_at_wait(&mut snapshot, 1_200);
     // Nobody new enters at the 14:00 run, half an hour later: the chart is the backlog alone.
     snapshot.audience = Default::default();
-    snapshot.waits = vec![WaitDeadlines {
-        node: NodeId::new("wait"),
-        due_by_frozen_at: 1_200,
-        due_by_taken_at: 1_200,
-        per_minute: vec![],
-        beyond_horizon: 0,
-        late_per_minute: vec![],
-        late_older: 0,
-    }];
     let t = snapshot.taken_at;
     let plan = plan_activation(&snapshot, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
     assert_eq!(plan.overdue, 1_200);
@@ -1308,18 +1298,8 @@ async fn the_explain_box_tells_each_contact_what_the_rules_crate_says_and_retell
     use journey_core::journey::{ContactId, NodeId};
     use journey_core::membership::Generation;
     use journey_core::release::ReleasePolicy;
-    use journey_core::snapshot::{NodeCount, WaitDeadlines};
     let mut snapshot = journey_core::samples::daily_kolkata_snapshot();
-    snapshot.nodes = vec![NodeCount { node: NodeId::new("wait"), count: 1_200 }];
-    snapshot.waits = vec![WaitDeadlines {
-        node: NodeId::new("wait"),
-        due_by_frozen_at: 1_200,
-        due_by_taken_at: 1_200,
-        per_minute: vec![],
-        beyond_horizon: 0,
-        late_per_minute: vec![],
-        late_older: 0,
-    }];
+    with_backlog_at_wait(&mut snapshot, 1_200);
     let t = snapshot.taken_at;
     let plan = plan_activation(&snapshot, t, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
     let overdue = ContactFacts {
@@ -1399,4 +1379,20 @@ async fn the_explain_box_tells_each_contact_what_the_rules_crate_says_and_retell
     settle().await;
     assert_eq!(text(&root, "explain-unknown"), "No contact has this email address.");
     root.remove();
+}
+
+/// `n` contacts at the seed journey's wait, every one of whose waits ended before the pause.
+fn with_backlog_at_wait(snapshot: &mut journey_core::snapshot::JourneySnapshot, n: u64) {
+    use journey_core::journey::NodeId;
+    use journey_core::snapshot::{NodeCount, WaitDeadlines};
+    snapshot.nodes = vec![NodeCount { node: NodeId::new("wait"), count: n }];
+    snapshot.waits = vec![WaitDeadlines {
+        node: NodeId::new("wait"),
+        due_by_frozen_at: n,
+        due_by_taken_at: n,
+        per_minute: vec![],
+        beyond_horizon: 0,
+        late_per_minute: vec![],
+        late_older: 0,
+    }];
 }
