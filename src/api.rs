@@ -314,7 +314,8 @@ pub async fn activate(
     expected_version: u64,
     idempotency_key: String,
 ) -> Result<ActivateResponse, ApiError> {
-    let body = ActivateRequest { mode, wait_handling, release, expected_version, idempotency_key: None };
+    let body =
+        ActivateRequest { mode, wait_handling, release, expected_version, idempotency_key: None, at: None, drift_guard: None };
     post(&format!("/api/journeys/{id}/activate"), &body, Some(&idempotency_key)).await
 }
 

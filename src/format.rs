@@ -24,20 +24,7 @@ pub fn count(n: u64) -> String {
 /// An instant in a given zone: "Fri 2 Jan 2026, 14:00 IST" (what jiff's
 /// `strftime("%a %-d %b %Y, %H:%M %Z")` prints, without linking jiff's strftime engine).
 pub fn in_zone(at: Timestamp, tz: &TimeZone) -> String {
-    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let dt = tz.to_datetime(at);
-    let info = tz.to_offset_info(at);
-    format!(
-        "{} {} {} {:04}, {:02}:{:02} {}",
-        WEEKDAYS[dt.weekday().to_monday_zero_offset() as usize],
-        dt.day(),
-        MONTHS[(dt.month() as usize).clamp(1, 12) - 1],
-        dt.year(),
-        dt.hour(),
-        dt.minute(),
-        info.abbreviation()
-    )
+    journey_core::zone::format_in(at, tz)
 }
 
 /// The current instant, from the browser's clock (jiff's own `now` is unavailable in wasm

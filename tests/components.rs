@@ -760,6 +760,7 @@ async fn journey_page_with(
         definition_version: 1,
         activated_definition_version: 1,
         applying: false,
+        pending: None,
     };
     change(&mut detail);
     let server = FakeServer::start(
@@ -902,6 +903,7 @@ fn paused_detail() -> JourneyDetail {
         definition_version: 2,
         activated_definition_version: 1,
         applying: false,
+        pending: None,
     }
 }
 

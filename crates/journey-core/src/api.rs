@@ -17,6 +17,7 @@ use crate::journey::{
     Attributes, AudienceMode, ContactId, DatasetId, JourneyDefinition, JourneyId, Node, NodeId, Trigger, TriggerKind,
 };
 use crate::membership::Generation;
+use crate::pending::{ApprovalNeed, DriftGuard, PlanFigures};
 use crate::plan::{ActivationCounts, ActivationMode, NextRun, WaitHandling};
 use crate::release::ReleasePolicy;
 use crate::snapshot::NodeCount;
@@ -59,6 +60,9 @@ pub struct JourneyRow {
     /// When it was stopped.
     #[serde(default)]
     pub stopped_at: Option<Timestamp>,
+    /// An activation waiting for its instant or for approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingRow>,
 }
 
 /// Journeys per state.
@@ -145,6 +149,9 @@ pub struct JourneyDetail {
     /// in batches after the activation; the journey takes no other step until then).
     #[serde(default)]
     pub applying: bool,
+    /// An activation waiting for its instant or for approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingActivation>,
 }
 
 /// One line of the activity log: who did what, when.
@@ -199,6 +206,122 @@ pub struct ActivateRequest {
     /// An idempotency key, if not sent as a header.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// Activate later, at this instant (in the future, within 90 days); omitted: now. The
+    /// answer is then 202 with the [`PendingActivation`].
+    #[serde(default)]
+    pub at: Option<Timestamp>,
+    /// With `at`: hold the activation instead if its recipients then differ from the
+    /// projection by more than this ([`crate::pending::DriftGuard`]).
+    #[serde(default)]
+    pub drift_guard: Option<DriftGuard>,
+}
+
+/// Where a waiting activation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingStatus {
+    /// Waits for its instant (approved, or needing no approval).
+    Scheduled,
+    /// Waits for a second operator or admin.
+    AwaitingApproval,
+    /// Its instant came and the drift guard held it; nothing was done.
+    Held,
+}
+
+impl PendingStatus {
+    /// "Scheduled", "Awaiting approval", "Held".
+    pub fn label(self) -> &'static str {
+        match self {
+            PendingStatus::Scheduled => "Scheduled",
+            PendingStatus::AwaitingApproval => "Awaiting approval",
+            PendingStatus::Held => "Held",
+        }
+    }
+}
+
+/// An activation that waits for its instant or for a second person (at most one per journey).
+/// It lasts until it runs, is cancelled, rejected or replaced, or the journey changes (stopped,
+/// edited, activated): then it is cancelled with a sentence in the activity log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingActivation {
+    /// Its id.
+    pub id: u64,
+    /// Where it stands.
+    pub status: PendingStatus,
+    /// Resume or Restart.
+    pub mode: ActivationMode,
+    /// Resume's wait handling.
+    pub wait_handling: WaitHandling,
+    /// Resume's backlog release.
+    pub release: ReleasePolicy,
+    /// When it runs; none: as soon as it is approved.
+    #[serde(default)]
+    pub run_at: Option<Timestamp>,
+    /// The drift guard chosen with it.
+    #[serde(default)]
+    pub drift_guard: Option<DriftGuard>,
+    /// Who asked (name and email, as the activity log names people).
+    pub requested_by: String,
+    /// Their user id (the console tells "your request" from another's).
+    pub requested_by_id: u64,
+    /// When.
+    pub requested_at: Timestamp,
+    /// The plan it was requested with (a projection to `run_at` when scheduled).
+    pub figures: PlanFigures,
+    /// Set when it needs approval (or needed it, once approved).
+    #[serde(default)]
+    pub approval: Option<ApprovalNeed>,
+    /// Who approved it.
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    /// Why it is held, or waits for approval again (a sentence).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A waiting activation in the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRow {
+    /// Where it stands.
+    pub status: PendingStatus,
+    /// Resume or Restart.
+    pub mode: ActivationMode,
+    /// When it runs; none: once approved.
+    #[serde(default)]
+    pub run_at: Option<Timestamp>,
+}
+
+/// 202 to an activation that waits: the journey, and the waiting activation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingResponse {
+    /// The journey now.
+    pub journey: JourneyDetail,
+    /// The activation that waits.
+    pub pending: PendingActivation,
+}
+
+/// `POST /api/journeys/{id}/pending/{approve|reject|cancel}`: a decision on the waiting
+/// activation `pending_id`, made from the journey page at `expected_version`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingDecision {
+    /// The waiting activation decided on.
+    pub pending_id: u64,
+    /// The version the page showed; a different current version is a 409.
+    pub expected_version: u64,
+    /// Why (required to reject; kept in the activity log).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `GET` and `PUT /api/settings`: the workspace's settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceSettings {
+    /// Activations sending more messages than this in their first hour need a second operator
+    /// or admin to approve them; none: no approval needed.
+    #[serde(default)]
+    pub approval_threshold: Option<u64>,
 }
 
 /// The answer to an activation: the journey now, and the server's own counts.

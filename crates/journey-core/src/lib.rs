@@ -99,6 +99,7 @@ pub mod explain;
 pub mod flow;
 pub mod journey;
 pub mod membership;
+pub mod pending;
 pub mod plan;
 pub mod release;
 #[cfg(feature = "bundled-tzdb")]

@@ -432,6 +432,10 @@ pub struct ActivationPlan {
     pub warnings: Vec<Warning>,
     /// The last instant the plan's snapshot is exact for.
     pub valid_until: Timestamp,
+    /// Set when the snapshot was a projection to `at` from the facts read then
+    /// ([`JourneySnapshot::projected_from`]): the counts are a projection, the runs exact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projected_from: Option<Timestamp>,
 }
 
 impl ActivationPlan {
@@ -688,6 +692,7 @@ fn base_plan(snapshot: &JourneySnapshot, t: Timestamp, mode: ActivationMode, wai
         wait_options: Vec::new(),
         warnings: Vec::new(),
         valid_until: snapshot.valid_until(),
+        projected_from: snapshot.projected_from,
     }
 }
 

@@ -73,6 +73,8 @@ pub fn paused_snapshot(definition: JourneyDefinition, zone: Zone, taken_at: Time
         horizon_minutes: DEFAULT_HORIZON_MINUTES,
         edit: None,
         stale_horizon_minutes: 0,
+        projected_from: None,
+        approval_threshold: None,
     }
 }
 

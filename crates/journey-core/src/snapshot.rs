@@ -86,6 +86,16 @@ pub struct JourneySnapshot {
     /// definition's largest guard; 0: no guard, no histogram).
     #[serde(default)]
     pub stale_horizon_minutes: u32,
+    /// Set when this snapshot is a projection: the journey at `taken_at` (a later instant
+    /// someone chose to activate at) computed from the facts read at `projected_from`. The
+    /// wait deadlines ended by `taken_at` are exact; the audience, subscriptions and positions
+    /// are as they stood at `projected_from` ([`crate::pending`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projected_from: Option<Timestamp>,
+    /// The workspace's approval threshold: activations sending more messages than this in
+    /// their first hour need a second person ([`crate::pending::approval_needed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_threshold: Option<u64>,
 }
 
 /// The trigger's audience now (dataset members or segment matches; all zero for event

@@ -120,6 +120,18 @@ impl Zone {
         &self.tz
     }
 
+    /// An instant in this zone as people read it: "Mon 30 Nov 2026, 09:00 CET" (24-hour clock,
+    /// the zone's abbreviation), without linking jiff's strftime engine into the console.
+    ///
+    /// ```
+    /// let berlin = journey_core::zone::Zone::bundled("Europe/Berlin")?;
+    /// assert_eq!(berlin.format("2026-11-30T08:00:00Z".parse()?), "Mon 30 Nov 2026, 09:00 CET");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn format(&self, at: Timestamp) -> String {
+        format_in(at, &self.tz)
+    }
+
     /// The local date-time of an instant in this zone.
     pub fn to_local(&self, instant: Timestamp) -> DateTime {
         self.tz.to_datetime(instant)
@@ -161,6 +173,24 @@ impl Zone {
             }
         }
     }
+}
+
+/// [`Zone::format`] for any jiff time zone (the console's viewer zone).
+pub fn format_in(at: Timestamp, tz: &TimeZone) -> String {
+    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let dt = tz.to_datetime(at);
+    let info = tz.to_offset_info(at);
+    format!(
+        "{} {} {} {:04}, {:02}:{:02} {}",
+        WEEKDAYS[dt.weekday().to_monday_zero_offset() as usize],
+        dt.day(),
+        MONTHS[(dt.month() as usize).clamp(1, 12) - 1],
+        dt.year(),
+        dt.hour(),
+        dt.minute(),
+        info.abbreviation()
+    )
 }
 
 impl PartialEq for Zone {

@@ -478,6 +478,7 @@ fn every_api_type_round_trips() {
         definition_version: 2,
         activated_definition_version: 2,
         applying: true,
+        pending: None,
     };
     round_trip(&detail);
     let mut counts = StateCounts::default();
@@ -496,6 +497,7 @@ fn every_api_type_round_trips() {
             last_run_at: Some(t),
             paused_at: Some(t),
             stopped_at: None,
+            pending: Some(PendingRow { status: PendingStatus::Scheduled, mode: ActivationMode::Resume, run_at: Some(t) }),
         }],
         counts,
     });
@@ -505,7 +507,36 @@ fn every_api_type_round_trips() {
         release: journey_core::release::ReleasePolicy::SpreadOver { hours: 3 },
         expected_version: 4,
         idempotency_key: Some("k".into()),
+        at: Some(t),
+        drift_guard: Some(journey_core::pending::DriftGuard { percent: 20 }),
     });
+    let figures = journey_core::pending::PlanFigures {
+        at: t,
+        projected_from: Some(t),
+        counts: plan.counts(),
+        recipients: 10,
+        first_hour: 12,
+        next_run: Some(t),
+    };
+    let pending = PendingActivation {
+        id: 7,
+        status: PendingStatus::AwaitingApproval,
+        mode: ActivationMode::Resume,
+        wait_handling: WaitHandling::KeepDeadlines,
+        release: journey_core::release::ReleasePolicy::AllAtOnce,
+        run_at: Some(t),
+        drift_guard: Some(journey_core::pending::DriftGuard { percent: 30 }),
+        requested_by: "Maya <maya@example.com>".into(),
+        requested_by_id: 3,
+        requested_at: t,
+        figures,
+        approval: Some(journey_core::pending::ApprovalNeed { first_hour: 12, threshold: 10, at_least: false }),
+        approved_by: None,
+        note: None,
+    };
+    round_trip(&PendingResponse { journey: JourneyDetail { pending: Some(pending.clone()), ..detail.clone() }, pending });
+    round_trip(&PendingDecision { pending_id: 7, expected_version: 5, reason: Some("Too many at once".into()) });
+    round_trip(&WorkspaceSettings { approval_threshold: Some(10_000) });
     let minimal: ActivateRequest = serde_json::from_str(r#"{"mode":"restart","expected_version":3}"#).unwrap();
     assert_eq!(minimal.wait_handling, WaitHandling::KeepDeadlines);
     assert_eq!(minimal.release, journey_core::release::ReleasePolicy::AllAtOnce);

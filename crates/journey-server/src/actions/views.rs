@@ -49,6 +49,7 @@ pub async fn detail_of(conn: &mut AnyConnection, rec: &JourneyRecord) -> Result<
         definition_version: rec.definition_version(),
         activated_definition_version: u32::try_from(rec.activated_definition_version).unwrap_or(0),
         applying: store::has_work(&mut *conn, rec.id).await?,
+        pending: None,
     })
 }
 

@@ -189,6 +189,7 @@ pub async fn list_journeys(
             last_run_at: opt_ts(r.last_run_at),
             paused_at: opt_ts(r.paused_at),
             stopped_at: opt_ts(r.stopped_at),
+            pending: None,
         });
     }
     Ok((rows, counts))

@@ -55,6 +55,8 @@ pub async fn snapshot(conn: &mut AnyConnection, rec: &JourneyRecord, taken_at: T
         horizon_minutes: horizon,
         edit,
         stale_horizon_minutes: stale_horizon,
+        projected_from: None,
+        approval_threshold: None,
     })
 }
 
