@@ -487,6 +487,11 @@ pub mod codes {
     /// 409: the journey's last activation is still being applied to its contacts; try again
     /// after `Retry-After` seconds.
     pub const STILL_APPLYING: &str = "still_applying";
+    /// 409: the waiting activation decided on no longer waits (it ran, or was cancelled,
+    /// rejected or replaced), or does not wait for what was asked (approval).
+    pub const NOT_PENDING: &str = "not_pending";
+    /// 403: the person who asked for an activation tried to approve or reject it.
+    pub const OWN_REQUEST: &str = "own_request";
 }
 
 /// A contact to create.

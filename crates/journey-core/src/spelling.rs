@@ -61,6 +61,9 @@ spelled!(crate::plan::WaitHandling, "wait handling", {
 spelled!(crate::journey::TriggerKind, "trigger kind", { Dataset => "dataset", Segment => "segment", Event => "event" });
 spelled!(crate::journey::AudienceMode, "audience mode", { NewUsers => "new_users", AllUsers => "all_users" });
 spelled!(crate::journey::Channel, "channel", { Email => "email", Sms => "sms", Push => "push", Whatsapp => "whatsapp" });
+spelled!(crate::api::PendingStatus, "waiting activation status", {
+    Scheduled => "scheduled", AwaitingApproval => "awaiting_approval", Held => "held",
+});
 spelled!(crate::access::Role, "role", { Viewer => "viewer", Operator => "operator", Admin => "admin" });
 spelled!(crate::membership::ExitReason, "exit reason", {
     Restarted => "restarted", Condition => "condition", Unsubscribed => "unsubscribed",
@@ -89,6 +92,7 @@ mod tests {
         use crate::state::JourneyState;
         agrees(JourneyState::SPELLINGS);
         agrees(ActivationMode::SPELLINGS);
+        agrees(crate::api::PendingStatus::SPELLINGS);
         agrees(WaitHandling::SPELLINGS);
         agrees(TriggerKind::SPELLINGS);
         agrees(AudienceMode::SPELLINGS);

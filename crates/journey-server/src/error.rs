@@ -108,6 +108,8 @@ impl From<ActionError> for ApiError {
                 (StatusCode::NOT_FOUND, codes::NOT_FOUND, None)
             }
             ActionError::NotDead { .. } => (StatusCode::CONFLICT, "not_dead", None),
+            ActionError::NotPending(_) => (StatusCode::CONFLICT, codes::NOT_PENDING, None),
+            ActionError::OwnRequest => (StatusCode::FORBIDDEN, codes::OWN_REQUEST, None),
             ActionError::WrongState { current, .. } => (StatusCode::CONFLICT, codes::INVALID_TRANSITION, Some(current)),
             ActionError::StaleVersion { current, .. } => (StatusCode::CONFLICT, codes::VERSION_CONFLICT, Some(current)),
             ActionError::InvalidDefinition(_) => (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_DEFINITION, None),

@@ -221,9 +221,17 @@ fn document_body() -> Value {
                 "responses": { "200": resp("The journey.", r("JourneyDetail")), "400": err("A malformed id."), "404": err("No such journey.") },
             }},
             "/api/journeys/{id}/snapshot": { "get": {
-                "operationId": "getSnapshot", "summary": "The aggregates the browser computes the activation preview from (journey-core's JourneySnapshot).",
-                "parameters": [id_param("journey")],
-                "responses": { "200": resp("The snapshot.", r("JourneySnapshot")), "400": err("A malformed id."), "404": err("No such journey.") },
+                "operationId": "getSnapshot", "summary": "The aggregates the browser computes the activation preview from (journey-core's JourneySnapshot); with `at` a later instant, projected to it from today's facts (`projected_from`).",
+                "parameters": [
+                    id_param("journey"),
+                    { "name": "at", "in": "query", "required": false, "description": "A later instant (within 90 days) to project to.", "schema": ts },
+                ],
+                "responses": {
+                    "200": resp("The snapshot.", r("JourneySnapshot")),
+                    "400": err("A malformed id or query."),
+                    "404": err("No such journey."),
+                    "422": err("`at` is more than 90 days ahead."),
+                },
             }},
             "/api/journeys/{id}/preview": { "get": {
                 "operationId": "previewActivation", "summary": "journey-core's activation plan from a fresh snapshot, at `at` (default now).",
@@ -347,10 +355,67 @@ fn document_body() -> Value {
                 "requestBody": body(r("ActivateRequest"), true),
                 "responses": with_body_errors(json!({
                     "200": resp("What the activation did.", r("ActivateResponse")),
+                    "202": resp("It waits: for its instant (`at`), or for a second operator's approval (the plan's first hour is above the workspace's threshold).", r("PendingResponse")),
                     "404": err("No such journey."),
                     "409": err("Not Paused or Stopped, or a stale `expected_version` (the body has the current version and state), or `still_applying`: the last activation is still being applied to the contacts (with `Retry-After`)."),
                 })),
             }},
+            "/api/journeys/{id}/pending/approve": { "post": {
+                "operationId": "approvePending",
+                "summary": "Approves the journey's activation awaiting approval (not the asker's own): it runs now, planned again from a fresh snapshot, or at its instant if that is still ahead.",
+                "parameters": [
+                    id_param("journey"),
+                    { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "minLength": 1, "maxLength": 200 } },
+                ],
+                "requestBody": body(r("PendingDecision"), true),
+                "responses": with_body_errors(json!({
+                    "200": resp("It ran: what the activation did.", r("ActivateResponse")),
+                    "202": resp("Approved; it waits for its instant.", r("PendingResponse")),
+                    "403": err("The asker's own request (`own_request`), or the role is not enough."),
+                    "404": err("No such journey."),
+                    "409": err("A stale `expected_version`; `not_pending`: it no longer waits for approval; the journey cannot be activated; `still_applying`."),
+                })),
+            }},
+            "/api/journeys/{id}/pending/reject": { "post": {
+                "operationId": "rejectPending",
+                "summary": "Rejects the journey's activation awaiting approval (not the asker's own), with a reason.",
+                "parameters": [
+                    id_param("journey"),
+                    { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "minLength": 1, "maxLength": 200 } },
+                ],
+                "requestBody": body(r("PendingDecision"), true),
+                "responses": with_body_errors(json!({
+                    "200": resp("The journey, the request rejected.", r("JourneyDetail")),
+                    "403": err("The asker's own request (`own_request`), or the role is not enough."),
+                    "404": err("No such journey."),
+                    "409": err("A stale `expected_version`; `not_pending`: it no longer waits for approval."),
+                })),
+            }},
+            "/api/journeys/{id}/pending/cancel": { "post": {
+                "operationId": "cancelPending",
+                "summary": "Cancels the journey's waiting activation (scheduled, awaiting approval or held).",
+                "parameters": [
+                    id_param("journey"),
+                    { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "minLength": 1, "maxLength": 200 } },
+                ],
+                "requestBody": body(r("PendingDecision"), true),
+                "responses": with_body_errors(json!({
+                    "200": resp("The journey, its waiting activation cancelled.", r("JourneyDetail")),
+                    "404": err("No such journey."),
+                    "409": err("A stale `expected_version`; `not_pending`: it no longer waits."),
+                })),
+            }},
+            "/api/settings": {
+                "get": {
+                    "operationId": "getSettings", "summary": "The workspace's settings.",
+                    "responses": { "200": resp("The settings.", r("WorkspaceSettings")) },
+                },
+                "put": {
+                    "operationId": "putSettings", "summary": "Saves the workspace's settings (admins).",
+                    "requestBody": body(r("WorkspaceSettings"), true),
+                    "responses": with_body_errors(json!({ "200": resp("The saved settings.", r("WorkspaceSettings")) })),
+                },
+            },
             "/api/contacts": { "post": {
                 "operationId": "createContacts", "summary": "Creates contacts (at most 10,000 per request).",
                 "requestBody": body(r("CreateContactsRequest"), true),
@@ -498,6 +563,7 @@ fn document_body() -> Value {
                 "id": count, "name": text, "state": r("JourneyState"), "trigger_kind": r("TriggerKind"), "audience": r("AudienceMode"),
                 "schedule_text": text, "time_zone": text, "contacts_in_journey": count,
                 "last_run_at": nullable(ts.clone()), "paused_at": nullable(ts.clone()), "stopped_at": nullable(ts.clone()),
+                "pending": r("PendingRow"),
             })),
             "JourneyListResponse": obj(&["rows", "counts"], json!({ "rows": { "type": "array", "items": r("JourneyRow") }, "counts": r("StateCounts") })),
             "NodeCount": obj(&["node", "count"], json!({ "node": node_id, "count": count })),
@@ -598,6 +664,32 @@ fn document_body() -> Value {
                 "activity": { "type": "array", "items": r("ActivityEntry") }, "generation": count,
                 "next_run_at": nullable(ts.clone()), "frozen_at": nullable(ts.clone()), "last_run_at": nullable(ts.clone()),
                 "applying": { "type": "boolean" },
+                "pending": r("PendingActivation"),
+            })),
+            "PendingStatus": { "type": "string", "enum": ["scheduled", "awaiting_approval", "held"] },
+            "DriftGuard": obj(&["percent"], json!({ "percent": { "type": "integer", "minimum": 1, "maximum": journey_core::pending::MAX_DRIFT_PERCENT } })),
+            "PlanFigures": obj(&["at", "counts", "recipients", "first_hour"], json!({
+                "at": ts, "projected_from": nullable(ts.clone()), "counts": r("ActivationCounts"), "recipients": count, "first_hour": count,
+                "next_run": nullable(ts.clone()),
+            })),
+            "ApprovalNeed": obj(&["first_hour", "threshold", "at_least"], json!({
+                "first_hour": count, "threshold": count, "at_least": { "type": "boolean" },
+            })),
+            "PendingActivation": obj(&["id", "status", "mode", "wait_handling", "release", "run_at", "drift_guard", "requested_by", "requested_by_id", "requested_at", "figures", "approval", "approved_by", "note"], json!({
+                "id": count, "status": r("PendingStatus"), "mode": r("ActivationMode"), "wait_handling": r("WaitHandling"),
+                "release": r("ReleasePolicy"), "run_at": nullable(ts.clone()), "drift_guard": nullable(r("DriftGuard")),
+                "requested_by": text, "requested_by_id": count, "requested_at": ts, "figures": r("PlanFigures"),
+                "approval": nullable(r("ApprovalNeed")), "approved_by": nullable(text.clone()), "note": nullable(text.clone()),
+            })),
+            "PendingRow": obj(&["status", "mode", "run_at"], json!({
+                "status": r("PendingStatus"), "mode": r("ActivationMode"), "run_at": nullable(ts.clone()),
+            })),
+            "PendingResponse": obj(&["journey", "pending"], json!({ "journey": r("JourneyDetail"), "pending": r("PendingActivation") })),
+            "PendingDecision": obj(&["pending_id", "expected_version"], json!({
+                "pending_id": count, "expected_version": count, "reason": nullable(json!({ "type": "string", "maxLength": 200 })),
+            })),
+            "WorkspaceSettings": obj(&[], json!({
+                "approval_threshold": nullable(json!({ "type": "integer", "minimum": 0, "maximum": journey_core::pending::MAX_APPROVAL_THRESHOLD })),
             })),
             "JourneySnapshot": { "type": "object",
                 "required": ["journey_id", "version", "taken_at", "state", "frozen_at", "definition", "zone", "generation", "runs_done", "last_run_at", "audience", "nodes", "waits", "horizon_minutes"],
@@ -613,6 +705,7 @@ fn document_body() -> Value {
                     "waits": { "type": "array", "items": r("WaitDeadlines") },
                     "horizon_minutes": { "type": "integer", "minimum": 1 },
                     "stale_horizon_minutes": count,
+                    "projected_from": ts, "approval_threshold": count,
                     "edit": nullable(obj(&["activated_version", "saved_version", "activated", "moves", "apply_new_waits", "sent", "other_choice_waits"], json!({
                         "activated_version": count, "saved_version": count, "activated": r("JourneyDefinition"),
                         "moves": { "type": "array", "items": r("NodeMove") }, "apply_new_waits": { "type": "boolean" },
@@ -634,7 +727,7 @@ fn document_body() -> Value {
                 "properties": {
                     "journey_id": count, "version": count, "mode": r("ActivationMode"), "wait_handling": r("WaitHandling"), "at": ts, "zone": text,
                     "generation": count, "next_run": r("NextRun"), "following_runs": { "type": "array", "items": ts },
-                    "next_scheduled_run": nullable(ts.clone()), "runs_done": count, "deadline_shift": nullable(text.clone()),
+                    "next_scheduled_run": nullable(ts.clone()), "runs_done": count, "deadline_shift": nullable(text.clone()), "projected_from": ts,
                     "continuing": count, "continuing_by_node": { "type": "array", "items": r("NodeCount") },
                     "overdue": count, "overdue_by_node": { "type": "array", "items": r("NodeCount") },
                     "entering": nullable(count.clone()), "audience_total": count, "suppressed": count, "not_entering": count,
@@ -648,6 +741,7 @@ fn document_body() -> Value {
             "ActivateRequest": obj(&["mode", "expected_version"], json!({
                 "mode": r("ActivationMode"), "wait_handling": r("WaitHandling"), "release": r("ReleasePolicy"), "expected_version": count,
                 "idempotency_key": nullable(json!({ "type": "string", "maxLength": 200 })),
+                "at": nullable(ts.clone()), "drift_guard": nullable(r("DriftGuard")),
             })),
             "ActivateResponse": obj(&["journey", "counts", "next_run", "plan_at", "applying_in_batches"], json!({
                 "journey": r("JourneyDetail"), "counts": r("ActivationCounts"), "next_run": r("NextRun"), "plan_at": ts,

@@ -2,6 +2,8 @@
 //! which tests call with a moved clock.
 //!
 //! Each pass, in this order:
+//! 1. **Scheduled activations** due (journey-core `pending`): each planned again now and
+//!    executed, held by its drift guard, or sent for approval (`actions::activation::run_scheduled`).
 //! 1. **Audience runs**: a Scheduled journey whose first run is due starts (journey-core's
 //!    `Start` transition); an Active journey whose `next_run_at` is due records the entry of its
 //!    audience as a new iteration (entered by step 2), and its next run is journey-core's first
@@ -65,6 +67,8 @@ pub struct RunReport {
     pub started: u64,
     /// Activations whose work on the memberships finished.
     pub applied: u64,
+    /// Scheduled activations executed at their instant (`actions::activation::run_scheduled`).
+    pub activated: u64,
 }
 
 impl RunReport {
@@ -77,6 +81,7 @@ impl RunReport {
         self.completed += o.completed;
         self.started += o.started;
         self.applied += o.applied;
+        self.activated += o.activated;
     }
 }
 
@@ -178,6 +183,7 @@ impl Runner {
     pub async fn run_due_work(&self, now: Timestamp) -> Result<RunReport, StoreError> {
         let _guard = self.lock.lock().await;
         let mut report = RunReport::default();
+        report.activated = crate::actions::activation::run_scheduled(&self.store, now).await?;
         report.add(self.audience_runs(now).await?);
         report.add(self.activation_work(now).await?);
         report.add(self.events(now).await?);

@@ -15,6 +15,7 @@ pub mod delivery;
 pub mod editing;
 pub mod lifecycle;
 pub mod people;
+pub mod settings;
 pub mod views;
 
 use journey_core::state::{JourneyAction, JourneyState, transition};
@@ -62,6 +63,12 @@ pub enum ActionError {
         "This journey is still moving contacts for its last activation or audience run (step {step} of {steps}). Try again in a few seconds."
     )]
     StillApplying { step: usize, steps: usize },
+    /// The waiting activation decided on no longer waits, or not for this.
+    #[error("{0}")]
+    NotPending(String),
+    /// The person who asked for an activation tried to approve or reject it.
+    #[error("You asked for this activation; another operator or admin must approve or reject it.")]
+    OwnRequest,
     /// An `Idempotency-Key` reused for a different request.
     #[error("This Idempotency-Key was already used for a different request; use a new key for a new activation.")]
     IdempotencyKeyReused,

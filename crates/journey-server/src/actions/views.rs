@@ -49,15 +49,24 @@ pub async fn detail_of(conn: &mut AnyConnection, rec: &JourneyRecord) -> Result<
         definition_version: rec.definition_version(),
         activated_definition_version: u32::try_from(rec.activated_definition_version).unwrap_or(0),
         applying: store::has_work(&mut *conn, rec.id).await?,
-        pending: None,
+        pending: store::waiting_activation(&mut *conn, rec.id).await?.map(|p| p.view()).transpose()?,
     })
 }
 
-/// The aggregates the summary plans from, taken at `now`.
-pub async fn snapshot(store: &Store, id: u64, now: Timestamp) -> Result<JourneySnapshot> {
+/// The aggregates the summary plans from, taken at `now`; or, for a later instant `at` (an
+/// activation asked for then), projected to it from the facts read now.
+pub async fn snapshot(store: &Store, id: u64, now: Timestamp, at: Option<Timestamp>) -> Result<JourneySnapshot> {
+    if let Some(at) = at
+        && at > now
+    {
+        journey_core::pending::check_run_at(at, now).map_err(|e| super::ActionError::Invalid(e.to_string()))?;
+    }
     let mut tx = store.read_tx().await?;
     let rec = load(&mut tx, id).await?;
-    Ok(store::snapshot(&mut tx, &rec, now).await?)
+    Ok(match at.filter(|at| *at > now) {
+        Some(at) => store::projected_snapshot(&mut tx, &rec, now, at).await?,
+        None => store::snapshot(&mut tx, &rec, now).await?,
+    })
 }
 
 /// One contact's facts for a journey (`GET /api/journeys/{id}/contact?email=`), read in one

@@ -4,9 +4,11 @@
 //! through `ApiError`'s one status mapping.
 
 mod editing;
+mod pending;
 mod people;
 
 pub use editing::*;
+pub use pending::*;
 pub use people::*;
 
 use axum::extract::State;
@@ -28,7 +30,7 @@ use journey_core::state::JourneyState;
 use journey_core::zone::Zone;
 use serde::{Deserialize, Serialize};
 
-use crate::actions::activation::{self, Activation};
+use crate::actions::activation::{self, Activation, Asker};
 use crate::actions::{audience, delivery, lifecycle, views};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, OptionalJson};
@@ -120,9 +122,20 @@ pub async fn zone(ApiQuery(query): ApiQuery<ZoneQuery>) -> Result<impl IntoRespo
     Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"))], Json(zone)))
 }
 
-/// `GET /api/journeys/{id}/snapshot`
-pub async fn snapshot(State(state): State<AppState>, ApiPath(id): ApiPath<u64>) -> Result<Json<JourneySnapshot>, ApiError> {
-    Ok(Json(views::snapshot(&state.store, id, state.clock.now()).await?))
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotQuery {
+    /// A later instant to project the snapshot to (journey-core `pending`).
+    at: Option<Timestamp>,
+}
+
+/// `GET /api/journeys/{id}/snapshot`, or `?at=` a later instant: the snapshot projected to it.
+pub async fn snapshot(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<u64>,
+    ApiQuery(query): ApiQuery<SnapshotQuery>,
+) -> Result<Json<JourneySnapshot>, ApiError> {
+    Ok(Json(views::snapshot(&state.store, id, state.clock.now(), query.at).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,22 +208,38 @@ pub async fn activate(
     ApiPath(id): ApiPath<u64>,
     ApiJson(req): ApiJson<ActivateRequest>,
 ) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers, req.idempotency_key.as_deref(), &who)?;
+    let actor = who.actor();
+    let asker = Asker { actor: &actor, user_id: who.user_id };
+    let answer = activation::activate(&state.store, id, &req, key.as_deref(), state.clock.now(), asker).await?;
+    Ok(respond(answer))
+}
+
+/// The request's idempotency key (the header, else the body's field), as the person's own:
+/// two people who happen to pick the same key do not collide.
+fn idempotency_key(headers: &HeaderMap, body_key: Option<&str>, who: &Principal) -> Result<Option<String>, ApiError> {
     let header_key = headers.get("idempotency-key").map(|v| v.to_str().map(str::trim));
     let key = match header_key {
         Some(Ok(k)) if !k.is_empty() => Some(k.to_string()),
         Some(_) => return Err(ApiError::bad_request("The Idempotency-Key header must be non-empty visible text.")),
-        None => req.idempotency_key.clone().filter(|k| !k.trim().is_empty()),
+        None => body_key.filter(|k| !k.trim().is_empty()).map(str::to_string),
     };
     if key.as_ref().is_some_and(|k| k.len() > 200) {
         return Err(ApiError::invalid("The idempotency key is too long (at most 200 characters)."));
     }
-    // Keys are the person's own: two people who happen to pick the same key do not collide.
-    let key = key.map(|k| format!("user-{}/{k}", who.user_id));
-    let answer = activation::activate(&state.store, id, &req, key.as_deref(), state.clock.now(), &who.actor()).await?;
-    Ok(match answer {
+    Ok(key.map(|k| format!("user-{}/{k}", who.user_id)))
+}
+
+/// An activation's answer: 200 (activated, or decided), 202 (waiting), or the stored one.
+fn respond(answer: Activation) -> Response {
+    match answer {
         Activation::Done(response) => Json(response).into_response(),
-        Activation::Replayed(body) => Json(body).into_response(),
-    })
+        Activation::Waiting(response) => (StatusCode::ACCEPTED, Json(response)).into_response(),
+        Activation::Decided(detail) => Json(detail).into_response(),
+        Activation::Replayed { status, body } => {
+            (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), Json(body)).into_response()
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

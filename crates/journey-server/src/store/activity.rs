@@ -30,17 +30,20 @@ pub struct Activity<'a> {
 
 /// Appends one line to the activity log.
 pub async fn log_activity(conn: &mut AnyConnection, a: &Activity<'_>) -> Result<()> {
-    // details: the counts, and the note beside them.
-    let details = a.activation.map(|(_, _, counts)| {
-        let mut details = serde_json::to_value(counts).unwrap_or_default();
-        if let (Some(note), Some(map)) = (a.note, details.as_object_mut()) {
+    // details: the counts, and the note and release beside them.
+    let mut details = match a.activation {
+        Some((_, _, counts)) => serde_json::to_value(counts).unwrap_or_default(),
+        None => serde_json::Value::Object(serde_json::Map::new()),
+    };
+    if let Some(map) = details.as_object_mut() {
+        if let Some(note) = a.note {
             map.insert("note".into(), note.into());
         }
-        if let (Some(release), Some(map)) = (a.release, details.as_object_mut()) {
+        if let Some(release) = a.release {
             map.insert("release".into(), serde_json::to_value(release).unwrap_or_default());
         }
-        details.to_string()
-    });
+    }
+    let details = details.as_object().is_some_and(|m| !m.is_empty()).then(|| details.to_string());
     sqlx::query(
         "INSERT INTO activity_log (journey_id, at, actor, action, from_state, to_state, mode, wait_handling, details,
            definition_version)

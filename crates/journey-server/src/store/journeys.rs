@@ -174,6 +174,7 @@ pub async fn list_journeys(
     .await?
     .into_iter()
     .collect();
+    let mut waiting = super::waiting_rows(&mut *conn).await?;
     let mut rows = Vec::with_capacity(records.len());
     for r in records {
         let def = r.definition()?;
@@ -189,7 +190,7 @@ pub async fn list_journeys(
             last_run_at: opt_ts(r.last_run_at),
             paused_at: opt_ts(r.paused_at),
             stopped_at: opt_ts(r.stopped_at),
-            pending: None,
+            pending: waiting.remove(&r.id),
         });
     }
     Ok((rows, counts))
@@ -220,6 +221,8 @@ pub enum JourneyChange<'a> {
         counts: &'a ActivationCounts,
         /// How a Resume releases its backlog (recorded in the activity log when it holds any).
         release: Option<ReleasePolicy>,
+        /// Who scheduled or approved it, when it waited (journey-core `pending`).
+        note: Option<&'a str>,
     },
     /// Scheduled -> Active at its first run, due at `due`.
     Started { due: Timestamp },
@@ -233,6 +236,10 @@ pub enum JourneyChange<'a> {
     /// A new definition saved (the state does not change): version `definition_version`.
     /// `next_run` replaces a Scheduled journey's first run when its schedule changed.
     Edited { definition: &'a JourneyDefinition, definition_version: u32, next_run: Option<Option<Timestamp>> },
+    /// Something happened to the journey's waiting activation (`store::pending`; the state does
+    /// not change): `action` is the activity log's verb (`schedule`, `request_approval`,
+    /// `approve`, `reject`, `cancel_pending`, `hold`), `note` the sentence.
+    Waiting { action: &'static str, note: &'a str },
 }
 
 impl JourneyChange<'_> {
@@ -243,7 +250,10 @@ impl JourneyChange<'_> {
             JourneyChange::Paused => JourneyState::Paused,
             JourneyChange::Stopped => JourneyState::Stopped,
             JourneyChange::Activated { .. } | JourneyChange::Started { .. } => JourneyState::Active,
-            JourneyChange::AudienceRun { .. } | JourneyChange::Edited { .. } | JourneyChange::Applied { .. } => from,
+            JourneyChange::AudienceRun { .. }
+            | JourneyChange::Edited { .. }
+            | JourneyChange::Applied { .. }
+            | JourneyChange::Waiting { .. } => from,
             JourneyChange::Completed => JourneyState::Completed,
         }
     }
@@ -261,6 +271,24 @@ impl JourneyChange<'_> {
             JourneyChange::Completed => "complete",
             JourneyChange::Edited { .. } => "edit",
             JourneyChange::Applied { .. } => "applied",
+            JourneyChange::Waiting { action, .. } => action,
+        })
+    }
+
+    /// What a waiting activation reads when this change cancels it (a person changed the
+    /// journey under it); `None` for changes that leave it waiting.
+    fn cancels_waiting(&self) -> Option<&'static str> {
+        Some(match self {
+            JourneyChange::Stopped => "stopped the journey",
+            JourneyChange::Paused => "paused the journey",
+            JourneyChange::Published { .. } => "published the journey",
+            JourneyChange::Activated { .. } => "activated the journey",
+            JourneyChange::Edited { .. } => "saved a new version of the journey",
+            JourneyChange::Completed => "completed the journey",
+            JourneyChange::Started { .. }
+            | JourneyChange::AudienceRun { .. }
+            | JourneyChange::Applied { .. }
+            | JourneyChange::Waiting { .. } => return None,
         })
     }
 }
@@ -315,7 +343,7 @@ impl JourneyRecord {
                 next.last_run_at = Some(at_ms);
                 next.next_run_at = next_run.map(to_ms);
             }
-            JourneyChange::Completed | JourneyChange::Applied { .. } => {}
+            JourneyChange::Completed | JourneyChange::Applied { .. } | JourneyChange::Waiting { .. } => {}
             JourneyChange::Edited { definition, definition_version, next_run } => {
                 next.definition = serde_json::to_string(definition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 next.name = definition.name.clone();
@@ -381,6 +409,8 @@ pub async fn change_journey(
         };
         let note = match &change {
             JourneyChange::Applied { note, .. } => note.as_deref(),
+            JourneyChange::Activated { note, .. } => *note,
+            JourneyChange::Waiting { note, .. } => Some(*note),
             _ => None,
         };
         let release = match &change {
@@ -406,6 +436,28 @@ pub async fn change_journey(
             release,
         };
         log_activity(conn, &activity).await?;
+    }
+    // A change a person makes under a waiting activation cancels it, with a sentence: what
+    // it was planned on is gone (journey-core `pending`).
+    if let Some(what) = change.cancels_waiting()
+        && let Some(waiting) = super::waiting_activation(&mut *conn, rec.id).await?
+    {
+        let note = format!("Cancelled {}: {actor} {what}.", waiting.describe(&rec.zone()?));
+        super::finish_pending(&mut *conn, waiting.id, super::Finished::Cancelled, Some(&note), at).await?;
+        let to = next.state()?;
+        let line = Activity {
+            journey_id: rec.id,
+            at,
+            actor: "system",
+            action: "cancel_pending",
+            from: Some(to),
+            to,
+            activation: None,
+            definition_version: None,
+            note: Some(&note),
+            release: None,
+        };
+        log_activity(conn, &line).await?;
     }
     Ok(next)
 }

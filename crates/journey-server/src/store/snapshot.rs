@@ -38,6 +38,7 @@ pub async fn snapshot(conn: &mut AnyConnection, rec: &JourneyRecord, taken_at: T
     }
 
     let audience = audience_counts(&mut *conn, rec, &def).await?;
+    let approval_threshold = super::workspace_settings(&mut *conn).await?.approval_threshold;
     Ok(JourneySnapshot {
         journey_id: journey_core::journey::JourneyId(rec.id as u64),
         version: rec.version(),
@@ -56,8 +57,23 @@ pub async fn snapshot(conn: &mut AnyConnection, rec: &JourneyRecord, taken_at: T
         edit,
         stale_horizon_minutes: stale_horizon,
         projected_from: None,
-        approval_threshold: None,
+        approval_threshold,
     })
+}
+
+/// The snapshot of a journey projected to `at` (later than `now`) from the facts read now:
+/// the wait deadlines that will have ended by `at` are counted as of `at`; the audience,
+/// subscriptions and positions are today's (journey-core `pending`). Labelled by
+/// `projected_from`.
+pub async fn projected_snapshot(
+    conn: &mut AnyConnection,
+    rec: &JourneyRecord,
+    now: Timestamp,
+    at: Timestamp,
+) -> Result<JourneySnapshot> {
+    let mut projected = snapshot(conn, rec, at.max(now)).await?;
+    projected.projected_from = Some(now);
+    Ok(projected)
 }
 
 /// What was saved since the journey was last activated (none if nothing was, or if it never
