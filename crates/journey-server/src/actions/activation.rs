@@ -93,7 +93,14 @@ async fn replay(tx: &mut store::Tx, key: Option<&str>, fingerprint: &str) -> Res
 }
 
 /// Keeps `answer` under `key` (in the transaction that made it).
-async fn remember(tx: &mut store::Tx, key: Option<&str>, journey_id: i64, fingerprint: &str, answer: &Activation, now: Timestamp) -> Result<()> {
+async fn remember(
+    tx: &mut store::Tx,
+    key: Option<&str>,
+    journey_id: i64,
+    fingerprint: &str,
+    answer: &Activation,
+    now: Timestamp,
+) -> Result<()> {
     if let Some(key) = key
         && !store::store_idempotent_answer(tx, key, journey_id, fingerprint, answer.status(), &answer.body()?, now).await?
     {
@@ -103,7 +110,13 @@ async fn remember(tx: &mut store::Tx, key: Option<&str>, journey_id: i64, finger
 }
 
 /// journey-core's plan, or the error a person reads.
-fn plan_of(rec: &JourneyRecord, snapshot: &JourneySnapshot, at: Timestamp, mode: ActivationMode, wait: WaitHandling) -> Result<ActivationPlan> {
+fn plan_of(
+    rec: &JourneyRecord,
+    snapshot: &JourneySnapshot,
+    at: Timestamp,
+    mode: ActivationMode,
+    wait: WaitHandling,
+) -> Result<ActivationPlan> {
     match plan_activation(snapshot, at, mode, wait) {
         Ok(plan) => Ok(plan),
         Err(PlanError::NotActivatable(_)) => Err(not_allowed(rec, JourneyAction::Activate)),
@@ -204,13 +217,20 @@ pub async fn activate(
 
 /// Records a waiting activation (replacing the journey's waiting one, if any) and its
 /// activity line.
-async fn wait_for(tx: &mut store::Tx, rec: &JourneyRecord, new: &store::NewPending<'_>, now: Timestamp, actor: &str) -> Result<PendingResponse> {
+async fn wait_for(
+    tx: &mut store::Tx,
+    rec: &JourneyRecord,
+    new: &store::NewPending<'_>,
+    now: Timestamp,
+    actor: &str,
+) -> Result<PendingResponse> {
     let zone = rec.zone()?;
     let mut rec = rec.clone();
     if let Some(old) = store::waiting_activation(tx, rec.id).await? {
         let note = format!("Cancelled {}: {actor} asked for another activation.", old.describe(&zone));
         store::finish_pending(tx, old.id, Finished::Cancelled, Some(&note), now).await?;
-        rec = store::change_journey(tx, &rec, JourneyChange::Waiting { action: "cancel_pending", note: &note }, now, actor).await?;
+        rec =
+            store::change_journey(tx, &rec, JourneyChange::Waiting { action: "cancel_pending", note: &note }, now, actor).await?;
     }
     let pending = store::insert_pending(tx, new).await?;
     let what = new.mode.as_str();
@@ -220,20 +240,28 @@ async fn wait_for(tx: &mut store::Tx, rec: &JourneyRecord, new: &store::NewPendi
             let guard = new.drift_guard.map_or(String::new(), |g| {
                 format!(" It is held if the recipients then differ by more than {}% from that.", g.percent)
             });
-            ("schedule", format!(
-                "Scheduled a {what} for {}: {} recipients projected.{guard}",
-                zone.format(at),
-                format_count(figures.recipients)
-            ))
+            (
+                "schedule",
+                format!(
+                    "Scheduled a {what} for {}: {} recipients projected.{guard}",
+                    zone.format(at),
+                    format_count(figures.recipients)
+                ),
+            )
         }
-        (Some(need), at) => ("request_approval", format!(
-            "Asked for approval of a {what} {}: {}{} messages in its first hour, more than the limit of {}.",
-            at.map_or("now".to_string(), |at| format!("at {}", zone.format(at))),
-            if need.at_least { "at least " } else { "" },
-            format_count(need.first_hour),
-            format_count(need.threshold)
-        )),
-        (None, None) => return Err(store::StoreError::Corrupt("a waiting activation with no instant and no approval".into()).into()),
+        (Some(need), at) => (
+            "request_approval",
+            format!(
+                "Asked for approval of a {what} {}: {}{} messages in its first hour, more than the limit of {}.",
+                at.map_or("now".to_string(), |at| format!("at {}", zone.format(at))),
+                if need.at_least { "at least " } else { "" },
+                format_count(need.first_hour),
+                format_count(need.threshold)
+            ),
+        ),
+        (None, None) => {
+            return Err(store::StoreError::Corrupt("a waiting activation with no instant and no approval".into()).into());
+        }
     };
     let rec = store::change_journey(tx, &rec, JourneyChange::Waiting { action, note: &note }, now, actor).await?;
     Ok(PendingResponse { journey: views::detail_of(tx, &rec).await?, pending: pending.view()? })
@@ -364,7 +392,8 @@ pub async fn decide(
             };
             let note = format!("{verb} {}.{because}", waiting.describe(&zone));
             store::finish_pending(&mut tx, waiting.id, how, Some(&note), now).await?;
-            let rec = store::change_journey(&mut tx, &rec, JourneyChange::Waiting { action, note: &note }, now, who.actor).await?;
+            let rec =
+                store::change_journey(&mut tx, &rec, JourneyChange::Waiting { action, note: &note }, now, who.actor).await?;
             Activation::Decided(Box::new(views::detail_of(&mut tx, &rec).await?))
         }
         Decision::Approve => {
@@ -372,9 +401,20 @@ pub async fn decide(
             let later = waiting.run_at().filter(|at| *at > now);
             if later.is_some() {
                 store::set_pending(&mut tx, waiting.id, PendingStatus::Scheduled, Some(who.actor), None).await?;
-                let rec = store::change_journey(&mut tx, &rec, JourneyChange::Waiting { action: "approve", note: &note }, now, who.actor).await?;
-                let pending = store::waiting_activation(&mut tx, rec.id).await?.ok_or(ActionError::NotPending(NOT_WAITING.into()))?;
-                Activation::Waiting(Box::new(PendingResponse { journey: views::detail_of(&mut tx, &rec).await?, pending: pending.view()? }))
+                let rec = store::change_journey(
+                    &mut tx,
+                    &rec,
+                    JourneyChange::Waiting { action: "approve", note: &note },
+                    now,
+                    who.actor,
+                )
+                .await?;
+                let pending =
+                    store::waiting_activation(&mut tx, rec.id).await?.ok_or(ActionError::NotPending(NOT_WAITING.into()))?;
+                Activation::Waiting(Box::new(PendingResponse {
+                    journey: views::detail_of(&mut tx, &rec).await?,
+                    pending: pending.view()?,
+                }))
             } else {
                 check_not_applying(&mut tx, &rec).await?;
                 let release = waiting.release()?;
@@ -382,9 +422,18 @@ pub async fn decide(
                 let plan = plan_of(&rec, &snapshot, now, waiting.mode()?, waiting.wait_handling()?)?;
                 release.check_for(plan.overdue).map_err(|e| ActionError::Invalid(e.to_string()))?;
                 store::finish_pending(&mut tx, waiting.id, Finished::Done, None, now).await?;
-                let rec = store::change_journey(&mut tx, &rec, JourneyChange::Waiting { action: "approve", note: &note }, now, who.actor).await?;
+                let rec = store::change_journey(
+                    &mut tx,
+                    &rec,
+                    JourneyChange::Waiting { action: "approve", note: &note },
+                    now,
+                    who.actor,
+                )
+                .await?;
                 let ran = format!("Asked for by {}; approved by {}.", waiting.requested_by, who.actor);
-                Activation::Done(Box::new(execute(&mut tx, &rec, &snapshot, &plan, release, &waiting.requested_by, Some(&ran)).await?))
+                Activation::Done(Box::new(
+                    execute(&mut tx, &rec, &snapshot, &plan, release, &waiting.requested_by, Some(&ran)).await?,
+                ))
             }
         }
     };
@@ -440,8 +489,14 @@ pub async fn run_scheduled(store: &Store, now: Timestamp) -> Result<u64, store::
                 let zone = rec.zone()?;
                 let note = format!("Cancelled {}: {other}", waiting.describe(&zone));
                 store::finish_pending(&mut tx, waiting.id, Finished::Cancelled, Some(&note), now).await?;
-                store::change_journey(&mut tx, &rec, JourneyChange::Waiting { action: "cancel_pending", note: &note }, now, SYSTEM)
-                    .await?;
+                store::change_journey(
+                    &mut tx,
+                    &rec,
+                    JourneyChange::Waiting { action: "cancel_pending", note: &note },
+                    now,
+                    SYSTEM,
+                )
+                .await?;
                 tx.commit().await?;
             }
         }
@@ -478,13 +533,17 @@ async fn run_one(tx: &mut store::Tx, rec: &JourneyRecord, waiting: &store::Pendi
     if waiting.approval()?.is_none()
         && let Some(need) = approval_needed(snapshot.approval_threshold, &volume)
     {
-        let note = format!("Waits for approval: at its instant {}", need.sentence().to_lowercase().replacen("this activation ", "it ", 1));
+        let note = format!(
+            "Waits for approval: at its instant {}",
+            need.sentence().to_lowercase().replacen("this activation ", "it ", 1)
+        );
         store::set_pending_approval(tx, waiting.id, &need, &note).await?;
         store::change_journey(tx, rec, JourneyChange::Waiting { action: "request_approval", note: &note }, now, SYSTEM).await?;
         return Ok(false);
     }
     store::finish_pending(tx, waiting.id, Finished::Done, None, now).await?;
-    let mut note = format!("Scheduled by {} for {}", waiting.requested_by, waiting.run_at().map_or_else(String::new, |t| zone.format(t)));
+    let mut note =
+        format!("Scheduled by {} for {}", waiting.requested_by, waiting.run_at().map_or_else(String::new, |t| zone.format(t)));
     if let Some(approver) = &waiting.approved_by {
         note.push_str(&format!("; approved by {approver}"));
     }

@@ -13,7 +13,14 @@ use crate::auth::Principal;
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::state::AppState;
 
-async fn decide(state: AppState, who: Principal, headers: HeaderMap, id: u64, decision: Decision, body: PendingDecision) -> Result<Response, ApiError> {
+async fn decide(
+    state: AppState,
+    who: Principal,
+    headers: HeaderMap,
+    id: u64,
+    decision: Decision,
+    body: PendingDecision,
+) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers, None, &who)?;
     let actor = who.actor();
     let asker = Asker { actor: &actor, user_id: who.user_id };

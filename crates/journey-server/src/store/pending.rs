@@ -160,7 +160,9 @@ pub async fn waiting_rows(conn: &mut AnyConnection) -> Result<HashMap<i64, Pendi
         sqlx::query_as("SELECT * FROM pending_activations WHERE status IN ('scheduled', 'awaiting_approval', 'held')")
             .fetch_all(conn)
             .await?;
-    rows.into_iter().map(|r| Ok((r.journey_id, PendingRow { status: r.status()?, mode: r.mode()?, run_at: r.run_at() }))).collect()
+    rows.into_iter()
+        .map(|r| Ok((r.journey_id, PendingRow { status: r.status()?, mode: r.mode()?, run_at: r.run_at() })))
+        .collect()
 }
 
 /// Records a waiting activation; the journey must have none (the caller finishes the old one

@@ -24,6 +24,7 @@ pub struct Harness {
     pub clock: TestClock,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
+    pub database: Database,
 }
 
 /// A fresh, empty database for one test (see the module's doc for which backend).
@@ -92,7 +93,17 @@ impl Harness {
             .with_clock(Arc::new(clock.clone()));
         let server = journey_server::spawn(f(config)).await.expect("server starts");
         let token = person(&server, Role::Operator, "Olive Operator").await;
-        Harness { _check: AggregateCheckOnDrop(database), server, clock, http: bearer_client(&token), dir }
+        Harness { _check: AggregateCheckOnDrop(database.clone()), server, clock, http: bearer_client(&token), dir, database }
+    }
+
+    /// Another server on the same database and clock (a second instance, or the first one
+    /// started again), with a manual runner.
+    pub async fn another_instance(&self) -> RunningServer {
+        let config = Config::for_tests(self.database.clone(), self.dir.path().join("dist"))
+            .without_seed()
+            .with_manual_runner()
+            .with_clock(Arc::new(self.clock.clone()));
+        journey_server::spawn(config).await.expect("another instance starts")
     }
 
     /// A client acting as a new person with this role (through an API token).
@@ -129,6 +140,11 @@ impl Harness {
             req = req.header(*k, *v);
         }
         decode(req.send().await.expect("request")).await
+    }
+
+    pub async fn put_by(&self, client: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {
+        let res = client.put(self.url(path)).json(&body).send().await.expect("request");
+        decode(res).await
     }
 
     pub async fn post_raw(&self, path: &str, content_type: Option<&str>, body: Vec<u8>) -> (u16, Value) {
