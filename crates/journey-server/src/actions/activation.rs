@@ -155,9 +155,6 @@ pub async fn activate(
             ));
         }
     }
-    if let Some(at) = req.at {
-        check_run_at(at, now).map_err(|e| ActionError::Invalid(e.to_string()))?;
-    }
     let mut fingerprint = serde_json::json!({
         "journey": id, "mode": req.mode, "wait_handling": req.wait_handling, "expected_version": req.expected_version,
     });
@@ -180,6 +177,10 @@ pub async fn activate(
     check_version(&rec, Some(req.expected_version))?;
     allowed(&rec, JourneyAction::Activate)?;
     check_not_applying(&mut tx, &rec).await?;
+    // After the replay: a retry of a request answered before its instant passed still replays.
+    if let Some(at) = req.at {
+        check_run_at(at, now).map_err(|e| ActionError::Invalid(e.to_string()))?;
+    }
 
     let (snapshot, at) = match req.at {
         Some(at) => (store::projected_snapshot(&mut tx, &rec, now, at).await?, at),
@@ -485,7 +486,10 @@ pub async fn run_scheduled(store: &Store, now: Timestamp) -> Result<u64, store::
                 // slow for the backlog now): cancelled, in words, in a transaction of its own.
                 tx.rollback().await?;
                 let mut tx = store.write().await?;
-                let Some(rec) = store::lock_journey(&mut tx, journey_id, store::Held::Skip).await? else { continue };
+                let Some(rec) = store::lock_journey(&mut tx, journey_id, store::Held::Skip).await? else {
+                    tx.rollback().await?;
+                    continue;
+                };
                 let zone = rec.zone()?;
                 let note = format!("Cancelled {}: {other}", waiting.describe(&zone));
                 store::finish_pending(&mut tx, waiting.id, Finished::Cancelled, Some(&note), now).await?;
