@@ -59,6 +59,14 @@ impl ApiError {
         }
     }
 
+    /// The API's error code (`version_conflict`, `not_pending`, ...), when the server answered one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Http { code, .. } if !code.is_empty() => Some(code),
+            _ => None,
+        }
+    }
+
     /// The server does not know the thing asked for (an unknown or deleted journey).
     pub fn is_not_found(&self) -> bool {
         matches!(self, ApiError::Http { status: 404, .. })
@@ -108,20 +116,26 @@ struct ErrorBody {
 /// Not generic, so the request code exists once in the wasm whatever the answer's type (only
 /// [`parse`] is per type).
 async fn send(req: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
+    send_for_status(req, body).await.map(|(_, text)| text)
+}
+
+/// [`send`], with the 2xx status: where 200 and 202 mean different things (an activation
+/// done, or waiting).
+async fn send_for_status(req: RequestBuilder, body: Option<String>) -> Result<(u16, String), ApiError> {
     let answer = exchange(req, body).await;
     notice_sign_out(&answer);
     answer
 }
 
 /// Calls the hook (see [`on_unauthenticated`]) when `answer` says nobody is signed in.
-fn notice_sign_out(answer: &Result<String, ApiError>) {
+fn notice_sign_out<T>(answer: &Result<T, ApiError>) {
     if answer.as_ref().is_err_and(ApiError::is_unauthenticated) {
         ON_UNAUTHENTICATED.with(|cell| cell.borrow().as_ref().map(|f| f()));
     }
 }
 
-/// [`send`] without the hook: the answer alone.
-async fn exchange(req: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
+/// [`send_for_status`] without the hook: the answer alone.
+async fn exchange(req: RequestBuilder, body: Option<String>) -> Result<(u16, String), ApiError> {
     // The browser aborts the request after TIMEOUT_MS (no timer of our own to keep or cancel).
     let signal = web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS);
     let req = req.header("Accept", "application/json").header(CONSOLE_HEADER, "1").abort_signal(Some(&signal));
@@ -136,7 +150,7 @@ async fn exchange(req: RequestBuilder, body: Option<String>) -> Result<String, A
     let resp: Response = result.map_err(lost)?;
     let text = resp.text().await.map_err(lost)?;
     if resp.ok() {
-        return Ok(text);
+        return Ok((resp.status(), text));
     }
     let (code, message, current_version) = match serde_json::from_str::<ErrorEnvelope>(&text) {
         Ok(env) => (env.error.code, env.error.message, env.error.current_version),
@@ -165,7 +179,7 @@ pub fn ask_early(path: String) {
     // Without the 401 hook: an answer nobody claims (forgotten, stale) must not send anyone
     // to sign in; the page that claims it calls the hook (`get`).
     leptos::task::spawn_local(async move {
-        let _ = answer.send(exchange(Request::get(&path), None).await);
+        let _ = answer.send(exchange(Request::get(&path), None).await.map(|(_, text)| text));
     });
 }
 
@@ -233,11 +247,15 @@ async fn post_empty(path: &str) -> Result<String, ApiError> {
 }
 
 async fn post_json(path: &str, body: String, idempotency_key: Option<&str>) -> Result<String, ApiError> {
+    post_for_status(path, body, idempotency_key).await.map(|(_, text)| text)
+}
+
+async fn post_for_status(path: &str, body: String, idempotency_key: Option<&str>) -> Result<(u16, String), ApiError> {
     let mut req = Request::post(path);
     if let Some(key) = idempotency_key {
         req = req.header("Idempotency-Key", key);
     }
-    send(req, Some(body)).await
+    send_for_status(req, Some(body)).await
 }
 
 /// A fresh idempotency key (a random UUID from the browser's crypto).
@@ -252,14 +270,15 @@ pub fn new_idempotency_key() -> String {
 
 use journey_core::api::{
     ActivateRequest, ActivateResponse, DefinitionVersions, DeliveryResponse, JourneyDetail, JourneyListResponse,
-    MessageRetryResponse, PauseRequest, RequeuedResponse, SaveDefinitionRequest, SessionResponse, SignInRequest, StopRequest,
+    MessageRetryResponse, PauseRequest, PendingDecision, PendingResponse, RequeuedResponse, SaveDefinitionRequest,
+    SessionResponse, SignInRequest, StopRequest, WorkspaceSettings,
 };
 use journey_core::explain::ContactFacts;
+use journey_core::jiff::Timestamp;
 use journey_core::journey::JourneyId;
-use journey_core::plan::{ActivationMode, WaitHandling};
-use journey_core::release::ReleasePolicy;
 use journey_core::snapshot::JourneySnapshot;
 use journey_core::state::JourneyState;
+use journey_core::zone::Zone;
 
 /// `GET /api/journeys?state=&q=`: one tab's rows and every state's count.
 pub async fn list_journeys(state: JourneyState, q: String) -> Result<JourneyListResponse, ApiError> {
@@ -280,13 +299,30 @@ pub async fn journey(id: JourneyId) -> Result<JourneyDetail, ApiError> {
     get(&format!("/api/journeys/{id}")).await
 }
 
-pub async fn snapshot(id: JourneyId) -> Result<JourneySnapshot, ApiError> {
-    get(&format!("/api/journeys/{id}/snapshot")).await
+/// `GET /api/journeys/{id}/snapshot`: the journey now, or (`at`, a later instant) projected
+/// to `at` from today's numbers.
+pub async fn snapshot(id: JourneyId, at: Option<Timestamp>) -> Result<JourneySnapshot, ApiError> {
+    match at {
+        Some(at) => get(&format!("/api/journeys/{id}/snapshot?at={}", encode(&at.to_string()))).await,
+        None => get(&format!("/api/journeys/{id}/snapshot")).await,
+    }
 }
 
-/// `GET /api/zone?name=`: a zone's rules from the server's bundled database.
-pub async fn zone(name: &str) -> Result<journey_core::zone::Zone, ApiError> {
-    get(&format!("/api/zone?name={}", encode(name))).await
+thread_local! {
+    /// Zones already loaded, by name: the journey page, the list and the summary ask for the
+    /// same few.
+    static ZONES: RefCell<Vec<Zone>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `GET /api/zone?name=`: a zone's rules from the server's bundled database, asked for once
+/// per name and visit.
+pub async fn zone(name: &str) -> Result<Zone, ApiError> {
+    if let Some(zone) = ZONES.with(|zones| zones.borrow().iter().find(|z| z.name() == name).cloned()) {
+        return Ok(zone);
+    }
+    let zone: Zone = get(&format!("/api/zone?name={}", encode(name))).await?;
+    ZONES.with(|zones| zones.borrow_mut().push(zone.clone()));
+    Ok(zone)
 }
 
 /// `GET /api/journeys/{id}/contact?email=`: one contact's facts for the summary's
@@ -305,18 +341,54 @@ pub async fn stop(id: JourneyId, expected_version: u64) -> Result<JourneyDetail,
     post(&format!("/api/journeys/{id}/stop"), &body, None).await
 }
 
-/// `POST /api/journeys/{id}/activate` with the summary's version and an idempotency key.
-pub async fn activate(
-    id: JourneyId,
-    mode: ActivationMode,
-    wait_handling: WaitHandling,
-    release: ReleasePolicy,
-    expected_version: u64,
-    idempotency_key: String,
-) -> Result<ActivateResponse, ApiError> {
-    let body =
-        ActivateRequest { mode, wait_handling, release, expected_version, idempotency_key: None, at: None, drift_guard: None };
-    post(&format!("/api/journeys/{id}/activate"), &body, Some(&idempotency_key)).await
+/// What the server did with an activation (or an approval): done now, or waiting.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    /// 200: activated now.
+    Activated(Box<ActivateResponse>),
+    /// 202: scheduled for later, or awaiting a second person's approval.
+    Waiting(Box<PendingResponse>),
+}
+
+fn answer((status, text): (u16, String)) -> Result<Answer, ApiError> {
+    if status == 202 {
+        parse(text).map(|w| Answer::Waiting(Box::new(w)))
+    } else {
+        parse(text).map(|a| Answer::Activated(Box::new(a)))
+    }
+}
+
+/// `POST /api/journeys/{id}/activate` with the summary's version, choices and an idempotency
+/// key.
+pub async fn activate(id: JourneyId, request: &ActivateRequest, idempotency_key: &str) -> Result<Answer, ApiError> {
+    let body = serde_json::to_string(request).map_err(|e| ApiError::Unexpected(e.to_string()))?;
+    post_for_status(&format!("/api/journeys/{id}/activate"), body, Some(idempotency_key)).await.and_then(answer)
+}
+
+/// `POST /api/journeys/{id}/pending/cancel`: the waiting activation is dropped.
+pub async fn cancel_pending(id: JourneyId, decision: &PendingDecision, key: &str) -> Result<JourneyDetail, ApiError> {
+    post(&format!("/api/journeys/{id}/pending/cancel"), decision, Some(key)).await
+}
+
+/// `POST /api/journeys/{id}/pending/reject` (a reason is required).
+pub async fn reject_pending(id: JourneyId, decision: &PendingDecision, key: &str) -> Result<JourneyDetail, ApiError> {
+    post(&format!("/api/journeys/{id}/pending/reject"), decision, Some(key)).await
+}
+
+/// `POST /api/journeys/{id}/pending/approve`: activated now, or approved and still scheduled.
+pub async fn approve_pending(id: JourneyId, decision: &PendingDecision, key: &str) -> Result<Answer, ApiError> {
+    let body = serde_json::to_string(decision).map_err(|e| ApiError::Unexpected(e.to_string()))?;
+    post_for_status(&format!("/api/journeys/{id}/pending/approve"), body, Some(key)).await.and_then(answer)
+}
+
+/// `GET /api/settings`: the workspace's settings.
+pub async fn settings() -> Result<WorkspaceSettings, ApiError> {
+    get("/api/settings").await
+}
+
+/// `PUT /api/settings` (admins): the settings saved.
+pub async fn save_settings(settings: &WorkspaceSettings) -> Result<WorkspaceSettings, ApiError> {
+    put("/api/settings", settings).await
 }
 
 /// `PUT /api/journeys/{id}/definition`: saves the editor's revision as the next definition

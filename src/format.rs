@@ -14,6 +14,7 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use journey_core::zone::Zone;
 use wasm_bindgen::JsValue;
 
 /// `12480` -> `"12,480"` (the rules crate's formatting, so warnings and tables agree).
@@ -45,17 +46,23 @@ pub fn viewer_zone() -> String {
 
 thread_local! {
     /// The viewer's zone from the server's database, once loaded.
-    static VIEWER_TZ: std::cell::RefCell<Option<TimeZone>> = const { std::cell::RefCell::new(None) };
+    static VIEWER_ZONE: std::cell::RefCell<Option<Zone>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Uses `zone` (the server's rules for [`viewer_zone`]) for every viewer time from now on.
-pub fn set_viewer_zone(zone: &journey_core::zone::Zone) {
-    VIEWER_TZ.with(|tz| *tz.borrow_mut() = Some(zone.time_zone().clone()));
+pub fn set_viewer_zone(zone: &Zone) {
+    VIEWER_ZONE.with(|z| *z.borrow_mut() = Some(zone.clone()));
 }
 
 /// Whether viewer times come from the server's rules ([`set_viewer_zone`]).
 pub fn viewer_zone_loaded() -> bool {
-    VIEWER_TZ.with(|tz| tz.borrow().is_some())
+    VIEWER_ZONE.with(|z| z.borrow().is_some())
+}
+
+/// The viewer's zone with the server's rules, once loaded ([`set_viewer_zone`]): what a time
+/// typed on "your" clock is read with.
+pub fn viewer_zone_rules() -> Option<Zone> {
+    VIEWER_ZONE.with(|z| z.borrow().clone())
 }
 
 fn set(obj: &js_sys::Object, key: &str, value: &str) {
@@ -65,7 +72,7 @@ fn set(obj: &js_sys::Object, key: &str, value: &str) {
 /// An instant in the viewer's zone: "Fri 2 Jan 2026, 09:30 CET", with the server's rules for
 /// the zone once loaded ([`set_viewer_zone`]), else formatted by the browser.
 pub fn in_viewer_zone(at: Timestamp) -> String {
-    if let Some(text) = VIEWER_TZ.with(|tz| tz.borrow().as_ref().map(|tz| in_zone(at, tz))) {
+    if let Some(text) = VIEWER_ZONE.with(|z| z.borrow().as_ref().map(|z| z.format(at))) {
         return text;
     }
     let opts = js_sys::Object::new();

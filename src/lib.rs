@@ -28,6 +28,8 @@ use pages::{
     journey::{ActivateRoute, JourneyPage},
     journeys::JourneysPage,
     not_found::NotFound,
+    review::ReviewPage,
+    settings::SettingsPage,
     sign_in::SignInPage,
     summary::SummaryPage,
 };
@@ -57,6 +59,8 @@ pub fn App() -> impl IntoView {
                             <Route path=routes::SUMMARY view=SummaryPage/>
                             <Route path=routes::ACTIVATED view=ActivatedPage/>
                             <Route path=routes::EDIT view=EditPage/>
+                            <Route path=routes::REVIEW view=ReviewPage/>
+                            <Route path=routes::SETTINGS view=SettingsPage/>
                             <ParentRoute path=routes::JOURNEY view=JourneyPage>
                                 <Route path=routes::JOURNEY_INDEX view=|| ()/>
                                 <Route path=routes::ACTIVATE view=ActivateRoute/>

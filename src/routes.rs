@@ -8,14 +8,18 @@
 //! | journey | `/engage/journeys/{id}` |
 //! | ACTIVATE dialog (over the journey) | `/engage/journeys/{id}/activate?mode=resume` |
 //! | summary | `/engage/journeys/{id}/summary?mode=resume&wait=keep_deadlines`, `…?mode=restart` |
+//! | summary, later | `…/summary?mode=resume&wait=keep_deadlines&at=2026-11-30T09:00&zone=yours&drift=20` |
 //! | activation result | `/engage/journeys/{id}/activated` |
+//! | review of an activation awaiting approval | `/engage/journeys/{id}/review` |
 //! | editor | `/engage/journeys/{id}/edit` |
+//! | workspace settings (admins) | `/settings` |
 //! | sign-in | `/sign-in?next=/engage/journeys/7/summary%3Fmode%3Drestart` |
 //!
 //! States, modes and wait handlings are written and read with the rules crate's one spelling
 //! of them (`as_str()` and `parse()`, see `journey_core::spelling`).
 
 use crate::api::encode;
+use journey_core::jiff::civil::DateTime;
 use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationMode, WaitHandling};
 use journey_core::release::ReleasePolicy;
@@ -45,8 +49,14 @@ pub const SUMMARY: (Static, Static, ParamSegment, Static) = path!("/engage/journ
 /// The result of an activation.
 pub const ACTIVATED: (Static, Static, ParamSegment, Static) = path!("/engage/journeys/:id/activated");
 
+/// The review of an activation awaiting approval.
+pub const REVIEW: (Static, Static, ParamSegment, Static) = path!("/engage/journeys/:id/review");
+
 /// The editor of a journey's definition.
 pub const EDIT: (Static, Static, ParamSegment, Static) = path!("/engage/journeys/:id/edit");
+
+/// The workspace's settings (admins).
+pub const SETTINGS: (Static,) = path!("/settings");
 
 /// The sign-in page.
 pub const SIGN_IN: (Static,) = path!("/sign-in");
@@ -83,8 +93,66 @@ const MODE: &str = "mode";
 const WAIT: &str = "wait";
 /// The summary's backlog release policy (`all`, `spread-3`, `per-hour-500`).
 const RELEASE: &str = "release";
+/// The summary's activation instant, as a local date and time (`2026-11-30T09:00`; empty:
+/// later, not chosen yet); absent: now.
+const AT: &str = "at";
+/// Whose clock `at` is read on: `yours` (the viewer's zone); absent: the journey's.
+const ZONE: &str = "zone";
+/// `ZONE`'s one value.
+const YOURS: &str = "yours";
+/// The summary's drift guard in percent (with `at` only).
+const DRIFT: &str = "drift";
 /// The sign-in page's way back: where to go once signed in.
 const NEXT: &str = "next";
+
+// ---- The summary's choices ----
+
+/// When the summary activates: now, or later at a local date and time the person chose.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum When {
+    /// At once (the summary as it always was).
+    #[default]
+    Now,
+    /// At `local` on `zone`'s clock; None while no date and time are chosen (or the URL's
+    /// text cannot be read).
+    Later { local: Option<DateTime>, zone: ZoneChoice },
+}
+
+/// Whose clock a chosen local time is read on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ZoneChoice {
+    /// The journey's time zone.
+    #[default]
+    Journey,
+    /// The viewer's.
+    Yours,
+}
+
+/// Everything the summary's URL holds: the mode and the choices made on the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SummaryChoices {
+    pub mode: ActivationMode,
+    /// Resume only.
+    pub wait: WaitHandling,
+    /// Resume only.
+    pub release: ReleasePolicy,
+    pub when: When,
+    /// The drift guard's percentage as typed (checked by `DriftGuard::check`); later only.
+    pub drift: Option<u32>,
+}
+
+impl SummaryChoices {
+    /// `mode` with every other choice at its default: now, the default wait handling, all at
+    /// once, no drift guard.
+    pub fn of(mode: ActivationMode) -> SummaryChoices {
+        SummaryChoices { mode, wait: WaitHandling::default(), release: ReleasePolicy::default(), when: When::Now, drift: None }
+    }
+}
+
+/// A local date and time as the URL writes it: `2026-11-30T09:00` (whole minutes).
+pub fn local_param(local: DateTime) -> String {
+    format!("{}T{:02}:{:02}", local.date(), local.hour(), local.minute())
+}
 
 // ---- Reading a URL ----
 
@@ -122,6 +190,24 @@ pub fn use_wait() -> Memo<WaitHandling> {
 pub fn use_release() -> Memo<ReleasePolicy> {
     let query = use_query_map();
     Memo::new(move |_| query.read().get(RELEASE).and_then(|r| ReleasePolicy::from_param(&r)).unwrap_or_default())
+}
+
+/// When the summary activates (`?at=` and `?zone=`); now when `at` is absent.
+pub fn use_when() -> Memo<When> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        let query = query.read();
+        let Some(at) = query.get(AT) else { return When::Now };
+        let zone = if query.get(ZONE).as_deref() == Some(YOURS) { ZoneChoice::Yours } else { ZoneChoice::Journey };
+        When::Later { local: at.parse::<DateTime>().ok(), zone }
+    })
+}
+
+/// The drift guard's percentage (`?drift=`), as typed; None when absent. A number that is not
+/// one reads as 0, which the guard's own check refuses in words.
+pub fn use_drift() -> Memo<Option<u32>> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get(DRIFT).map(|d| d.trim().parse().unwrap_or(0)))
 }
 
 /// Where to go after signing in (`?next=`), if it is a page of the console; else the
@@ -178,19 +264,31 @@ pub fn activate_url(id: JourneyId, mode: Option<ActivationMode>) -> String {
     }
 }
 
-/// The summary of `mode`; Resume's carries the wait handling (the default when None),
-/// Restart's has none.
-/// The summary of `mode`; on Resume with the wait handling, and the release policy when it
-/// holds anyone back (Restart ignores both).
-pub fn summary_url(id: JourneyId, mode: ActivationMode, wait: Option<WaitHandling>, release: Option<ReleasePolicy>) -> String {
-    let mut url = format!("{}/summary?{MODE}={}", journey_url(id), mode.as_str());
-    if mode == ActivationMode::Resume {
-        url.push_str(&format!("&{WAIT}={}", wait.unwrap_or_default().as_str()));
-        if let Some(release) = release.filter(|r| r.holds()) {
-            url.push_str(&format!("&{RELEASE}={}", release.to_param()));
+/// The summary with `choices`: on Resume the wait handling, and the release policy when it
+/// holds anyone back (Restart ignores both); later, the local time, whose clock (when the
+/// viewer's) and the drift guard.
+pub fn summary_url(id: JourneyId, choices: &SummaryChoices) -> String {
+    let mut url = format!("{}/summary?{MODE}={}", journey_url(id), choices.mode.as_str());
+    if choices.mode == ActivationMode::Resume {
+        url.push_str(&format!("&{WAIT}={}", choices.wait.as_str()));
+        if choices.release.holds() {
+            url.push_str(&format!("&{RELEASE}={}", choices.release.to_param()));
+        }
+    }
+    if let When::Later { local, zone } = choices.when {
+        url.push_str(&format!("&{AT}={}", local.map(local_param).unwrap_or_default()));
+        if zone == ZoneChoice::Yours {
+            url.push_str(&format!("&{ZONE}={YOURS}"));
+        }
+        if let Some(drift) = choices.drift {
+            url.push_str(&format!("&{DRIFT}={drift}"));
         }
     }
     url
+}
+
+pub fn review_url(id: JourneyId) -> String {
+    format!("{}/review", journey_url(id))
 }
 
 pub fn activated_url(id: JourneyId) -> String {
@@ -199,6 +297,10 @@ pub fn activated_url(id: JourneyId) -> String {
 
 pub fn edit_url(id: JourneyId) -> String {
     format!("{}/edit", journey_url(id))
+}
+
+pub fn settings_url() -> String {
+    format!("/{}", SETTINGS.0.0)
 }
 
 /// The sign-in page, with the page to come back to (a path with its query).
@@ -218,6 +320,7 @@ mod tests {
         assert_eq!(SUMMARY.2.0, ID_PARAM);
         assert_eq!(ACTIVATED.2.0, ID_PARAM);
         assert_eq!(EDIT.2.0, ID_PARAM);
+        assert_eq!(REVIEW.2.0, ID_PARAM);
         assert_eq!(format!("/{}", SIGN_IN.0.0), SIGN_IN_PATH);
         assert_eq!(format!("/{}/{}", JOURNEYS.0.0, JOURNEYS.1.0), JOURNEYS_PATH);
         assert_eq!(format!("/{}", ENGAGE.0.0), "/engage");
@@ -249,31 +352,38 @@ mod tests {
         assert_eq!(activate_url(id, None), "/engage/journeys/7/activate");
         assert_eq!(activate_url(id, Some(ActivationMode::Resume)), "/engage/journeys/7/activate?mode=resume");
         assert_eq!(activate_url(id, Some(ActivationMode::Restart)), "/engage/journeys/7/activate?mode=restart");
+        let resume = SummaryChoices::of(ActivationMode::Resume);
+        let restart = SummaryChoices::of(ActivationMode::Restart);
+        assert_eq!(summary_url(id, &resume), "/engage/journeys/7/summary?mode=resume&wait=keep_deadlines");
         assert_eq!(
-            summary_url(id, ActivationMode::Resume, None, None),
-            "/engage/journeys/7/summary?mode=resume&wait=keep_deadlines"
-        );
-        assert_eq!(
-            summary_url(id, ActivationMode::Resume, Some(WaitHandling::ExtendByPause), None),
+            summary_url(id, &SummaryChoices { wait: WaitHandling::ExtendByPause, ..resume }),
             "/engage/journeys/7/summary?mode=resume&wait=extend_by_pause"
         );
+        let spread = ReleasePolicy::SpreadOver { hours: 3 };
         assert_eq!(
-            summary_url(
-                id,
-                ActivationMode::Restart,
-                Some(WaitHandling::ExtendByPause),
-                Some(ReleasePolicy::SpreadOver { hours: 3 })
-            ),
+            summary_url(id, &SummaryChoices { wait: WaitHandling::ExtendByPause, release: spread, ..restart }),
             "/engage/journeys/7/summary?mode=restart"
         );
         assert_eq!(
-            summary_url(id, ActivationMode::Resume, None, Some(ReleasePolicy::SpreadOver { hours: 3 })),
+            summary_url(id, &SummaryChoices { release: spread, ..resume }),
             "/engage/journeys/7/summary?mode=resume&wait=keep_deadlines&release=spread-3"
         );
+        let monday = journey_core::jiff::civil::date(2026, 11, 30).at(9, 0, 0, 0);
+        let later = When::Later { local: Some(monday), zone: ZoneChoice::Journey };
         assert_eq!(
-            summary_url(id, ActivationMode::Resume, None, Some(ReleasePolicy::AllAtOnce)),
-            "/engage/journeys/7/summary?mode=resume&wait=keep_deadlines"
+            summary_url(id, &SummaryChoices { when: later, drift: Some(20), ..restart }),
+            "/engage/journeys/7/summary?mode=restart&at=2026-11-30T09:00&drift=20"
         );
+        let yours = When::Later { local: Some(monday), zone: ZoneChoice::Yours };
+        assert_eq!(
+            summary_url(id, &SummaryChoices { when: yours, ..resume }),
+            "/engage/journeys/7/summary?mode=resume&wait=keep_deadlines&at=2026-11-30T09:00&zone=yours"
+        );
+        let unchosen = When::Later { local: None, zone: ZoneChoice::Journey };
+        assert_eq!(summary_url(id, &SummaryChoices { when: unchosen, ..restart }), "/engage/journeys/7/summary?mode=restart&at=");
+        assert_eq!(summary_url(id, &SummaryChoices { drift: Some(20), ..restart }), "/engage/journeys/7/summary?mode=restart");
+        assert_eq!(review_url(id), "/engage/journeys/7/review");
+        assert_eq!(settings_url(), "/settings");
         assert_eq!(activated_url(id), "/engage/journeys/7/activated");
         assert_eq!(edit_url(id), "/engage/journeys/7/edit");
     }

@@ -6,6 +6,7 @@
 use journey_core::api::ActivateResponse;
 use journey_core::jiff::Timestamp;
 use journey_core::journey::JourneyId;
+use journey_core::pending::DriftGuard;
 use journey_core::plan::{ActivationCounts, ActivationMode, ActivationPlan, NextRun, WaitHandling};
 use journey_core::release::ReleasePolicy;
 use journey_core::state::JourneyState;
@@ -92,12 +93,29 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 
-/// The idempotency key for activating journey `id` at `version` with `mode` and `wait`: the
-/// same in this browser tab every time it is asked for, even after the summary page was left
-/// and opened again (a session expired, the person signed in and came back), so a resent
-/// ACTIVATE JOURNEY activates once. A new version or choice gets a new key.
-pub fn activation_key(id: JourneyId, version: u64, mode: ActivationMode, wait: WaitHandling, release: ReleasePolicy) -> String {
-    let name = format!("journey-console:key:{id}:{version}:{}:{}:{}", mode.as_str(), wait.as_str(), release.to_param());
+/// What one activation attempt sends, apart from the key: the version the summary showed and
+/// every choice. Two attempts with the same of these are the same activation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    pub version: u64,
+    pub mode: ActivationMode,
+    pub wait: WaitHandling,
+    pub release: ReleasePolicy,
+    /// Later, at this instant; None: now.
+    pub at: Option<Timestamp>,
+    pub drift_guard: Option<DriftGuard>,
+}
+
+/// The idempotency key for activating journey `id` with `attempt`: the same in this browser
+/// tab every time it is asked for, even after the summary page was left and opened again (a
+/// session expired, the person signed in and came back), so a resent ACTIVATE JOURNEY
+/// activates (or schedules) once. A new version or choice gets a new key.
+pub fn activation_key(id: JourneyId, attempt: &Attempt) -> String {
+    let Attempt { version, mode, wait, release, at, drift_guard } = attempt;
+    let at = at.map_or_else(|| "now".to_string(), |t| t.to_string());
+    let drift = drift_guard.map_or(0, |g| g.percent);
+    let name =
+        format!("journey-console:key:{id}:{version}:{}:{}:{}:{at}:{drift}", mode.as_str(), wait.as_str(), release.to_param());
     let storage = storage();
     if let Some(key) = storage.as_ref().and_then(|st| st.get_item(&name).ok().flatten()) {
         return key;

@@ -2,8 +2,9 @@
 //! the Engage > Journey navigation. A signed-out person sees the product bar only.
 
 use crate::api;
-use crate::routes::{SIGN_IN_PATH, journeys_home};
+use crate::routes::{SIGN_IN_PATH, journeys_home, settings_url};
 use crate::session::{Session, SessionState};
+use journey_core::access::Role;
 use journey_core::api::UserView;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -16,6 +17,7 @@ pub fn Shell(children: Children) -> impl IntoView {
     let session = expect_context::<Session>();
     let user = Memo::new(move |_| session.user());
     let signed_in = Memo::new(move |_| user.with(Option::is_some));
+    let admin = Memo::new(move |_| user.with(|u| u.as_ref().is_some_and(|u| u.role == Role::Admin)));
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="app">
@@ -38,6 +40,12 @@ pub fn Shell(children: Children) -> impl IntoView {
                                 </A>
                             </li>
                         </ul>
+                        {move || admin.get().then(|| view! {
+                            <p class="nav-section" id="nav-settings">"Settings"</p>
+                            <ul aria-labelledby="nav-settings">
+                                <li><A href=settings_url() attr:data-testid="nav-workspace">"Workspace"</A></li>
+                            </ul>
+                        })}
                     </nav>
                 })}
                 <main id="main" class="main" tabindex="-1">{children()}</main>

@@ -1,7 +1,9 @@
 //! The journey summary: what an activation at T will do, as computed by
 //! `journey_core::plan::plan_activation` from the API's snapshot. The page computes the plan
 //! once (`pages::summary::plan_memo`) and passes it here; nothing is re-derived in the UI:
-//! every number shown is a field of the plan.
+//! every number shown is a field of the plan. A plan for a later instant, made on a projected
+//! snapshot, says so (`plan.projected_from`) and offers the drift guard; a plan the workspace
+//! wants approved says so (`pending::approval_needed`).
 
 use crate::components::backlog::{ReleaseChoice, ReleaseInputs, VolumeChart};
 use crate::components::explain_contact::{ExplainBox, ExplainContact};
@@ -9,6 +11,7 @@ use crate::format::{count, in_viewer_zone, in_zone, viewer_zone};
 use journey_core::jiff::tz::TimeZone;
 use journey_core::jiff::{SignedDuration, Timestamp};
 use journey_core::journey::{JourneyDefinition, NodeId};
+use journey_core::pending::{DriftGuard, MAX_DRIFT_PERCENT, approval_needed, recipients};
 use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, WaitOption, Warning};
 use journey_core::release::{ReleasePolicy, Volume};
 use journey_core::snapshot::{JourneySnapshot, NodeCount};
@@ -24,6 +27,14 @@ fn shift_words(shift: Option<SignedDuration>) -> String {
     let minutes = shift.map(|d| d.as_secs().max(0) as u64 / 60).unwrap_or(0);
     let minutes = u32::try_from(minutes).unwrap_or(u32::MAX);
     journey_core::journey::duration_words(minutes)
+}
+
+/// The drift guard's choice (a plan for later only): the percentage as typed, and its change
+/// (None: no guard).
+#[derive(Clone, Copy)]
+pub struct DriftChoice {
+    pub percent: Signal<Option<u32>>,
+    pub on_change: Callback<Option<u32>>,
 }
 
 #[component]
@@ -47,6 +58,9 @@ pub fn SummaryView(
     /// "Explain one contact": the box's state (none: no such row).
     #[prop(optional)]
     explain: Option<ExplainBox>,
+    /// The drift guard (shown on a projected plan; none: no such row).
+    #[prop(optional)]
+    drift: Option<DriftChoice>,
 ) -> impl IntoView {
     // The backlog choice's typed numbers outlive the plan's redraw each minute.
     let inputs = ReleaseInputs::new();
@@ -67,7 +81,7 @@ pub fn SummaryView(
         Ok(plan) => {
             let snap = snapshot.get();
             let release = release.map(|r| r.get()).unwrap_or_default();
-            view! { <PlanView plan snapshot=snap viewer=viewer.clone() on_wait_change release on_release_change inputs explain/> }
+            view! { <PlanView plan snapshot=snap viewer=viewer.clone() on_wait_change release on_release_change inputs explain drift/> }
                 .into_any()
         }
     }
@@ -85,6 +99,7 @@ fn PlanView(
     on_release_change: Option<Callback<ReleasePolicy>>,
     inputs: ReleaseInputs,
     explain: Option<ExplainBox>,
+    drift: Option<DriftChoice>,
 ) -> impl IntoView {
     let tz = snapshot.zone.time_zone();
     let explain_row = explain.map(|state| {
@@ -97,8 +112,18 @@ fn PlanView(
         }
     });
     let volume = journey_core::release::volume(&snapshot, &plan, release);
+    let drift_row = drift.filter(|_| plan.projected_from.is_some()).map(|choice| drift_row(recipients(&plan), choice));
+    let approval = approval_needed(snapshot.approval_threshold, &volume).map(|need| {
+        view! {
+            <div class="summary-row">
+                <div class="summary-label">"Approval"</div>
+                <p class="approval-needed" data-testid="summary-approval">{need.sentence()}</p>
+            </div>
+        }
+    });
     let view = view! {
         <div class="card" data-testid="summary">
+            {projection_notice(&plan, tz)}
             {activation_row(&plan, tz, snapshot.zone.name(), &viewer)}
             {changes_row(&snapshot, &plan)}
             {next_run_row(&plan, &snapshot, &viewer)}
@@ -110,11 +135,62 @@ fn PlanView(
                 <div><VolumeChart volume=volume.clone() tz=tz.clone()/></div>
             </div>
             {warnings_row(&volume.warnings(&plan))}
+            {drift_row}
+            {approval}
             {explain_row}
         </div>
     };
     crate::perf::mark(crate::perf::SUMMARY_SHOWN);
     view
+}
+
+/// A plan on a projected snapshot: its counts are a projection from today's numbers (its runs
+/// are exact).
+fn projection_notice(plan: &ActivationPlan, tz: &TimeZone) -> Option<AnyView> {
+    let from = plan.projected_from?;
+    Some(
+        view! {
+            <div class="notice notice-info summary-projection" data-testid="summary-projection">
+                <div>
+                    <strong>{format!("Projected from today's numbers ({})", in_zone(from, tz))}</strong>
+                    "Contacts can subscribe, unsubscribe, leave the data set or finish waits before then, so the counts below may change; the next runs are exact."
+                </div>
+            </div>
+        }
+        .into_any(),
+    )
+}
+
+/// "Drift guard" (later): hold the activation at its instant when its recipients then differ
+/// from this projection's by more than a percentage (`pending::DriftGuard`, checked there).
+fn drift_row(projected: u64, choice: DriftChoice) -> AnyView {
+    let DriftChoice { percent, on_change } = choice;
+    let problem = move || percent.get().and_then(|p| DriftGuard { percent: p }.check().err());
+    view! {
+        <div class="summary-row" data-testid="summary-drift">
+            <div class="summary-label">"Drift guard"</div>
+            <div>
+                <label class="check" for="drift-enabled">
+                    <input type="checkbox" id="drift-enabled" data-testid="drift-enabled"
+                        prop:checked=move || percent.get().is_some()
+                        on:change=move |ev| on_change.run(event_target_checked(&ev).then_some(percent.get_untracked().unwrap_or(20)))/>
+                    <span>
+                        "Hold it if the number of recipients then differs by more than "
+                        <input type="number" class="inline-number" min="1" max=MAX_DRIFT_PERCENT step="1"
+                            aria-label="Percent the recipients may differ by" data-testid="drift-percent"
+                            prop:value=move || percent.get().unwrap_or(20).to_string()
+                            on:change=move |ev| on_change.run(Some(event_target_value(&ev).trim().parse().unwrap_or(0)))/>
+                        " % from this projection."
+                    </span>
+                </label>
+                <p class="muted" data-testid="drift-projected">
+                    {format!("{} recipients projected (the backlog and those who enter at the next run).", count(projected))}
+                </p>
+                <p class="field-problem" role="alert" data-testid="drift-problem">{problem}</p>
+            </div>
+        </div>
+    }
+    .into_any()
 }
 
 /// "Activation": the mode and the instant, in the journey's zone and in the viewer's.

@@ -11,7 +11,7 @@ use crate::components::state_badge::StateBadge;
 use crate::format::{count, in_viewer_zone};
 use crate::routes::{journey_url, journeys_home, use_journey_id};
 use crate::stored_activation::StoredActivation;
-use journey_core::api::JourneyDetail;
+use journey_core::api::{ActivityEntry, JourneyDetail};
 use journey_core::journey::JourneyId;
 use journey_core::plan::{ActivationCounts, ActivationMode, NextRun};
 use leptos::prelude::*;
@@ -164,7 +164,10 @@ fn FromActivityLog(id: JourneyId) -> impl IntoView {
     let detail = LocalResource::new(move || api::journey(id));
     view! {
         <Remote resource=detail what="the journey" children=move |j: JourneyDetail| {
-            let last = j.activity.iter().rev().find(|e| e.mode.is_some() && e.counts.is_some()).cloned();
+            // Not a line about an activation that waits (scheduled, asked for, decided on).
+            let waiting = ["schedule", "request_approval", "approve", "reject", "cancel_pending", "hold"];
+            let activated = |e: &&ActivityEntry| !e.action.as_deref().is_some_and(|a| waiting.contains(&a));
+            let last = j.activity.iter().rev().filter(activated).find(|e| e.mode.is_some() && e.counts.is_some()).cloned();
             view! {
                 <div class="page-head">
                     <div>

@@ -6,13 +6,16 @@ use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::delivery::DeliveryCard;
 use crate::components::flow_diagram::{FlowDiagram, trigger_words};
 use crate::components::modal::Modal;
+use crate::components::pending::PendingPanel;
 use crate::components::remote::{ErrorPanel, Loading};
 use crate::components::state_badge::StateBadge;
 use crate::format::{count, in_viewer_zone};
-use crate::routes::{activate_url, edit_url, journey_url, journeys_home, list_url, summary_url, use_journey_id, use_mode};
-use crate::session::{RoleNote, refusal};
+use crate::routes::{
+    SummaryChoices, activate_url, edit_url, journey_url, journeys_home, list_url, summary_url, use_journey_id, use_mode,
+};
+use crate::session::{RoleNote, Session, refusal};
 use journey_core::access::Role;
-use journey_core::api::{ActivityEntry, JourneyDetail};
+use journey_core::api::{ActivityEntry, JourneyDetail, PendingDecision};
 use journey_core::journey::TriggerSource;
 use journey_core::plan::ActivationMode;
 use journey_core::state::{JourneyAction, JourneyState, transition};
@@ -83,10 +86,13 @@ pub fn JourneyPage() -> impl IntoView {
     }
 }
 
+/// What the confirmation dialog asks about.
 #[derive(Clone, Copy, PartialEq)]
-enum Pending {
+enum Confirm {
     Pause,
     Stop,
+    /// Cancel the waiting activation.
+    CancelPending,
 }
 
 #[component]
@@ -95,14 +101,22 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
     let id = journey.id;
     let version = journey.version;
     let state = journey.state;
-    let (confirm, set_confirm) = signal(None::<Pending>);
+    let (confirm, set_confirm) = signal(None::<Confirm>);
     let set_notice = notice.write_only();
-    let action = Action::new_local(move |what: &Pending| {
+    // One key for cancelling the waiting activation this page shows (a retry sends it again).
+    let cancel_key = StoredValue::new(api::new_idempotency_key());
+    let pending_id = journey.pending.as_ref().map(|p| p.id);
+    let action = Action::new_local(move |what: &Confirm| {
         let what = *what;
         async move {
             match what {
-                Pending::Pause => api::pause(id, version).await,
-                Pending::Stop => api::stop(id, version).await,
+                Confirm::Pause => api::pause(id, version).await,
+                Confirm::Stop => api::stop(id, version).await,
+                Confirm::CancelPending => {
+                    let decision =
+                        PendingDecision { pending_id: pending_id.unwrap_or_default(), expected_version: version, reason: None };
+                    api::cancel_pending(id, &decision, &cancel_key.get_value()).await
+                }
             }
         }
     });
@@ -141,6 +155,19 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
         _ => None,
     };
     let list_href = list_url(state, "");
+    let pending_panel = journey.pending.clone().map(|pending| {
+        // Its times in the journey's zone: the zone's rules from the server.
+        let zone_name = def.time_zone.clone();
+        let zone = LocalResource::new(move || {
+            let name = zone_name.clone();
+            async move { api::zone(&name).await.ok() }
+        });
+        let viewer_id = use_context::<Session>().and_then(|s| s.user()).map(|u| u.id);
+        view! {
+            <PendingPanel id pending zone=Signal::derive(move || zone.get().flatten()) viewer_id refused
+                on_cancel=Callback::new(move |_| set_confirm.set(Some(Confirm::CancelPending)))/>
+        }
+    });
     let total: u64 = journey.node_counts.iter().map(|c| c.count).sum();
     let activity: Vec<ActivityEntry> = journey.activity.iter().rev().cloned().collect();
     let steps: Vec<_> = def.nodes.iter().filter_map(|n| n.label.clone().map(|label| (n.id.clone(), label))).collect();
@@ -172,10 +199,10 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
                 {(state == JourneyState::Active).then(|| view! {
                     <button type="button" class="btn btn-secondary btn-caps" data-testid="pause-button"
                         disabled=disabled aria-describedby=described_by
-                        on:click=move |_| set_confirm.set(Some(Pending::Pause))>"Pause"</button>
+                        on:click=move |_| set_confirm.set(Some(Confirm::Pause))>"Pause"</button>
                     <button type="button" class="btn btn-danger btn-caps" data-testid="stop-button"
                         disabled=disabled aria-describedby=described_by
-                        on:click=move |_| set_confirm.set(Some(Pending::Stop))>"Stop"</button>
+                        on:click=move |_| set_confirm.set(Some(Confirm::Stop))>"Stop"</button>
                 })}
             </div>
         </div>
@@ -191,6 +218,7 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
         {move || notice.get().map(|text| view! {
             <div class="notice" role="alert" data-testid="action-error">{text}</div>
         })}
+        {pending_panel}
         <div class="journey-grid">
             <section class="card" aria-labelledby="flow-title">
                 <div class="card-head">
@@ -259,88 +287,102 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
         <DeliveryCard id steps/>
         {move || confirm.get().map(|what| {
             let (title, message, label, danger) = match what {
-                Pending::Pause => (
+                Confirm::Pause => (
                     "Pause this journey?",
                     "No contact enters, moves or receives a message until it is activated again. Positions and wait deadlines are kept.",
                     "Pause journey",
                     false,
                 ),
-                Pending::Stop => (
+                Confirm::Stop => (
                     "Stop this journey?",
                     "The journey ends for now: nothing is sent. Positions are kept, so it can still be resumed or restarted later.",
                     "Stop journey",
                     true,
                 ),
+                Confirm::CancelPending => (
+                    "Cancel the waiting activation?",
+                    "It will not run. The journey stays as it is; you can activate or schedule it again.",
+                    "Cancel activation",
+                    true,
+                ),
+            };
+            let return_focus_to = match what {
+                Confirm::Pause => "[data-testid=pause-button]",
+                Confirm::Stop => "[data-testid=stop-button]",
+                Confirm::CancelPending => "[data-testid=pending-cancel]",
             };
             view! {
                 <ConfirmDialog title message confirm_label=label danger
                     busy=action.pending()
                     on_confirm=Callback::new(move |_| { action.dispatch_local(what); })
                     on_cancel=Callback::new(move |_| set_confirm.set(None))
-                    return_focus_to=if what == Pending::Pause { "[data-testid=pause-button]" } else { "[data-testid=stop-button]" }
+                    return_focus_to
                 />
             }
         })}
     }
 }
 
+/// What an activity line says happened: "Saved definition version 3", "Resumed (Paused →
+/// Active)", "Scheduled a resume", ...
+fn activity_words(entry: &ActivityEntry) -> String {
+    let mode = match entry.mode {
+        Some(ActivationMode::Resume) => "resume",
+        Some(ActivationMode::Restart) => "restart",
+        None => "activation",
+    };
+    match (entry.action.as_deref(), entry.from) {
+        (Some("edit"), _) => format!("Saved definition version {}", entry.definition_version.unwrap_or_default()),
+        (Some("applied"), _) => format!("Finished moving the contacts for the {mode}"),
+        (Some("schedule"), _) => format!("Scheduled a {mode}"),
+        (Some("request_approval"), _) => format!("Asked for approval of a {mode}"),
+        (Some("approve"), _) => format!("Approved the {mode}"),
+        (Some("reject"), _) => format!("Rejected the {mode}"),
+        (Some("cancel_pending"), _) => format!("Cancelled the waiting {mode}"),
+        (Some("hold"), _) => format!("Held the scheduled {mode}: nothing was done"),
+        (_, None) => format!("Created as {}", entry.to.label()),
+        (_, Some(from)) => match entry.mode {
+            Some(ActivationMode::Resume) => format!("Resumed ({} → {})", from.label(), entry.to.label()),
+            Some(ActivationMode::Restart) => format!("Restarted ({} → {})", from.label(), entry.to.label()),
+            None => format!("{} → {}", from.label(), entry.to.label()),
+        },
+    }
+}
+
+/// An activity line's details: its counts, definition version and release, and its note.
+fn activity_details(entry: &ActivityEntry) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = entry.counts {
+        if c.continuing > 0 {
+            parts.push(format!("{} continued", count(c.continuing)));
+        }
+        if let Some(e) = c.entering {
+            parts.push(format!("{} entering", count(e)));
+        }
+        if c.exited_by_restart > 0 {
+            parts.push(format!("{} exited by restart", count(c.exited_by_restart)));
+        }
+        if c.exited_by_edit > 0 {
+            parts.push(format!("{} left: their step was removed", count(c.exited_by_edit)));
+        }
+        if let Some(v) = entry.definition_version {
+            parts.push(format!("definition version {v}"));
+        }
+        if let Some(release) = entry.release {
+            parts.push(format!("{} overdue, released {}", count(c.overdue), release.describe()));
+        }
+    }
+    parts.extend(entry.note.clone());
+    parts.join(" · ")
+}
+
 #[component]
 fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
-    let what = match (entry.from, entry.mode) {
-        _ if entry.action.as_deref() == Some("edit") => {
-            format!("Saved definition version {}", entry.definition_version.unwrap_or_default())
-        }
-        (_, Some(mode)) if entry.action.as_deref() == Some("applied") => format!(
-            "Finished moving the contacts for the {}",
-            match mode {
-                ActivationMode::Resume => "resume",
-                ActivationMode::Restart => "restart",
-            }
-        ),
-        (None, _) => format!("Created as {}", entry.to.label()),
-        (Some(from), Some(mode)) => format!(
-            "{} ({} → {})",
-            match mode {
-                ActivationMode::Resume => "Resumed",
-                ActivationMode::Restart => "Restarted",
-            },
-            from.label(),
-            entry.to.label()
-        ),
-        (Some(from), None) => format!("{} → {}", from.label(), entry.to.label()),
-    };
-    let counts = entry
-        .counts
-        .map(|c| {
-            let mut parts = Vec::new();
-            if c.continuing > 0 {
-                parts.push(format!("{} continued", count(c.continuing)));
-            }
-            if let Some(e) = c.entering {
-                parts.push(format!("{} entering", count(e)));
-            }
-            if c.exited_by_restart > 0 {
-                parts.push(format!("{} exited by restart", count(c.exited_by_restart)));
-            }
-            if c.exited_by_edit > 0 {
-                parts.push(format!("{} left: their step was removed", count(c.exited_by_edit)));
-            }
-            if let Some(v) = entry.definition_version {
-                parts.push(format!("definition version {v}"));
-            }
-            if let Some(release) = entry.release {
-                parts.push(format!("{} overdue, released {}", count(c.overdue), release.describe()));
-            }
-            if let Some(note) = &entry.note {
-                parts.push(note.clone());
-            }
-            parts.join(" · ")
-        })
-        .filter(|s| !s.is_empty());
+    let details = Some(activity_details(&entry)).filter(|s| !s.is_empty());
     view! {
         <li>
-            <span>{what}</span>
-            {counts.map(|c| view! { <span class="cell-sub">{c}</span> })}
+            <span>{activity_words(&entry)}</span>
+            {details.map(|c| view! { <span class="cell-sub">{c}</span> })}
             <time datetime=entry.at.to_string()>{format!("{} · by {}", in_viewer_zone(entry.at), entry.actor)}</time>
         </li>
     }
@@ -376,8 +418,9 @@ pub fn ActivateRoute() -> impl IntoView {
             nav(&activate_url(id, Some(mode)), NavigateOptions { replace: true, scroll: false, ..Default::default() })
         });
         let nav = navigate.clone();
-        let on_apply =
-            Callback::new(move |mode: ActivationMode| nav(&summary_url(id, mode, None, None), NavigateOptions::default()));
+        let on_apply = Callback::new(move |mode: ActivationMode| {
+            nav(&summary_url(id, &SummaryChoices::of(mode)), NavigateOptions::default())
+        });
         view! {
             <ActivateDialog journey_name=journey.name.clone() initial=initial
                 on_apply on_cancel on_change/>

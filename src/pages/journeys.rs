@@ -1,12 +1,13 @@
 //! `/engage/journeys?tab=paused&q=...`: the journeys list, one tab per state, a name search.
 
 use crate::api;
+use crate::components::pending::PendingBadge;
 use crate::components::remote::{ErrorPanel, Loading};
 use crate::components::state_badge::StateBadge;
 use crate::components::state_tabs::{PANEL_ID, StateTabs, tab_id};
 use crate::format::{count, in_viewer_zone};
 use crate::routes::{journey_url, list_url, use_search, use_tab};
-use journey_core::api::{JourneyListResponse, JourneyRow};
+use journey_core::api::{JourneyListResponse, JourneyRow, PendingStatus};
 use journey_core::state::JourneyState;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -186,11 +187,24 @@ fn JourneyRowView(row: JourneyRow, frozen_col: bool) -> impl IntoView {
         JourneyState::Stopped => row.stopped_at.or(row.paused_at),
         _ => row.paused_at,
     };
+    // A waiting activation: its badge, with a scheduled time in the journey's zone.
+    let pending = row.pending.map(|pending| {
+        let zone = (pending.status == PendingStatus::Scheduled && pending.run_at.is_some()).then(|| {
+            let name = row.time_zone.clone();
+            LocalResource::new(move || {
+                let name = name.clone();
+                async move { api::zone(&name).await.ok() }
+            })
+        });
+        let zone = Signal::derive(move || zone.and_then(|z| z.get().flatten()));
+        view! { <span class="cell-sub"><PendingBadge pending zone/></span> }
+    });
     view! {
         <tr data-testid="journey-row" data-journey-id=row.id.to_string()>
             <td class="col-name">
                 <a href=href class="row-link" data-testid="journey-link">{row.name.clone()}</a>
                 {(!frozen_col).then(|| view! { <span class="cell-sub"><StateBadge state=row.state/></span> })}
+                {pending}
             </td>
             <td>
                 {row.trigger_kind.label()}

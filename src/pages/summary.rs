@@ -1,28 +1,35 @@
 //! `/engage/journeys/{id}/summary?mode=resume&wait=keep_deadlines&release=spread-3`: the journey
-//! summary and ACTIVATE JOURNEY.
+//! summary and ACTIVATE JOURNEY (`&at=2026-11-30T09:00&drift=20`: SCHEDULE ACTIVATION).
 //!
-//! The page's jobs, one piece each: [`LiveSnapshot`] loads the journey's snapshot and keeps
-//! it fresh, [`plan_memo`] computes the plan from it (once, for what is shown and what is
-//! sent), [`Activation`] sends ACTIVATE JOURNEY and handles the answer, and the components
-//! below lay them out.
+//! The page's jobs, one piece each: [`read_later`] turns a chosen local time into the instant
+//! (journey-core's DST rule and limits), [`LiveSnapshot`] loads the journey's snapshot (now, or
+//! projected to that instant) and keeps it fresh, [`plan_memo`] computes the plan from it
+//! (once, for what is shown and what is sent), [`Activation`] sends it and handles the answer
+//! (200: the result page; 202: waiting, the journey page shows it), and the components below
+//! lay them out.
 
 use crate::api::{self, ApiError};
 use crate::clock::use_minute_clock;
 use crate::components::explain_contact::{ExplainBox, Lookup};
 use crate::components::remote::{ErrorPanel, JourneyNotFound, Loading};
-use crate::components::summary_view::SummaryView;
+use crate::components::summary_view::{DriftChoice, SummaryView};
+use crate::components::when_choice::WhenChoice;
 use crate::routes::{
-    activate_url, activated_url, journey_url, journeys_home, summary_url, use_journey_id, use_mode, use_release, use_wait,
+    SummaryChoices, When, ZoneChoice, activate_url, activated_url, journey_url, journeys_home, summary_url, use_drift,
+    use_journey_id, use_mode, use_release, use_wait, use_when,
 };
 use crate::session::{RoleNote, refusal};
-use crate::stored_activation::{StoredActivation, activation_key};
+use crate::stored_activation::{Attempt, StoredActivation, activation_key};
 use journey_core::access::Role;
-use journey_core::api::ActivateResponse;
+use journey_core::api::ActivateRequest;
 use journey_core::jiff::Timestamp;
+use journey_core::jiff::civil::DateTime;
 use journey_core::journey::JourneyId;
+use journey_core::pending::{ApprovalNeed, DriftGuard, approval_needed, check_run_at, choose_instant};
 use journey_core::plan::{ActivationMode, ActivationPlan, PlanError, WaitHandling, plan_activation};
-use journey_core::release::ReleasePolicy;
+use journey_core::release::{ReleasePolicy, volume};
 use journey_core::snapshot::JourneySnapshot;
+use journey_core::zone::Zone;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::Redirect;
@@ -32,11 +39,10 @@ use leptos_router::hooks::use_navigate;
 pub fn SummaryPage() -> impl IntoView {
     let id = use_journey_id();
     let mode = use_mode();
-    let wait = use_wait();
-    let release = use_release();
+    let (wait, release, when, drift) = (use_wait(), use_release(), use_when(), use_drift());
 
     move || match (id.get(), mode.get()) {
-        (Some(id), Some(m)) => view! { <Summary id mode=m wait release/> }.into_any(),
+        (Some(id), Some(m)) => view! { <Summary id mode=m wait release when drift/> }.into_any(),
         (Some(id), None) => view! { <Redirect path=activate_url(id, None)/> }.into_any(),
         (None, _) => view! { <JourneyNotFound/> }.into_any(),
     }
@@ -59,6 +65,29 @@ pub fn plan_memo(
     })
 }
 
+/// A "later" choice read: the instant, or why it cannot be used; and journey-core's sentence
+/// when the clocks change at that local time.
+#[derive(Clone, Debug, PartialEq)]
+struct Later {
+    at: Result<Timestamp, String>,
+    note: Option<String>,
+}
+
+/// Reads `local` on `zone`'s clock with the journey's DST rule (`pending::choose_instant`)
+/// and checks the instant against `now` (`pending::check_run_at`: in the future, within 90
+/// days). `zone` is None while its rules are not loaded.
+fn read_later(local: Option<DateTime>, zone: Option<&Zone>, now: Timestamp) -> Later {
+    let refused = |why: &str| Later { at: Err(why.to_string()), note: None };
+    let Some(local) = local else { return refused("Choose a date and a time.") };
+    let Some(zone) = zone else { return refused("Loading the time zone's rules…") };
+    match choose_instant(zone, local) {
+        Ok(chosen) => {
+            Later { at: check_run_at(chosen.at, now).map(|()| chosen.at).map_err(|e| e.to_string()), note: chosen.note }
+        }
+        Err(e) => refused(&e.to_string()),
+    }
+}
+
 /// One journey's summary for one mode: its snapshot, the plan computed from it and the
 /// activation that sends that plan, laid out by the components below.
 #[component]
@@ -67,11 +96,60 @@ fn Summary(
     mode: ActivationMode,
     #[prop(into)] wait: Signal<WaitHandling>,
     #[prop(into)] release: Signal<ReleasePolicy>,
+    #[prop(into)] when: Signal<When>,
+    #[prop(into)] drift: Signal<Option<u32>>,
 ) -> impl IntoView {
-    let snapshot = LiveSnapshot::load(id);
+    // The instant the snapshot and the plan are for: None (now), or the last valid "later"
+    // instant, kept while the person types an invalid one (the summary waits meanwhile).
+    let asked = RwSignal::new(None::<Timestamp>);
+    let snapshot = LiveSnapshot::load(id, asked.into());
     let viewer_zone = load_viewer_zone();
     let now = use_minute_clock();
-    let plan = plan_memo(snapshot.current.into(), now.into(), Signal::stored(mode), wait);
+    let journey_zone = Memo::new(move |_| snapshot.current.with(|c| c.as_ref().map(|s| s.zone.clone())));
+    let later = Memo::new(move |_| {
+        viewer_zone.track();
+        let When::Later { local, zone } = when.get() else { return None };
+        let zone = match zone {
+            ZoneChoice::Journey => journey_zone.get(),
+            ZoneChoice::Yours => crate::format::viewer_zone_rules(),
+        };
+        Some(read_later(local, zone.as_ref(), now.get()))
+    });
+    Effect::new(move |_| {
+        let next = match later.get() {
+            None => None,
+            Some(Later { at: Ok(at), .. }) => Some(at),
+            Some(Later { at: Err(_), .. }) => return,
+        };
+        if asked.get_untracked() != next {
+            asked.set(next);
+        }
+    });
+    // Later, the plan is made on the snapshot projected to that very instant, never on today's.
+    let for_plan = Signal::derive(move || {
+        let asked = asked.get();
+        snapshot.current.get().filter(|s| match asked {
+            Some(at) => s.taken_at == at,
+            None => s.projected_from.is_none(),
+        })
+    });
+    let plan_at = Signal::derive(move || asked.get().unwrap_or_else(|| now.get()));
+    let plan = plan_memo(for_plan, plan_at, Signal::stored(mode), wait);
+    // Restart releases everything at once, whatever the URL says.
+    let sent_release =
+        Signal::derive(move || if mode == ActivationMode::Resume { release.get() } else { ReleasePolicy::AllAtOnce });
+    let approval = Memo::new(move |_| {
+        let plan = plan.get().ok()?;
+        for_plan.with(|s| {
+            let s = s.as_ref()?;
+            approval_needed(s.approval_threshold, &volume(s, &plan, sent_release.get()))
+        })
+    });
+    // What cannot be sent as chosen, in words (shown where it was chosen).
+    let blocked = Memo::new(move |_| {
+        later.with(|l| l.as_ref().is_some_and(|l| l.at.is_err() || l.at.as_ref().ok() != asked.get().as_ref()))
+            || drift.get().is_some_and(|p| later.with(Option::is_some) && DriftGuard { percent: p }.check().is_err())
+    });
     let activation = Activation::new(id, snapshot);
     let refused = refusal(Role::Operator);
 
@@ -81,17 +159,42 @@ fn Summary(
 
     // The choices live in the URL (a reload or a shared link shows the same summary).
     let navigate = use_navigate();
-    let go = move |w: WaitHandling, r: ReleasePolicy| {
-        navigate(
-            &summary_url(id, mode, Some(w), Some(r)),
-            NavigateOptions { replace: true, scroll: false, ..Default::default() },
-        );
+    let choices = move || SummaryChoices {
+        mode,
+        wait: wait.get_untracked(),
+        release: release.get_untracked(),
+        when: when.get_untracked(),
+        drift: drift.get_untracked(),
+    };
+    let go = move |c: SummaryChoices| {
+        navigate(&summary_url(id, &c), NavigateOptions { replace: true, scroll: false, ..Default::default() });
     };
     let on_wait_change = Callback::new({
         let go = go.clone();
-        move |w: WaitHandling| go(w, release.get_untracked())
+        move |wait: WaitHandling| go(SummaryChoices { wait, ..choices() })
     });
-    let on_release_change = Callback::new(move |r: ReleasePolicy| go(wait.get_untracked(), r));
+    let on_release_change = Callback::new({
+        let go = go.clone();
+        move |release: ReleasePolicy| go(SummaryChoices { release, ..choices() })
+    });
+    let on_when_change = Callback::new({
+        let go = go.clone();
+        move |when: When| go(SummaryChoices { when, ..choices() })
+    });
+    let drift_choice = DriftChoice {
+        percent: drift,
+        on_change: Callback::new(move |drift: Option<u32>| go(SummaryChoices { drift, ..choices() })),
+    };
+    // "Activate at": first offered as tomorrow at 09:00 on the journey's clock.
+    let suggestion = Signal::derive(move || {
+        journey_zone.with(|z| Some(z.as_ref()?.to_local(now.get()).date().tomorrow().ok()?.at(9, 0, 0, 0)))
+    });
+    // A "later" time that cannot be used: the summary waits for one that can.
+    let waiting_for_time = Memo::new(move |_| later.with(|l| l.as_ref().is_some_and(|l| l.at.is_err())));
+    let your_zone = Signal::derive(move || {
+        viewer_zone.track();
+        crate::format::viewer_zone_rules().map(|z| z.name().to_string())
+    });
 
     // "Explain a contact": the facts fetched once per email, told again as the choices change.
     let lookup = RwSignal::new(Lookup::Idle);
@@ -110,9 +213,10 @@ fn Summary(
     });
     let explain = ExplainBox { lookup: Signal::from(lookup), email: RwSignal::new(String::new()), on_ask };
 
+    let send = Send { release: sent_release, asked, drift, approval, blocked };
     view! {
         <SummaryHead id mode name>
-            <ActivateJourneyButton snapshot plan release activation refused/>
+            <ActivateJourneyButton snapshot plan send activation refused/>
         </SummaryHead>
         <RoleNote refusal=refused id="summary-role-note"/>
         {move || snapshot.stale_notice.get().map(|text| view! {
@@ -121,12 +225,42 @@ fn Summary(
             </div>
         })}
         <ActivationError activation/>
+        <WhenChoice when journey_zone=Signal::derive(move || journey_zone.with(|z| z.as_ref().map(|z| z.name().to_string())))
+            your_zone suggestion
+            note=Signal::derive(move || later.with(|l| l.as_ref().and_then(|l| l.note.clone())))
+            problem=Signal::derive(move || later.with(|l| l.as_ref().and_then(|l| l.at.clone().err())))
+            on_change=on_when_change/>
         {move || {
             // Drawn again once the viewer's zone rules arrive: "your time" from the same data.
             viewer_zone.track();
-            view! { <SummaryBody snapshot plan now on_wait_change release on_release_change explain/> }
+            if waiting_for_time.get() {
+                return view! {
+                    <div class="card card-body muted" data-testid="summary-waits-for-time">
+                        "Choose a date and a time above: the summary then shows what the activation would do at that moment."
+                    </div>
+                }.into_any();
+            }
+            view! {
+                <SummaryBody snapshot plan now on_wait_change release on_release_change explain
+                    drift=drift_choice/>
+            }.into_any()
         }}
     }
+}
+
+/// What the header's button sends besides the plan, and what it says.
+#[derive(Clone, Copy)]
+struct Send {
+    /// The release policy sent (Restart: all at once).
+    release: Signal<ReleasePolicy>,
+    /// Later: the instant; None: now.
+    asked: RwSignal<Option<Timestamp>>,
+    /// The drift guard's percentage (later only).
+    drift: Signal<Option<u32>>,
+    /// Set when the workspace wants a second person to approve this activation.
+    approval: Memo<Option<ApprovalNeed>>,
+    /// A choice on the page cannot be sent as it stands (its sentence is shown by it).
+    blocked: Memo<bool>,
 }
 
 /// Loads the viewer's zone rules from the server once per visit (`format::set_viewer_zone`);
@@ -162,9 +296,10 @@ struct LiveSnapshot {
 }
 
 impl LiveSnapshot {
-    fn load(id: JourneyId) -> LiveSnapshot {
+    /// The journey now, or (`at` set) projected to `at`; loaded again when `at` changes.
+    fn load(id: JourneyId, at: Signal<Option<Timestamp>>) -> LiveSnapshot {
         let live = LiveSnapshot {
-            resource: LocalResource::new(move || api::snapshot(id)),
+            resource: LocalResource::new(move || api::snapshot(id, at.get())),
             current: RwSignal::new(None),
             retrying: RwSignal::new(false),
             reloading: RwSignal::new(false),
@@ -211,29 +346,24 @@ impl LiveSnapshot {
     }
 }
 
-/// What ACTIVATE JOURNEY sends.
+/// What ACTIVATE JOURNEY (or SCHEDULE ACTIVATION, REQUEST APPROVAL) sends.
 #[derive(Clone)]
 struct Submit {
-    mode: ActivationMode,
-    wait: WaitHandling,
-    release: ReleasePolicy,
-    version: u64,
+    request: ActivateRequest,
     key: String,
     stored: StoredActivation,
 }
 
-/// What one idempotency key is for: the (version, mode, wait handling, release policy) sent.
-type Attempt = (u64, ActivationMode, WaitHandling, ReleasePolicy);
-
-/// ACTIVATE JOURNEY: sends exactly the plan shown, then goes to the result, reloads the
-/// snapshot after a stale-version answer, or keeps the error for Retry.
+/// ACTIVATE JOURNEY: sends exactly the plan shown, then goes to the result (or, when the
+/// activation waits, to the journey page that shows it), reloads the snapshot after a
+/// stale-version answer, or keeps the error for Retry.
 #[derive(Clone, Copy)]
 struct Activation {
-    action: Action<Submit, (Submit, Result<ActivateResponse, ApiError>)>,
+    action: Action<Submit, (Submit, Result<api::Answer, ApiError>)>,
     /// The last failed attempt (not a stale version: that reloads instead).
     last_error: RwSignal<Option<ApiError>>,
-    /// One idempotency key per (version, mode, wait, release): a retry of the same activation reuses
-    /// it, a new version or choice gets a new one. Also kept for the tab in `sessionStorage`
+    /// One idempotency key per [`Attempt`]: a retry of the same activation reuses it, a new
+    /// version or choice gets a new one. Also kept for the tab in `sessionStorage`
     /// ([`activation_key`]), so a key outlives the page (sign in again, come back, resend).
     keys: StoredValue<Vec<(Attempt, String)>>,
     id: JourneyId,
@@ -244,7 +374,7 @@ impl Activation {
         let action = Action::new_local(move |s: &Submit| {
             let s = s.clone();
             async move {
-                let result = api::activate(id, s.mode, s.wait, s.release, s.version, s.key.clone()).await;
+                let result = api::activate(id, &s.request, &s.key).await;
                 (s, result)
             }
         });
@@ -253,11 +383,15 @@ impl Activation {
         Effect::new(move |_| {
             let Some((submit, result)) = action.value().get() else { return };
             match result {
-                Ok(response) => {
+                Ok(api::Answer::Activated(response)) => {
                     activation.last_error.set(None);
-                    let stored = StoredActivation { server: Some((&response).into()), ..submit.stored };
+                    let stored = StoredActivation { server: Some((&*response).into()), ..submit.stored };
                     stored.save(id);
                     navigate(&activated_url(id), NavigateOptions { replace: true, ..Default::default() });
+                }
+                Ok(api::Answer::Waiting(_)) => {
+                    activation.last_error.set(None);
+                    navigate(&journey_url(id), NavigateOptions { replace: true, ..Default::default() });
                 }
                 Err(e) if e.is_stale_version() => {
                     activation.last_error.set(None);
@@ -269,29 +403,33 @@ impl Activation {
         activation
     }
 
-    fn key_for(self, k: Attempt) -> String {
-        if let Some((_, key)) = self.keys.with_value(|ks| ks.iter().find(|(kk, _)| *kk == k).cloned()) {
+    fn key_for(self, attempt: Attempt) -> String {
+        if let Some((_, key)) = self.keys.with_value(|ks| ks.iter().find(|(a, _)| *a == attempt).cloned()) {
             return key;
         }
-        let key = activation_key(self.id, k.0, k.1, k.2, k.3);
-        self.keys.update_value(|ks| ks.push((k, key.clone())));
+        let key = activation_key(self.id, &attempt);
+        self.keys.update_value(|ks| ks.push((attempt, key.clone())));
         key
     }
 
-    /// Sends `shown`: exactly what the summary shows, the plan's own version, mode and wait
-    /// handling, and the release policy it was drawn with (Restart: all at once).
-    fn submit(self, shown: &ActivationPlan, release: ReleasePolicy, name: &str) {
-        let release = if shown.mode == ActivationMode::Resume { release } else { ReleasePolicy::AllAtOnce };
-        let key = self.key_for((shown.version, shown.mode, shown.wait_handling, release));
-        let stored = StoredActivation::preview(shown, name);
-        self.action.dispatch_local(Submit {
+    /// Sends `shown`: exactly what the summary shows, the plan's own version, mode, wait
+    /// handling and instant (later: `at`), the release policy it was drawn with and, later,
+    /// the drift guard.
+    fn submit(self, shown: &ActivationPlan, release: ReleasePolicy, later: bool, drift: Option<u32>, name: &str) {
+        let at = later.then_some(shown.at);
+        let drift_guard = drift.filter(|_| later).map(|percent| DriftGuard { percent });
+        let attempt = Attempt { version: shown.version, mode: shown.mode, wait: shown.wait_handling, release, at, drift_guard };
+        let key = self.key_for(attempt);
+        let request = ActivateRequest {
             mode: shown.mode,
-            wait: shown.wait_handling,
+            wait_handling: shown.wait_handling,
             release,
-            version: shown.version,
-            key,
-            stored,
-        });
+            expected_version: shown.version,
+            idempotency_key: None,
+            at,
+            drift_guard,
+        };
+        self.action.dispatch_local(Submit { request, key, stored: StoredActivation::preview(shown, name) });
     }
 
     /// Sends the last attempt again (same key).
@@ -330,12 +468,14 @@ fn SummaryHead(id: JourneyId, mode: ActivationMode, name: Signal<String>, childr
     }
 }
 
-/// ACTIVATE JOURNEY: enabled once a plan is shown and nothing is in flight or reloading.
+/// ACTIVATE JOURNEY (SCHEDULE ACTIVATION later, REQUEST APPROVAL above the workspace's
+/// threshold): enabled once a plan is shown, every choice can be sent, and nothing is in
+/// flight or reloading.
 #[component]
 fn ActivateJourneyButton(
     snapshot: LiveSnapshot,
     plan: Memo<Result<ActivationPlan, PlanError>>,
-    release: Signal<ReleasePolicy>,
+    send: Send,
     activation: Activation,
     /// Why the signed-in person may not activate, if they may not.
     refused: Signal<Option<String>>,
@@ -344,15 +484,28 @@ fn ActivateJourneyButton(
         let ready = snapshot.current.with(|c| c.is_some())
             && plan.with(|p| p.is_ok())
             && !snapshot.reloading.get()
+            && !send.blocked.get()
             && refused.with(Option::is_none);
         let pending = activation.action.pending().get();
         let submit = move |_| {
-            if activation.action.pending().get_untracked() || snapshot.reloading.get_untracked() {
+            if activation.action.pending().get_untracked() || snapshot.reloading.get_untracked() || send.blocked.get_untracked() {
                 return;
             }
             let Some(name) = snapshot.current.with_untracked(|c| c.as_ref().map(|s| s.definition.name.clone())) else { return };
             let Ok(shown) = plan.get_untracked() else { return };
-            activation.submit(&shown, release.get_untracked(), &name);
+            let later = send.asked.get_untracked().is_some();
+            activation.submit(&shown, send.release.get_untracked(), later, send.drift.get_untracked(), &name);
+        };
+        let label = if pending {
+            "Sending…"
+        } else if snapshot.reloading.get() {
+            "Reloading…"
+        } else if send.approval.with(Option::is_some) {
+            "Request approval"
+        } else if send.asked.with(Option::is_some) {
+            "Schedule activation"
+        } else {
+            "Activate journey"
         };
         view! {
             <button type="button" class="btn btn-primary btn-caps" data-testid="activate-journey-button"
@@ -360,7 +513,7 @@ fn ActivateJourneyButton(
                 aria-describedby=refused.with(Option::is_some).then_some("summary-role-note")
                 on:click=submit>
                 {pending.then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
-                {if pending { "Activating…" } else if snapshot.reloading.get() { "Reloading…" } else { "Activate journey" }}
+                {label}
             </button>
         }
     }
@@ -390,6 +543,7 @@ fn SummaryBody(
     release: Signal<ReleasePolicy>,
     on_release_change: Callback<ReleasePolicy>,
     explain: ExplainBox,
+    drift: DriftChoice,
 ) -> impl IntoView {
     let has_snapshot = Memo::new(move |_| snapshot.current.with(|c| c.is_some()));
     let retry = Callback::new(move |_| snapshot.retry());
@@ -404,7 +558,7 @@ fn SummaryBody(
         {move || if let (true, Some(first)) = (has_snapshot.get(), snapshot.current.get_untracked()) {
             view! {
                 <SummaryView snapshot=Signal::derive(move || snapshot.current.get().unwrap_or_else(|| first.clone()))
-                    plan on_wait_change release on_release_change explain/>
+                    plan on_wait_change release on_release_change explain drift/>
                 <StaleRefresher snapshot now/>
             }.into_any()
         } else {
