@@ -19,7 +19,8 @@
 //! (`--profile server` is the workspace's fast native profile; plain `cargo bench` uses the
 //! wasm-tuned release profile, which links far more slowly.)
 //!
-//! For each size: snapshot request latency over HTTP (p50, p99, max of 200); then, at the same
+//! For each size: snapshot request latency over HTTP (p50, p99, max of 200), and of the
+//! snapshot projected 4 days ahead (an activation scheduled for then); then, at the same
 //! size, Resume (extend_by_pause) and Restart: the time to the answer (the activation's write
 //! transaction is within it), the time the runner then takes to apply it to the contacts, and
 //! meanwhile the latency of a POST /api/events and of a GET of another journey's snapshot;
@@ -178,6 +179,7 @@ struct Figures {
     populate_s: f64,
     snapshot: String,
     snapshot_store: String,
+    snapshot_projected: String,
     resume_answer_ms: f64,
     resume_apply_s: f64,
     restart_answer_ms: f64,
@@ -285,6 +287,19 @@ async fn bench(contacts: usize, postgres: Option<&str>) -> Figures {
     }
     figures.snapshot_store = percentiles(store_times);
     println!("  of which the store: {}", figures.snapshot_store);
+    // The summary of an activation four days ahead: the snapshot projected to it (`?at=`),
+    // beside the one above.
+    let ahead = now + SignedDuration::from_hours(4 * 24);
+    let mut projected_times = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        let res = http.get(format!("{base}/api/journeys/{id}/snapshot?at={ahead}")).send().await.unwrap();
+        assert!(res.status().is_success(), "projected snapshot: {}", res.status());
+        res.bytes().await.unwrap();
+        projected_times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    figures.snapshot_projected = percentiles(projected_times);
+    println!("snapshot projected 4 days ahead: {}", figures.snapshot_projected);
 
     for (mode, wait) in [("resume", "extend_by_pause"), ("restart", "keep_deadlines")] {
         let detail: Value = http.get(format!("{base}/api/journeys/{id}")).send().await.unwrap().json().await.unwrap();
@@ -419,6 +434,7 @@ async fn both(contacts: usize) {
     row("populate (s)", format!("{:.1}", sqlite.populate_s), format!("{:.1}", pg.populate_s));
     row("snapshot over HTTP", sqlite.snapshot.clone(), pg.snapshot.clone());
     row("  of which the store", sqlite.snapshot_store.clone(), pg.snapshot_store.clone());
+    row("snapshot projected 4 days ahead", sqlite.snapshot_projected.clone(), pg.snapshot_projected.clone());
     row("Resume answered (ms)", format!("{:.0}", sqlite.resume_answer_ms), format!("{:.0}", pg.resume_answer_ms));
     row("  then applied (s)", format!("{:.1}", sqlite.resume_apply_s), format!("{:.1}", pg.resume_apply_s));
     row("Restart answered (ms)", format!("{:.0}", sqlite.restart_answer_ms), format!("{:.0}", pg.restart_answer_ms));

@@ -182,8 +182,8 @@ impl Runner {
     /// Executes all work due at `now` (repeating batches until none is left).
     pub async fn run_due_work(&self, now: Timestamp) -> Result<RunReport, StoreError> {
         let _guard = self.lock.lock().await;
-        let mut report = RunReport::default();
-        report.activated = crate::actions::activation::run_scheduled(&self.store, now).await?;
+        let activated = crate::actions::activation::run_scheduled(&self.store, now).await?;
+        let mut report = RunReport { activated, ..RunReport::default() };
         report.add(self.audience_runs(now).await?);
         report.add(self.activation_work(now).await?);
         report.add(self.events(now).await?);
