@@ -54,6 +54,15 @@ impl Session {
         })
     }
 
+    /// The signed-in person's id, read without tracking: what a page compares once with who
+    /// asked for something (it does not change while the page is open).
+    pub fn user_id(self) -> Option<u64> {
+        self.0.with_untracked(|s| match s {
+            SessionState::SignedIn(user) => Some(user.id),
+            _ => None,
+        })
+    }
+
     /// Asks the server who is signed in.
     pub fn check(self) {
         self.0.set(SessionState::Checking);

@@ -521,21 +521,24 @@ impl FakeServer {
             r#"
             const url = new URL(req.url);
             const seen = req.method + ' ' + url.pathname + url.search;
-            window.__requests.push({ seen, console: req.headers.get('x-journey-console'),
-                type: req.headers.get('content-type'), key: req.headers.get('idempotency-key') });
             const route = window.__routes.find(([pattern]) => seen.includes(pattern));
             const [status, body, delay] = !route ? [404, '{}', 0]
                 : route[1].length > 1 ? route[1].shift() : route[1][0];
             const answer = () => new Response(status === 204 ? null : body,
                 { status, headers: { 'Content-Type': 'application/json' } });
-            return new Promise(done => setTimeout(() => done(answer()), delay));
+            return req.text().then(sent => {
+                window.__requests.push({ seen, console: req.headers.get('x-journey-console'),
+                    type: req.headers.get('content-type'), key: req.headers.get('idempotency-key'), body: sent });
+                return new Promise(done => setTimeout(() => done(answer()), delay));
+            });
             "#,
         );
         js_sys::Reflect::set(&window, &"fetch".into(), &fake).unwrap();
         FakeServer { previous_fetch, previous_url }
     }
 
-    /// Every request so far: `seen` ("POST /api/sign-in"), `console`, `type` and `key` headers.
+    /// Every request so far: `seen` ("POST /api/sign-in"), `console`, `type` and `key` headers,
+    /// and the `body` sent.
     fn requests(&self) -> Vec<serde_json::Value> {
         let window = web_sys::window().unwrap();
         let all = js_sys::JSON::stringify(&js_sys::Reflect::get(&window, &"__requests".into()).unwrap()).unwrap();
@@ -740,6 +743,16 @@ async fn journey_page_with(
     state: JourneyState,
     change: impl FnOnce(&mut journey_core::api::JourneyDetail),
 ) -> (web_sys::HtmlElement, FakeServer, Box<dyn std::any::Any>) {
+    journey_page_serving(role, state, change, vec![]).await
+}
+
+/// [`journey_page_with`], the server also answering `routes` (matched first).
+async fn journey_page_serving(
+    role: Role,
+    state: JourneyState,
+    change: impl FnOnce(&mut journey_core::api::JourneyDetail),
+    routes: Vec<(&str, Vec<Answer>)>,
+) -> (web_sys::HtmlElement, FakeServer, Box<dyn std::any::Any>) {
     use journey_console::pages::journey::JourneyPage;
     use journey_console::routes::{JOURNEY, JOURNEY_INDEX};
     use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -763,13 +776,10 @@ async fn journey_page_with(
         pending: None,
     };
     change(&mut detail);
-    let server = FakeServer::start(
-        "/engage/journeys/7",
-        vec![
-            ("/delivery", vec![(200, DELIVERY_JSON.into(), 0)]),
-            ("GET /api/journeys/7", vec![(200, serde_json::to_string(&detail).unwrap(), 0)]),
-        ],
-    );
+    let mut routes = routes;
+    routes.push(("/delivery", vec![(200, DELIVERY_JSON.into(), 0)]));
+    routes.push(("GET /api/journeys/7", vec![(200, serde_json::to_string(&detail).unwrap(), 0)]));
+    let server = FakeServer::start("/engage/journeys/7", routes);
     let root = container();
     let mount_root = root.clone();
     let handle = leptos::mount::mount_to(mount_root, move || {
@@ -1397,4 +1407,511 @@ fn with_backlog_at_wait(snapshot: &mut journey_core::snapshot::JourneySnapshot, 
         late_per_minute: vec![],
         late_older: 0,
     }];
+}
+
+// ---- Activations that wait: later, or for a second person's approval ----
+
+use journey_core::api::{JourneyRow, PendingActivation, PendingResponse, PendingRow, PendingStatus};
+use journey_core::jiff::{SignedDuration, Timestamp};
+use journey_core::pending::{ApprovalNeed, DriftGuard, PlanFigures};
+use journey_core::plan::ActivationCounts;
+use journey_core::release::ReleasePolicy;
+use journey_core::zone::Zone;
+
+/// Mon 30 Nov 2026, 09:00 in Berlin.
+const MONDAY_9_BERLIN: &str = "2026-11-30T08:00:00Z";
+
+fn berlin() -> Zone {
+    Zone::bundled("Europe/Berlin").unwrap()
+}
+
+/// `GET /api/zone?name=Europe/Berlin`, answered.
+fn berlin_route() -> (&'static str, Vec<Answer>) {
+    ("GET /api/zone?name=Europe%2FBerlin", vec![(200, serde_json::to_string(&berlin()).unwrap(), 0)])
+}
+
+/// A waiting Resume asked for by user `requested_by_id`, with its figures projected to Monday
+/// 09:00 in Berlin (none when it waits for approval to run at once).
+fn pending(status: PendingStatus, requested_by_id: u64) -> PendingActivation {
+    let run_at: Timestamp = MONDAY_9_BERLIN.parse().unwrap();
+    let requested_at: Timestamp = "2026-11-26T10:15:00Z".parse().unwrap();
+    let counts =
+        ActivationCounts { continuing: 12_450, overdue: 1_200, entering: Some(300), suppressed: 96, ..Default::default() };
+    PendingActivation {
+        id: 41,
+        status,
+        mode: ActivationMode::Resume,
+        wait_handling: WaitHandling::KeepDeadlines,
+        release: ReleasePolicy::SpreadOver { hours: 3 },
+        run_at: Some(run_at),
+        drift_guard: Some(DriftGuard { percent: 20 }),
+        requested_by: "Omar Haddad <operator@example.com>".into(),
+        requested_by_id,
+        requested_at,
+        figures: PlanFigures {
+            at: run_at,
+            projected_from: Some(requested_at),
+            counts,
+            recipients: 1_500,
+            first_hour: 700,
+            next_run: Some("2026-11-30T13:00:00Z".parse().unwrap()),
+        },
+        approval: (status == PendingStatus::AwaitingApproval).then_some(ApprovalNeed {
+            first_hour: 700,
+            threshold: 500,
+            at_least: false,
+        }),
+        approved_by: None,
+        note: (status == PendingStatus::Held)
+            .then(|| "1,500 recipients were projected and 700 are there now (53% fewer), more than the 20% allowed.".to_string()),
+    }
+}
+
+/// The journey page of a Paused journey in Berlin with `pending`, as `role` (user 1) sees it.
+async fn journey_page_waiting(
+    role: Role,
+    pending: PendingActivation,
+    routes: Vec<(&str, Vec<Answer>)>,
+) -> (web_sys::HtmlElement, FakeServer, Box<dyn std::any::Any>) {
+    let mut routes = routes;
+    routes.push(berlin_route());
+    let mounted = journey_page_serving(
+        role,
+        JourneyState::Paused,
+        move |d| {
+            d.definition = journey_core::samples::onboarding("Europe/Berlin", journey_core::samples::daily_at_14());
+            d.pending = Some(pending);
+        },
+        routes,
+    )
+    .await;
+    let root = mounted.0.clone();
+    wait_until("the panel in journey time", || find(&root, "pending-figure").is_some()).await;
+    mounted
+}
+
+fn texts(root: &web_sys::HtmlElement, testid: &str) -> Vec<String> {
+    let all = root.query_selector_all(&format!("[data-testid={testid}]")).unwrap();
+    (0..all.length()).map(|i| all.item(i).unwrap().text_content().unwrap().trim().to_string()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_scheduled_resume_shows_when_in_journey_time_who_asked_its_projected_figures_and_can_be_cancelled() {
+    let waiting = pending(PendingStatus::Scheduled, 2);
+    let figures = waiting.figures.clone();
+    let cancelled = serde_json::to_string(&paused_detail()).unwrap();
+    let (root, server, _mounted) =
+        journey_page_waiting(Role::Operator, waiting, vec![("POST /api/journeys/7/pending/cancel", vec![(200, cancelled, 0)])])
+            .await;
+
+    assert_eq!(text(&root, "pending-title"), "Resume scheduled for Mon 30 Nov 2026, 09:00 CET");
+    let run_at: Timestamp = MONDAY_9_BERLIN.parse().unwrap();
+    assert_eq!(text(&root, "pending-when"), format!("{} your time", journey_console::format::in_viewer_zone(run_at)));
+    assert!(text(&root, "pending-requested-by").starts_with("Omar Haddad <operator@example.com> on "));
+    assert_eq!(text(&root, "pending-drift"), "Held if the recipients then differ by more than 20% from the projection.");
+    assert!(text(&root, "pending-figures-label").starts_with("Projected figures"));
+    let shown = texts(&root, "pending-figure");
+    let lines: Vec<String> = figures.lines(&berlin()).into_iter().map(|(_, v)| v).collect();
+    assert_eq!(shown, lines, "journey-core's figures, in its order");
+    assert!(shown.contains(&"Mon 30 Nov 2026, 14:00 CET".to_string()), "the next run in journey time: {shown:?}");
+    assert!(root.text_content().unwrap().contains("Activating the journey now cancels this waiting activation."));
+    assert!(find(&root, "pending-review").is_none(), "nothing to review on a scheduled activation");
+    assert!(!is_disabled(&get(&root, "activate-button")), "ACTIVATE stays available");
+    assert_eq!(
+        get(&root, "pending-change").get_attribute("href").as_deref(),
+        Some("/engage/journeys/7/summary?mode=resume&wait=keep_deadlines&release=spread-3&at=2026-11-30T09:00&drift=20"),
+        "Change opens the summary with the same choices"
+    );
+
+    get(&root, "pending-cancel").click();
+    settle().await;
+    get(&root, "confirm-ok").click();
+    wait_until("the cancel request", || !server.requests_to("/pending/cancel").is_empty()).await;
+    let sent = &server.requests_to("/pending/cancel")[0];
+    let body: serde_json::Value = serde_json::from_str(sent["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body, serde_json::json!({ "pending_id": 41, "expected_version": 3, "reason": null }));
+    assert!(!sent["key"].as_str().unwrap_or_default().is_empty(), "the cancel carries an idempotency key");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_activation_awaiting_approval_is_offered_for_review_to_another_operator_and_the_requester_is_told_to_wait() {
+    let (root, _server, _mounted) =
+        journey_page_waiting(Role::Operator, pending(PendingStatus::AwaitingApproval, 2), vec![]).await;
+    assert_eq!(text(&root, "pending-title"), "Awaiting approval");
+    assert!(text(&root, "pending-when").starts_with("Resume at Mon 30 Nov 2026, 09:00 CET ("), "{}", text(&root, "pending-when"));
+    assert_eq!(
+        text(&root, "pending-approval"),
+        "This activation sends 700 messages in its first hour, more than this workspace's limit of 500: another operator or admin must approve it before it runs."
+    );
+    assert_eq!(get(&root, "pending-review").get_attribute("href").as_deref(), Some("/engage/journeys/7/review"));
+    assert!(find(&root, "pending-own").is_none());
+    root.remove();
+
+    // User 1 asked for it: no Review, a sentence instead.
+    let (root, _server, _mounted) =
+        journey_page_waiting(Role::Operator, pending(PendingStatus::AwaitingApproval, 1), vec![]).await;
+    assert!(find(&root, "pending-review").is_none(), "the requester cannot review their own request");
+    assert_eq!(text(&root, "pending-own"), "Waiting for another operator or admin to approve.");
+    assert!(!is_disabled(&get(&root, "pending-cancel")), "the requester may still cancel it");
+    root.remove();
+
+    // A viewer reads it, and may do nothing about it.
+    let (root, _server, _mounted) = journey_page_waiting(Role::Viewer, pending(PendingStatus::AwaitingApproval, 2), vec![]).await;
+    assert!(is_disabled(&get(&root, "pending-cancel")));
+    assert!(find(&root, "pending-review").is_none() && find(&root, "pending-change").is_none());
+    let described = get(&root, "pending-cancel").get_attribute("aria-describedby").unwrap();
+    assert_eq!(text_by_id(&root, &described), VIEWER_NOTE);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_held_activation_says_why_the_drift_guard_held_it() {
+    let (root, _server, _mounted) = journey_page_waiting(Role::Operator, pending(PendingStatus::Held, 2), vec![]).await;
+    assert_eq!(text(&root, "pending-title"), "Held");
+    assert_eq!(
+        text(&root, "pending-when"),
+        "1,500 recipients were projected and 700 are there now (53% fewer), more than the 20% allowed."
+    );
+    assert!(find(&root, "pending-note").is_none(), "the note is said once");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_activity_log_tells_each_step_of_a_waiting_activation_in_words() {
+    use journey_core::api::ActivityEntry;
+    let line = |action: &str, actor: &str, note: &str| ActivityEntry {
+        at: "2026-11-26T10:15:00Z".parse().unwrap(),
+        actor: actor.into(),
+        from: Some(JourneyState::Paused),
+        to: JourneyState::Paused,
+        mode: Some(ActivationMode::Resume),
+        counts: None,
+        action: Some(action.into()),
+        definition_version: None,
+        note: Some(note.into()),
+        release: None,
+    };
+    let (root, _server, _mounted) = journey_page_with(Role::Operator, JourneyState::Paused, |d| {
+        d.activity = vec![
+            line("request_approval", "Omar Haddad", "For Mon 30 Nov 2026, 09:00 CET: 700 messages in the first hour."),
+            line("approve", "Ada Admin", "Checked the numbers."),
+            line("hold", "system", "1,500 recipients were projected and 700 are there now."),
+            line("cancel_pending", "Omar Haddad", "Cancelled."),
+        ];
+    })
+    .await;
+    let log = get(&root, "activity-log").text_content().unwrap();
+    for words in [
+        "Asked for approval of a resume",
+        "For Mon 30 Nov 2026, 09:00 CET: 700 messages in the first hour.",
+        "Approved the resume",
+        "Checked the numbers.",
+        "Held the scheduled resume: nothing was done",
+        "Cancelled the waiting resume",
+    ] {
+        assert!(log.contains(words), "{words:?} in {log}");
+    }
+    assert!(!log.contains("Paused → Paused"), "{log}");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_list_badges_a_scheduled_resume_in_journey_time_and_an_activation_awaiting_approval_or_held() {
+    use journey_console::pages::journeys::JourneysPage;
+    use journey_core::journey::{AudienceMode, JourneyId, TriggerKind};
+    use leptos_router::components::{Route, Router, Routes};
+    let row = |id: u64, pending: Option<PendingRow>| JourneyRow {
+        id: JourneyId(id),
+        name: format!("Journey {id}"),
+        state: JourneyState::Paused,
+        trigger_kind: TriggerKind::Dataset,
+        audience: AudienceMode::NewUsers,
+        schedule_text: "Every day at 14:00".into(),
+        time_zone: "Europe/Berlin".into(),
+        contacts_in_journey: 10,
+        last_run_at: None,
+        paused_at: None,
+        stopped_at: None,
+        pending,
+    };
+    let waiting = |status, run_at: Option<&str>| {
+        Some(PendingRow { status, mode: ActivationMode::Resume, run_at: run_at.map(|t| t.parse().unwrap()) })
+    };
+    let list = journey_core::api::JourneyListResponse {
+        rows: vec![
+            row(1, waiting(PendingStatus::Scheduled, Some(MONDAY_9_BERLIN))),
+            row(2, waiting(PendingStatus::AwaitingApproval, None)),
+            row(3, waiting(PendingStatus::Held, Some(MONDAY_9_BERLIN))),
+            row(4, None),
+        ],
+        counts: StateCounts { paused: 4, ..Default::default() },
+    };
+    let _server = FakeServer::start(
+        "/engage/journeys?tab=paused",
+        vec![berlin_route(), ("GET /api/journeys?state=paused", vec![(200, serde_json::to_string(&list).unwrap(), 0)])],
+    );
+    let root = container();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <Router><Routes fallback=|| "no route"><Route path=journey_console::routes::JOURNEYS view=JourneysPage/></Routes></Router> }
+    });
+    wait_until("the badges in journey time", || texts(&root, "pending-badge").first().is_some_and(|t| t.ends_with("CET"))).await;
+    assert_eq!(
+        texts(&root, "pending-badge"),
+        ["Resume scheduled for Mon 30 Nov 2026, 09:00 CET", "Awaiting approval", "Held"],
+        "one badge per waiting activation, none on the fourth row"
+    );
+    root.remove();
+}
+
+/// The seed's journey with a backlog of 1,200 at its wait (all due: the plan's counts do not
+/// move with the clock), fresh for the browser's clock.
+fn fresh_snapshot_with_backlog() -> journey_core::snapshot::JourneySnapshot {
+    let mut snapshot = journey_core::samples::daily_kolkata_snapshot();
+    with_backlog_at_wait(&mut snapshot, 1_200);
+    snapshot.taken_at = journey_console::format::now();
+    snapshot
+}
+
+/// The review page of journey 7 awaiting approval of `waiting`, as operator 1, the server
+/// answering an approval with `approved`.
+async fn review_page(
+    waiting: PendingActivation,
+    snapshot: &journey_core::snapshot::JourneySnapshot,
+    approved: Answer,
+) -> (web_sys::HtmlElement, FakeServer, Box<dyn std::any::Any>) {
+    use journey_console::pages::review::ReviewPage;
+    use leptos_router::components::{Route, Router, Routes};
+    let detail = JourneyDetail { pending: Some(waiting), ..paused_detail() };
+    let server = FakeServer::start(
+        "/engage/journeys/7/review",
+        vec![
+            ("POST /api/journeys/7/pending/approve", vec![approved]),
+            ("GET /api/journeys/7/snapshot", vec![(200, serde_json::to_string(snapshot).unwrap(), 0)]),
+            ("GET /api/journeys/7", vec![(200, serde_json::to_string(&detail).unwrap(), 0)]),
+        ],
+    );
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        Session::provide(SessionState::SignedIn(person(Role::Operator)));
+        view! { <Router><Routes fallback=|| "no route"><Route path=journey_console::routes::REVIEW view=ReviewPage/></Routes></Router> }
+    });
+    wait_until("the review", || find(&root, "summary").is_some() && find(&root, "review-decision").is_some()).await;
+    (root, server, Box::new(handle))
+}
+
+/// What operator 2 asked for: the plan for `snapshot` now, with 200 fewer overdue contacts.
+fn asked_for(snapshot: &journey_core::snapshot::JourneySnapshot) -> PendingActivation {
+    let plan = plan_activation(snapshot, snapshot.taken_at, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    let v = journey_core::release::volume(snapshot, &plan, ReleasePolicy::AllAtOnce);
+    let mut figures = PlanFigures::of(&plan, &v);
+    figures.counts.overdue -= 200;
+    figures.recipients -= 200;
+    PendingActivation {
+        run_at: None,
+        release: ReleasePolicy::AllAtOnce,
+        drift_guard: None,
+        figures,
+        ..pending(PendingStatus::AwaitingApproval, 2)
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_review_highlights_what_changed_since_the_request_and_approves_with_the_reason() {
+    let snapshot = fresh_snapshot_with_backlog();
+    let waiting = asked_for(&snapshot);
+    let plan = plan_activation(&snapshot, snapshot.taken_at, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    let now = PlanFigures::of(&plan, &journey_core::release::volume(&snapshot, &plan, ReleasePolicy::AllAtOnce));
+    let expected = now.changes_since(&waiting.figures, &snapshot.zone);
+    assert!(expected.len() >= 2, "{expected:?}");
+    let scheduled =
+        PendingActivation { status: PendingStatus::Scheduled, approved_by: Some("Otto Operator".into()), ..waiting.clone() };
+    let answer = serde_json::to_string(&PendingResponse { journey: paused_detail(), pending: scheduled }).unwrap();
+    let (root, server, _mounted) = review_page(waiting, &snapshot, (202, answer, 0)).await;
+
+    assert!(text(&root, "review-changes").contains("Changed since the request"));
+    let rows = texts(&root, "review-change");
+    let want: Vec<String> = expected.iter().map(|c| format!("{}{}{}", c.label, c.before, c.after)).collect();
+    assert_eq!(rows, want, "journey-core's changes, label, before and now");
+    assert!(rows.contains(&"Overdue1,0001,200".to_string()), "{rows:?}");
+    assert_eq!(text(&root, "summary-overdue"), "1,200", "the summary is the plan now");
+
+    assert!(is_disabled(&get(&root, "review-reject")), "no rejection without a reason");
+    assert!(!is_disabled(&get(&root, "review-approve")));
+    enter(&get(&root, "review-reason"), "Checked the numbers.").await;
+    assert!(!is_disabled(&get(&root, "review-reject")));
+    get(&root, "review-approve").click();
+    wait_until("the journey page", || page_url() == "/engage/journeys/7").await;
+    let sent = &server.requests_to("/pending/approve")[0];
+    let body: serde_json::Value = serde_json::from_str(sent["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body, serde_json::json!({ "pending_id": 41, "expected_version": 3, "reason": "Checked the numbers." }));
+    assert!(!sent["key"].as_str().unwrap_or_default().is_empty());
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_requester_cannot_approve_their_own_request_and_the_servers_refusal_reads_as_its_sentence() {
+    let snapshot = fresh_snapshot_with_backlog();
+    let own = PendingActivation { requested_by_id: 1, ..asked_for(&snapshot) };
+    let (root, _server, _mounted) = review_page(own, &snapshot, (500, "{}".into(), 0)).await;
+    let sentence = "You asked for this activation; another operator or admin must approve it.";
+    assert_eq!(text(&root, "review-own"), sentence);
+    enter(&get(&root, "review-reason"), "Mine.").await;
+    assert!(is_disabled(&get(&root, "review-approve")) && is_disabled(&get(&root, "review-reject")));
+    root.remove();
+
+    // The console did not know (another tab, another session): the server says no, in words.
+    let refused = (403, error_json("own_request", sentence), 0);
+    let (root, _server, _mounted) = review_page(asked_for(&snapshot), &snapshot, refused).await;
+    get(&root, "review-approve").click();
+    wait_until("the refusal", || find(&root, "review-error").is_some()).await;
+    assert!(text(&root, "review-error").ends_with(sentence), "{}", text(&root, "review-error"));
+    assert_eq!(page_url(), "/engage/journeys/7/review", "still on the review");
+    root.remove();
+}
+
+/// The summary page at `url`, the server answering the snapshot now with `now` and projected
+/// (`?at=`) with `projected`, and an activation with `activated`.
+async fn summary_page(
+    url: &str,
+    now: &journey_core::snapshot::JourneySnapshot,
+    projected: &journey_core::snapshot::JourneySnapshot,
+    activated: Answer,
+) -> (web_sys::HtmlElement, FakeServer, Box<dyn std::any::Any>) {
+    use journey_console::pages::summary::SummaryPage;
+    use leptos_router::components::{Route, Router, Routes};
+    let server = FakeServer::start(
+        url,
+        vec![
+            ("/snapshot?at=", vec![(200, serde_json::to_string(projected).unwrap(), 0)]),
+            ("/snapshot", vec![(200, serde_json::to_string(now).unwrap(), 0)]),
+            ("POST /api/journeys/7/activate", vec![activated]),
+        ],
+    );
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <Router><Routes fallback=|| "no route"><Route path=journey_console::routes::SUMMARY view=SummaryPage/></Routes></Router> }
+    });
+    wait_until("the When choice", || find(&root, "when-choice").is_some()).await;
+    (root, server, Box::new(handle))
+}
+
+#[wasm_bindgen_test]
+async fn activate_at_shows_the_summary_projected_to_then_and_schedules_it_with_the_drift_guard() {
+    let now = fresh_snapshot_with_backlog();
+    // "Activate at" offers tomorrow at 09:00 on the journey's clock (Asia/Kolkata).
+    let local = now.zone.to_local(now.taken_at).date().tomorrow().unwrap().at(9, 0, 0, 0);
+    let at = now.zone.to_instant(local).unwrap();
+    let projected = journey_core::snapshot::JourneySnapshot { taken_at: at, projected_from: Some(now.taken_at), ..now.clone() };
+    let plan = plan_activation(&projected, at, ActivationMode::Restart, WaitHandling::KeepDeadlines).unwrap();
+    let detail = paused_detail();
+    let answer =
+        serde_json::to_string(&PendingResponse { journey: detail, pending: pending(PendingStatus::Scheduled, 1) }).unwrap();
+    let (root, server, _mounted) =
+        summary_page("/engage/journeys/7/summary?mode=restart", &now, &projected, (202, answer, 0)).await;
+    wait_until("the summary now", || find(&root, "summary").is_some()).await;
+    assert!(find(&root, "summary-projection").is_none(), "now is not a projection");
+    assert_eq!(text(&root, "activate-journey-button"), "Activate journey");
+
+    get(&root, "when-later").click();
+    wait_until("the projection", || find(&root, "summary-projection").is_some()).await;
+    assert_eq!(page_url(), format!("/engage/journeys/7/summary?mode=restart&at={}", journey_console::routes::local_param(local)));
+    assert!(
+        text(&root, "summary-projection").starts_with("Projected from today's numbers"),
+        "{}",
+        text(&root, "summary-projection")
+    );
+    assert!(
+        text(&root, "summary-projection")
+            .contains("Contacts can subscribe, unsubscribe, leave the data set or finish waits before then")
+    );
+    assert_eq!(text(&root, "summary-at"), format!("Restart at {}", in_zone(at, now.zone.time_zone())));
+    assert_eq!(text(&root, "summary-entering"), count(plan.entering.unwrap()));
+    assert_eq!(text(&root, "activate-journey-button"), "Schedule activation");
+    assert!(text(&root, "drift-projected").starts_with(&count(journey_core::pending::recipients(&plan))));
+
+    get(&root, "drift-enabled").click();
+    wait_until("the guard in the URL", || page_url().ends_with("&drift=20")).await;
+    type_value(&get(&root, "drift-percent"), "0");
+    wait_until("the refused guard", || find(&root, "drift-problem").is_some_and(|p| !p.text_content().unwrap().is_empty())).await;
+    assert_eq!(text(&root, "drift-problem"), "The drift guard is a percentage from 1 to 100.");
+    assert!(is_disabled(&get(&root, "activate-journey-button")), "a guard out of range is not sent");
+    type_value(&get(&root, "drift-percent"), "15");
+    wait_until("the button", || !is_disabled(&get(&root, "activate-journey-button"))).await;
+    get(&root, "activate-journey-button").click();
+    wait_until("the journey page", || page_url() == "/engage/journeys/7").await;
+
+    let sent = &server.requests_to("/activate")[0];
+    let body: serde_json::Value = serde_json::from_str(sent["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["at"], at.to_string());
+    assert_eq!(body["drift_guard"], serde_json::json!({ "percent": 15 }));
+    assert_eq!(body["mode"], "restart");
+    assert!(!sent["key"].as_str().unwrap_or_default().is_empty());
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_time_in_the_spring_forward_gap_says_when_it_runs_instead() {
+    let zone = berlin();
+    let t = journey_console::format::now();
+    let now = journey_core::samples::paused_snapshot(
+        journey_core::samples::onboarding("Europe/Berlin", journey_core::samples::daily_at_14()),
+        zone,
+        t,
+        t - SignedDuration::from_hours(30),
+    );
+    let url = "/engage/journeys/7/summary?mode=restart&at=2027-03-28T02:30";
+    let (root, _server, _mounted) = summary_page(url, &now, &now, (500, "{}".into(), 0)).await;
+    wait_until("the note", || find(&root, "when-note").is_some_and(|n| !n.text_content().unwrap().is_empty())).await;
+    assert_eq!(
+        text(&root, "when-note"),
+        "02:30 does not exist on Sun 28 Mar 2027 in Europe/Berlin (clocks go forward): it runs at 03:00."
+    );
+    let date = get(&root, "when-date").unchecked_into::<web_sys::HtmlInputElement>().value();
+    let time = get(&root, "when-time").unchecked_into::<web_sys::HtmlInputElement>().value();
+    assert_eq!((date.as_str(), time.as_str()), ("2027-03-28", "02:30"), "the inputs keep what was typed");
+    root.remove();
+
+    // A time already past: said so, and nothing can be sent.
+    let (root, _server, _mounted) =
+        summary_page("/engage/journeys/7/summary?mode=restart&at=2026-01-01T10:00", &now, &now, (500, "{}".into(), 0)).await;
+    wait_until("the problem", || find(&root, "when-problem").is_some_and(|n| !n.text_content().unwrap().is_empty())).await;
+    assert_eq!(text(&root, "when-problem"), "Choose a time in the future; that one has passed.");
+    assert!(find(&root, "summary-waits-for-time").is_some());
+    assert!(is_disabled(&get(&root, "activate-journey-button")));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_summary_says_when_the_workspace_wants_a_second_person_to_approve() {
+    use journey_core::journey::{NodeId, NodeKind};
+    // The backlog's wait leads straight to a message: 1,200 messages at activation.
+    let mut snapshot = fresh_snapshot_with_backlog();
+    if let Some(NodeKind::Wait { next, .. }) =
+        snapshot.definition.nodes.iter_mut().find(|n| n.id.0 == "wait").map(|n| &mut n.kind)
+    {
+        *next = Some(NodeId::new("push"));
+    }
+    let plan = plan_activation(&snapshot, snapshot.taken_at, ActivationMode::Resume, WaitHandling::KeepDeadlines).unwrap();
+    let v = journey_core::release::volume(&snapshot, &plan, ReleasePolicy::AllAtOnce);
+    assert_eq!(journey_core::pending::first_hour(&v), 1_200);
+    snapshot.approval_threshold = Some(journey_core::pending::first_hour(&v) - 1);
+    let need = journey_core::pending::approval_needed(snapshot.approval_threshold, &v).expect("above the threshold");
+
+    let (root, server, _mounted) = summary_page(
+        "/engage/journeys/7/summary?mode=resume&wait=keep_deadlines",
+        &snapshot,
+        &snapshot,
+        (202, serde_json::to_string(&PendingResponse { journey: paused_detail(), pending: asked_for(&snapshot) }).unwrap(), 0),
+    )
+    .await;
+    wait_until("the summary", || find(&root, "summary").is_some()).await;
+    assert_eq!(text(&root, "summary-approval"), need.sentence());
+    assert!(text(&root, "summary-approval").contains("another operator or admin must approve it before it runs"));
+    assert_eq!(text(&root, "activate-journey-button"), "Request approval");
+    get(&root, "activate-journey-button").click();
+    wait_until("the journey page", || page_url() == "/engage/journeys/7").await;
+    let body: serde_json::Value = serde_json::from_str(server.requests_to("/activate")[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["at"], serde_json::Value::Null, "asked for now");
+    root.remove();
 }

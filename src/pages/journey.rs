@@ -162,7 +162,7 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
             let name = zone_name.clone();
             async move { api::zone(&name).await.ok() }
         });
-        let viewer_id = use_context::<Session>().and_then(|s| s.user()).map(|u| u.id);
+        let viewer_id = use_context::<Session>().and_then(Session::user_id);
         view! {
             <PendingPanel id pending zone=Signal::derive(move || zone.get().flatten()) viewer_id refused
                 on_cancel=Callback::new(move |_| set_confirm.set(Some(Confirm::CancelPending)))/>

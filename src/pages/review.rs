@@ -143,7 +143,7 @@ fn Decision(
 ) -> impl IntoView {
     let id = journey.id;
     let reason = RwSignal::new(String::new());
-    let viewer_id = use_context::<Session>().and_then(|s| s.user()).map(|u| u.id);
+    let viewer_id = use_context::<Session>().and_then(Session::user_id);
     let own = viewer_id == Some(pending.requested_by_id);
     let refused = refusal(Role::Operator);
     let keys = StoredValue::new((api::new_idempotency_key(), api::new_idempotency_key()));
