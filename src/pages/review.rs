@@ -15,7 +15,7 @@ use crate::routes::{activated_url, journey_url, journeys_home, use_journey_id};
 use crate::session::{RoleNote, Session, refusal};
 use crate::stored_activation::StoredActivation;
 use journey_core::access::Role;
-use journey_core::api::{JourneyDetail, PendingActivation, PendingDecision, PendingStatus};
+use journey_core::api::{JourneyDetail, PendingActivation, PendingDecision, PendingStatus, codes};
 use journey_core::journey::JourneyId;
 use journey_core::pending::PlanFigures;
 use journey_core::plan::{PlanError, plan_activation};
@@ -161,7 +161,7 @@ fn Decision(
         async move { api::reject_pending(id, &d, &keys.get_value().1).await.map(|_| ()) }
     });
     let refusal_of = move |e: ApiError| {
-        if e.is_stale_version() || e.code() == Some("not_pending") {
+        if e.is_stale_version() || e.code() == Some(codes::NOT_PENDING) {
             notice.set(Some(format!("Nothing was decided: {} The page is reloaded with the journey as it is now.", e.detail())));
             on_reload.run(());
         } else {
