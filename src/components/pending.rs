@@ -35,9 +35,9 @@ fn headline(status: PendingStatus, mode: ActivationMode, run_at: Option<Timestam
 pub fn PendingPanel(
     id: JourneyId,
     pending: PendingActivation,
-    /// The journey's zone, once its rules are loaded.
-    #[prop(into)]
-    zone: Signal<Option<Zone>>,
+    /// The journey's zone (None: its rules could not be loaded; times are the viewer's and the
+    /// figures are not shown).
+    zone: Option<Zone>,
     /// The signed-in person's id: the one who asked cannot review their own request (None:
     /// nobody known, mounted alone).
     #[prop(optional_no_strip)]
@@ -49,81 +49,57 @@ pub fn PendingPanel(
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     let p = pending;
-    let status = p.status;
+    let z = zone.as_ref();
     let own = viewer_id == Some(p.requested_by_id);
-    let awaiting = status == PendingStatus::AwaitingApproval;
-    let may_act = move || refused.with(Option::is_none);
-    let when = {
-        let p = p.clone();
-        move || {
-            zone.with(|z| {
-                let z = z.as_ref();
-                let yours = |at| format!("{} your time", in_viewer_zone(at));
-                match (p.status, p.run_at) {
-                    (PendingStatus::Scheduled, Some(at)) => yours(at),
-                    (PendingStatus::AwaitingApproval, Some(at)) => {
-                        format!("{} at {} ({}) once approved.", p.mode.label(), journey_time(at, z), yours(at))
-                    }
-                    (PendingStatus::AwaitingApproval, None) => format!("{} as soon as it is approved.", p.mode.label()),
-                    (PendingStatus::Held, _) => p.note.clone().unwrap_or_default(),
-                    (PendingStatus::Scheduled, None) => format!("{} as soon as it can run.", p.mode.label()),
-                }
-            })
+    let awaiting = p.status == PendingStatus::AwaitingApproval;
+    // The role does not change while the page is open (signing out leaves it).
+    let may_act = refused.with_untracked(Option::is_none);
+    let yours = |at| format!("{} your time", in_viewer_zone(at));
+    let when = match (p.status, p.run_at) {
+        (PendingStatus::Scheduled, Some(at)) => yours(at),
+        (PendingStatus::AwaitingApproval, Some(at)) => {
+            format!("{} at {} ({}) once approved.", p.mode.label(), journey_time(at, z), yours(at))
         }
+        (PendingStatus::AwaitingApproval, None) => format!("{} as soon as it is approved.", p.mode.label()),
+        (PendingStatus::Held, _) => p.note.clone().unwrap_or_default(),
+        (PendingStatus::Scheduled, None) => format!("{} as soon as it can run.", p.mode.label()),
     };
-    let asked_label = if status == PendingStatus::Scheduled { "Scheduled by" } else { "Asked by" };
+    let asked_label = if p.status == PendingStatus::Scheduled { "Scheduled by" } else { "Asked by" };
     let figures_label = match p.figures.projected_from {
         Some(from) => format!("Projected figures (from the numbers of {})", in_viewer_zone(from)),
         None => "Figures when asked".to_string(),
     };
-    let figures = {
-        let figures = p.figures.clone();
-        move || {
-            zone.with(|z| {
-                z.as_ref().map(|z| {
-                    figures
-                        .lines(z)
-                        .into_iter()
-                        .map(|(label, value)| view! { <dt>{label}</dt><dd data-testid="pending-figure">{value}</dd> })
-                        .collect_view()
-                })
-            })
-        }
-    };
+    let figures = z.map(|z| {
+        p.figures
+            .lines(z)
+            .into_iter()
+            .map(|(label, value)| view! { <dt>{label}</dt><dd data-testid="pending-figure">{value}</dd> })
+            .collect_view()
+    });
     // Change: the summary with the same choices, the same instant on the journey's clock.
-    let change_href = {
-        let p = p.clone();
-        move || {
-            let local = zone.with(|z| z.as_ref().zip(p.run_at).map(|(z, at)| z.to_local(at)));
-            let when = match p.run_at {
-                Some(_) => When::Later { local, zone: ZoneChoice::Journey },
-                None => When::Now,
-            };
-            let drift = p.drift_guard.map(|g| g.percent);
-            summary_url(id, &SummaryChoices { mode: p.mode, wait: p.wait_handling, release: p.release, when, drift })
-        }
+    let when_again = match p.run_at {
+        Some(at) => When::Later { local: z.map(|z| z.to_local(at)), zone: ZoneChoice::Journey },
+        None => When::Now,
     };
-    let head = { headline(status, p.mode, p.run_at, None) };
-    let head_zoned = {
-        let p = p.clone();
-        move || zone.with(|z| if z.is_some() { headline(p.status, p.mode, p.run_at, z.as_ref()) } else { head.clone() })
-    };
+    let drift = p.drift_guard.map(|g| g.percent);
+    let change_href =
+        summary_url(id, &SummaryChoices { mode: p.mode, wait: p.wait_handling, release: p.release, when: when_again, drift });
     view! {
-        <section class="card pending-card" class:pending-held=status == PendingStatus::Held
+        <section class="card pending-card" class:pending-held=p.status == PendingStatus::Held
             aria-labelledby="pending-title" data-testid="pending-panel">
             <div class="card-head">
                 <div>
-                    <h2 class="card-title" id="pending-title" data-testid="pending-title">{head_zoned}</h2>
+                    <h2 class="card-title" id="pending-title" data-testid="pending-title">{headline(p.status, p.mode, p.run_at, z)}</h2>
                     <p class="muted" data-testid="pending-when">{when}</p>
                 </div>
                 <div class="page-actions">
                     <button type="button" class="btn btn-danger btn-small" data-testid="pending-cancel"
-                        disabled=move || !may_act() aria-describedby=move || (!may_act()).then_some("pending-role-note")
+                        disabled=!may_act aria-describedby=(!may_act).then_some("pending-role-note")
                         on:click=move |_| on_cancel.run(())>"Cancel"</button>
-                    {move || may_act().then(|| view! {
+                    {may_act.then(|| view! {
                         <a class="btn btn-secondary btn-small" data-testid="pending-change" href=change_href>"Change"</a>
                     })}
-                    {move || (awaiting && !own && may_act()).then(|| view! {
+                    {(awaiting && !own && may_act).then(|| view! {
                         <a class="btn btn-primary btn-small" data-testid="pending-review" href=review_url(id)>"Review"</a>
                     })}
                 </div>
@@ -136,7 +112,7 @@ pub fn PendingPanel(
                 <dl class="facts">
                     <dt>{asked_label}</dt>
                     <dd data-testid="pending-requested-by">{format!("{} on {}", p.requested_by, in_viewer_zone(p.requested_at))}</dd>
-                    {p.approved_by.clone().map(|who| view! { <dt>"Approved by"</dt><dd data-testid="pending-approved-by">{who}</dd> })}
+                    {p.approved_by.map(|who| view! { <dt>"Approved by"</dt><dd data-testid="pending-approved-by">{who}</dd> })}
                     {p.drift_guard.map(|g| view! {
                         <dt>"Drift guard"</dt>
                         <dd data-testid="pending-drift">
@@ -144,12 +120,14 @@ pub fn PendingPanel(
                         </dd>
                     })}
                     {p.approval.map(|need| view! { <dt>"Approval"</dt><dd data-testid="pending-approval">{need.sentence()}</dd> })}
-                    {p.note.clone().filter(|_| status != PendingStatus::Held).map(|note| view! {
+                    {p.note.filter(|_| p.status != PendingStatus::Held).map(|note| view! {
                         <dt>"Note"</dt><dd data-testid="pending-note">{note}</dd>
                     })}
                 </dl>
-                <h3 class="pending-subtitle" data-testid="pending-figures-label">{figures_label}</h3>
-                <dl class="facts figures">{figures}</dl>
+                {figures.map(|figures| view! {
+                    <h3 class="pending-subtitle" data-testid="pending-figures-label">{figures_label}</h3>
+                    <dl class="facts figures">{figures}</dl>
+                })}
                 <p class="muted pending-foot">"Activating the journey now cancels this waiting activation."</p>
             </div>
         </section>
@@ -160,18 +138,15 @@ pub fn PendingPanel(
 #[component]
 pub fn PendingBadge(
     pending: PendingRow,
-    /// The journey's zone, once its rules are loaded.
-    #[prop(into)]
-    zone: Signal<Option<Zone>>,
+    /// The journey's zone (None: the viewer's times).
+    zone: Option<Zone>,
 ) -> impl IntoView {
     let class = match pending.status {
         PendingStatus::Scheduled => "badge badge-scheduled badge-pending",
         PendingStatus::AwaitingApproval | PendingStatus::Held => "badge badge-paused badge-pending",
     };
     view! {
-        <span class=class data-testid="pending-badge">
-            {move || zone.with(|z| headline(pending.status, pending.mode, pending.run_at, z.as_ref()))}
-        </span>
+        <span class=class data-testid="pending-badge">{headline(pending.status, pending.mode, pending.run_at, zone.as_ref())}</span>
     }
 }
 

@@ -156,16 +156,19 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
     };
     let list_href = list_url(state, "");
     let pending_panel = journey.pending.clone().map(|pending| {
-        // Its times in the journey's zone: the zone's rules from the server.
+        // Shown once the journey's zone rules are in (its times in journey time); without
+        // them, in the viewer's.
         let zone_name = def.time_zone.clone();
         let zone = LocalResource::new(move || {
             let name = zone_name.clone();
             async move { api::zone(&name).await.ok() }
         });
         let viewer_id = use_context::<Session>().and_then(Session::user_id);
-        view! {
-            <PendingPanel id pending zone=Signal::derive(move || zone.get().flatten()) viewer_id refused
-                on_cancel=Callback::new(move |_| set_confirm.set(Some(Confirm::CancelPending)))/>
+        let on_cancel = Callback::new(move |_| set_confirm.set(Some(Confirm::CancelPending)));
+        move || {
+            zone.get().map(|zone| {
+                view! { <PendingPanel id pending=pending.clone() zone viewer_id refused on_cancel/> }
+            })
         }
     });
     let total: u64 = journey.node_counts.iter().map(|c| c.count).sum();

@@ -187,17 +187,20 @@ fn JourneyRowView(row: JourneyRow, frozen_col: bool) -> impl IntoView {
         JourneyState::Stopped => row.stopped_at.or(row.paused_at),
         _ => row.paused_at,
     };
-    // A waiting activation: its badge, with a scheduled time in the journey's zone.
+    // A waiting activation: its badge; a scheduled one's time once the journey's zone is in.
     let pending = row.pending.map(|pending| {
-        let zone = (pending.status == PendingStatus::Scheduled && pending.run_at.is_some()).then(|| {
+        let scheduled = pending.status == PendingStatus::Scheduled && pending.run_at.is_some();
+        let zone = scheduled.then(|| {
             let name = row.time_zone.clone();
             LocalResource::new(move || {
                 let name = name.clone();
                 async move { api::zone(&name).await.ok() }
             })
         });
-        let zone = Signal::derive(move || zone.and_then(|z| z.get().flatten()));
-        view! { <span class="cell-sub"><PendingBadge pending zone/></span> }
+        move || match zone {
+            None => Some(view! { <span class="cell-sub"><PendingBadge pending zone=None/></span> }),
+            Some(zone) => zone.get().map(|zone| view! { <span class="cell-sub"><PendingBadge pending zone/></span> }),
+        }
     });
     view! {
         <tr data-testid="journey-row" data-journey-id=row.id.to_string()>
