@@ -160,6 +160,9 @@ pub fn VolumeChart(
     volume: Volume,
     /// The journey's zone: the hours are labelled in journey time.
     tz: TimeZone,
+    /// The activation is later: its first hour is labelled with its time, not "now".
+    #[prop(optional)]
+    later: bool,
 ) -> impl IntoView {
     let peak = volume.peak();
     let width = volume.hours.len() as u64 * (BAR + GAP);
@@ -188,7 +191,7 @@ pub fn VolumeChart(
             };
             // Hour 0 starts at the activation itself; the others on the release minute.
             let label = (i % 3 == 0).then(|| {
-                let text = if i == 0 { "now".to_string() } else { clock(h.from, &tz) };
+                let text = if i == 0 && !later { "now".to_string() } else { clock(h.from, &tz) };
                 view! { <text x=x + BAR / 2 y=height - 6 text-anchor="middle" class="axis">{text}</text> }
             });
             let value = (h.messages > 0 && h.messages == peak).then(|| {

@@ -85,7 +85,7 @@ pub fn PendingPanel(
     let change_href =
         summary_url(id, &SummaryChoices { mode: p.mode, wait: p.wait_handling, release: p.release, when: when_again, drift });
     view! {
-        <section class="card pending-card" class:pending-held=p.status == PendingStatus::Held
+        <section class="card pending-card" class:pending-attention=p.status != PendingStatus::Scheduled
             aria-labelledby="pending-title" data-testid="pending-panel">
             <div class="card-head">
                 <div>

@@ -132,7 +132,7 @@ fn PlanView(
             {release_row(&plan, release, on_release_change, inputs)}
             <div class="summary-row">
                 <div class="summary-label">"Volume"</div>
-                <div><VolumeChart volume=volume.clone() tz=tz.clone()/></div>
+                <div><VolumeChart volume=volume.clone() tz=tz.clone() later=plan.projected_from.is_some()/></div>
             </div>
             {warnings_row(&volume.warnings(&plan))}
             {drift_row}
@@ -289,7 +289,7 @@ fn recipients_row(plan: &ActivationPlan, def: &JourneyDefinition, volume: &Volum
     };
     view! {
         <div class="summary-row">
-            <div class="summary-label">"Recipients"</div>
+            <div class="summary-label">{if plan.projected_from.is_some() { "Recipients, projected" } else { "Recipients" }}</div>
             <div>
                 <div class="stats">{stats(plan, volume)}</div>
                 {by_node}

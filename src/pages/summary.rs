@@ -215,7 +215,7 @@ fn Summary(
 
     let send = Send { release: sent_release, asked, drift, approval, blocked };
     view! {
-        <SummaryHead id mode name>
+        <SummaryHead id mode name later=Signal::derive(move || when.with(|w| *w != When::Now))>
             <ActivateJourneyButton snapshot plan send activation refused/>
         </SummaryHead>
         <RoleNote refusal=refused id="summary-role-note"/>
@@ -442,7 +442,14 @@ impl Activation {
 
 /// The breadcrumb, the title and Back; `children` is the primary action.
 #[component]
-fn SummaryHead(id: JourneyId, mode: ActivationMode, name: Signal<String>, children: Children) -> impl IntoView {
+fn SummaryHead(
+    id: JourneyId,
+    mode: ActivationMode,
+    name: Signal<String>,
+    /// Activating later: the summary is a projection.
+    later: Signal<bool>,
+    children: Children,
+) -> impl IntoView {
     let navigate = use_navigate();
     view! {
         <div class="page-head">
@@ -455,7 +462,11 @@ fn SummaryHead(id: JourneyId, mode: ActivationMode, name: Signal<String>, childr
                 <h1 class="page-title">
                     <span class="title-text">{move || format!("Activate “{}” · {}", name.get(), mode.label())}</span>
                 </h1>
-                <p class="subtitle">"Journey summary: what will happen when you activate, computed now from the journey's current numbers."</p>
+                <p class="subtitle">{move || if later.get() {
+                    "Journey summary: what will happen when it activates, projected to then from the journey's current numbers."
+                } else {
+                    "Journey summary: what will happen when you activate, computed now from the journey's current numbers."
+                }}</p>
             </div>
             <div class="page-actions">
                 <button type="button" class="btn btn-secondary" data-testid="back-button"
