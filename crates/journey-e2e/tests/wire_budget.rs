@@ -9,13 +9,18 @@ use journey_e2e::{Chromedriver, OPERATOR, Result, TestServer};
 
 /// The first load's budget: page + wasm + JavaScript + CSS as received (headers included).
 ///
-/// 440 KiB, 2.5% above the 439,772 bytes (429 KiB) received now: the wasm 425,064 (Brotli,
-/// from 1,387,146), JavaScript 8,456, CSS 5,245, the page 1,007. Set at 410 KiB when the
+/// 480 KiB, 1.6% above the 483,941 bytes (473 KiB) received now: the wasm 468,887 (Brotli,
+/// from 1,565,936), JavaScript 8,458, CSS 5,591, the page 1,005. Set at 410 KiB when the
 /// wasm was 392,545 (406,897 in all); raised by 30 KiB when the summary gained the backlog's
 /// pace, the volume chart, the explained contact, the stale-message guard and the run flags
 /// (+32.5 KB of Brotli wasm; 12 KB more until the chart and the editor stopped linking float
-/// formatting and parsing). It was 1,037,628 bytes of wasm alone before the server
-/// compressed anything. The aim of 200 KB is not met;
+/// formatting and parsing); raised by 40 KiB (from 439,772 bytes) for activating later and
+/// approvals: the summary's When, projection and drift guard, the journey page's panel for a
+/// waiting activation, the list's badge, the review page and the Workspace page (+43.8 KB of
+/// Brotli wasm, +0.3 KB of CSS; twiggy: of the 210 KB of raw code added, nearly all is the new
+/// views and the Leptos code they instantiate, 1.2 KB journey-core's `pending` rules). It was
+/// 1,037,628 bytes of wasm alone before the server compressed anything. The aim of 200 KB is
+/// not met;
 /// what stands in the way, measured (twiggy on the wasm, and builds made to find out):
 /// - Leptos' view and reactive code (tachys, reactive_graph, leptos_router) is 32% of the
 ///   wasm, the console's own views 9%, journey-core 9.5%, serde and serde_json 13%, jiff 7%.
@@ -29,7 +34,7 @@ use journey_e2e::{Chromedriver, OPERATOR, Result, TestServer};
 ///   at the price of changing every definition's JSON in the API; not done.
 /// - `opt-level = "s"`: 420 KB, worse than "z"; other wasm-opt passes (`--converge`, `-tnh`,
 ///   `--gufa`): within 1 KB.
-const FIRST_LOAD_BUDGET: u64 = 440 * 1024;
+const FIRST_LOAD_BUDGET: u64 = 480 * 1024;
 
 /// A second visit: the page's 304 and the API's answers; every file comes from the cache.
 const SECOND_LOAD_BUDGET: u64 = 5 * 1024;
