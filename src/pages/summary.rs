@@ -65,26 +65,37 @@ pub fn plan_memo(
     })
 }
 
-/// A "later" choice read: the instant, or why it cannot be used; and journey-core's sentence
+/// A "later" choice read: the instant (or why it cannot be used), and journey-core's sentence
 /// when the clocks change at that local time.
 #[derive(Clone, Debug, PartialEq)]
 struct Later {
-    at: Result<Timestamp, String>,
+    at: LaterAt,
     note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum LaterAt {
+    /// The zone's rules are not loaded yet.
+    Loading,
+    /// It cannot be used, and why.
+    Refused(String),
+    /// This instant.
+    At(Timestamp),
 }
 
 /// Reads `local` on `zone`'s clock with the journey's DST rule (`pending::choose_instant`)
 /// and checks the instant against `now` (`pending::check_run_at`: in the future, within 90
 /// days). `zone` is None while its rules are not loaded.
 fn read_later(local: Option<DateTime>, zone: Option<&Zone>, now: Timestamp) -> Later {
-    let refused = |why: &str| Later { at: Err(why.to_string()), note: None };
-    let Some(local) = local else { return refused("Choose a date and a time.") };
-    let Some(zone) = zone else { return refused("Loading the time zone's rules…") };
+    let refused = |why: String| Later { at: LaterAt::Refused(why), note: None };
+    let Some(local) = local else { return refused("Choose a date and a time.".into()) };
+    let Some(zone) = zone else { return Later { at: LaterAt::Loading, note: None } };
     match choose_instant(zone, local) {
         Ok(chosen) => {
-            Later { at: check_run_at(chosen.at, now).map(|()| chosen.at).map_err(|e| e.to_string()), note: chosen.note }
+            let at = check_run_at(chosen.at, now).map_or_else(|e| LaterAt::Refused(e.to_string()), |()| LaterAt::At(chosen.at));
+            Later { at, note: chosen.note }
         }
-        Err(e) => refused(&e.to_string()),
+        Err(e) => refused(e.to_string()),
     }
 }
 
@@ -118,8 +129,8 @@ fn Summary(
     Effect::new(move |_| {
         let next = match later.get() {
             None => None,
-            Some(Later { at: Ok(at), .. }) => Some(at),
-            Some(Later { at: Err(_), .. }) => return,
+            Some(Later { at: LaterAt::At(at), .. }) => Some(at),
+            Some(_) => return,
         };
         if asked.get_untracked() != next {
             asked.set(next);
@@ -147,7 +158,7 @@ fn Summary(
     });
     // What cannot be sent as chosen, in words (shown where it was chosen).
     let blocked = Memo::new(move |_| {
-        later.with(|l| l.as_ref().is_some_and(|l| l.at.is_err() || l.at.as_ref().ok() != asked.get().as_ref()))
+        later.with(|l| l.as_ref().is_some_and(|l| l.at != LaterAt::At(asked.get().unwrap_or(Timestamp::MIN))))
             || drift.get().is_some_and(|p| later.with(Option::is_some) && DriftGuard { percent: p }.check().is_err())
     });
     let activation = Activation::new(id, snapshot);
@@ -190,7 +201,7 @@ fn Summary(
         journey_zone.with(|z| Some(z.as_ref()?.to_local(now.get()).date().tomorrow().ok()?.at(9, 0, 0, 0)))
     });
     // A "later" time that cannot be used: the summary waits for one that can.
-    let waiting_for_time = Memo::new(move |_| later.with(|l| l.as_ref().is_some_and(|l| l.at.is_err())));
+    let waiting_for_time = Memo::new(move |_| later.with(|l| l.as_ref().is_some_and(|l| matches!(l.at, LaterAt::Refused(_)))));
     let your_zone = Signal::derive(move || {
         viewer_zone.track();
         crate::format::viewer_zone_rules().map(|z| z.name().to_string())
@@ -228,7 +239,10 @@ fn Summary(
         <WhenChoice when journey_zone=Signal::derive(move || journey_zone.with(|z| z.as_ref().map(|z| z.name().to_string())))
             your_zone suggestion
             note=Signal::derive(move || later.with(|l| l.as_ref().and_then(|l| l.note.clone())))
-            problem=Signal::derive(move || later.with(|l| l.as_ref().and_then(|l| l.at.clone().err())))
+            problem=Signal::derive(move || later.with(|l| match l {
+                Some(Later { at: LaterAt::Refused(why), .. }) => Some(why.clone()),
+                _ => None,
+            }))
             on_change=on_when_change/>
         {move || {
             // Drawn again once the viewer's zone rules arrive: "your time" from the same data.
