@@ -1,7 +1,8 @@
 //! An activation that waits (for its instant, or for a second person's approval), as the
 //! journey page, the list and the review page show it. Every figure and sentence is
 //! journey-core's (`PlanFigures::lines`, `changes_since`, `ApprovalNeed::sentence`); times are
-//! written in the journey's zone once its rules are loaded, in the viewer's until then.
+//! written in the journey's zone (its rules from the server; the viewer's zone when they could
+//! not be loaded).
 
 use crate::format::in_viewer_zone;
 use crate::routes::{SummaryChoices, When, ZoneChoice, review_url, summary_url};
@@ -14,8 +15,8 @@ use journey_core::plan::ActivationMode;
 use journey_core::zone::Zone;
 use leptos::prelude::*;
 
-/// `at` in the journey's zone ("Mon 30 Nov 2026, 09:00 CET"), or the viewer's while the
-/// journey's rules are not loaded.
+/// `at` in the journey's zone ("Mon 30 Nov 2026, 09:00 CET"), or the viewer's without the
+/// journey's rules.
 fn journey_time(at: Timestamp, zone: Option<&Zone>) -> String {
     zone.map_or_else(|| in_viewer_zone(at), |z| z.format(at))
 }
