@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::plan::{ActivationCounts, ActivationPlan, NextRun, format_count};
 use crate::release::Volume;
 use crate::schedule::{format_date, format_time};
-use crate::zone::{Zone, ZoneError};
+use crate::zone::{Zone, ZoneError, weekday_abbreviation};
 
 /// The largest drift guard: a recipient count may double before a 100% guard holds it.
 pub const MAX_DRIFT_PERCENT: u32 = 100;
@@ -44,6 +44,10 @@ pub const MAX_APPROVAL_THRESHOLD: u64 = 1_000_000_000;
 
 /// How far ahead an activation may be scheduled: 90 days.
 pub const MAX_DAYS_AHEAD: i64 = 90;
+
+/// How late past its instant a scheduled activation may still run (the servers were down,
+/// say): 60 minutes. Later than that it is held for a person to look at ([`too_late`]).
+pub const MAX_LATE_MINUTES: i64 = 60;
 
 /// A local date and time read as an instant, and what the DST rule did to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +78,7 @@ pub struct ChosenInstant {
 /// ```
 pub fn choose_instant(zone: &Zone, local: DateTime) -> Result<ChosenInstant, ZoneError> {
     let at = zone.to_instant(local)?;
-    let day = format!("{} {}", weekday(local.date()), format_date(local.date()));
+    let day = format!("{} {}", weekday_abbreviation(local.date()), format_date(local.date()));
     let note = match zone.time_zone().to_ambiguous_timestamp(local).offset() {
         jiff::tz::AmbiguousOffset::Gap { .. } => Some(format!(
             "{} does not exist on {day} in {} (clocks go forward): it runs at {}.",
@@ -90,11 +94,6 @@ pub fn choose_instant(zone: &Zone, local: DateTime) -> Result<ChosenInstant, Zon
         jiff::tz::AmbiguousOffset::Unambiguous { .. } => None,
     };
     Ok(ChosenInstant { at, note })
-}
-
-fn weekday(date: jiff::civil::Date) -> &'static str {
-    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    WEEKDAYS[date.weekday().to_monday_zero_offset() as usize]
 }
 
 /// Why an instant cannot be chosen.
@@ -125,6 +124,22 @@ pub fn check_run_at(at: Timestamp, now: Timestamp) -> Result<(), ScheduleAtError
         return Err(ScheduleAtError::TooFarAhead);
     }
     Ok(())
+}
+
+/// How late `now` is for an activation scheduled at `run_at`, when that is more than
+/// [`MAX_LATE_MINUTES`]: it is then held, not run (what was planned for Monday 09:00 is not
+/// what a person wants on Thursday).
+///
+/// ```
+/// use journey_core::pending::too_late;
+/// let at: jiff::Timestamp = "2026-10-26T08:00:00Z".parse()?;
+/// assert_eq!(too_late(at, "2026-10-26T09:00:00Z".parse()?), None);
+/// assert_eq!(too_late(at, "2026-10-26T09:00:01Z".parse()?), Some(jiff::SignedDuration::from_secs(3601)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn too_late(run_at: Timestamp, now: Timestamp) -> Option<jiff::SignedDuration> {
+    let late = now.duration_since(run_at);
+    (late.as_secs() > MAX_LATE_MINUTES * 60).then_some(late)
 }
 
 /// The contacts an activation messages or moves on: the backlog (Resume's overdue contacts)
@@ -183,19 +198,23 @@ impl DriftGuard {
 }
 
 impl Drift {
-    /// The difference in whole percent of the projection, rounded (none for a projection of 0).
-    pub fn percent(&self) -> Option<u64> {
+    /// The difference in tenths of a percent of the projection, rounded to the nearest (none
+    /// for a projection of 0).
+    pub fn tenths_of_percent(&self) -> Option<u64> {
         (self.projected > 0).then(|| {
             let diff = u128::from(self.projected.abs_diff(self.actual));
-            ((diff * 100 + u128::from(self.projected) / 2) / u128::from(self.projected)) as u64
+            ((diff * 1000 + u128::from(self.projected) / 2) / u128::from(self.projected)) as u64
         })
     }
 
-    /// The verdict in words.
+    /// The verdict in words; the difference with one decimal when it is not whole, so a
+    /// verdict at the boundary never reads "20% … more than the 20% allowed".
     pub fn sentence(&self) -> String {
-        let change = match (self.percent(), self.actual < self.projected) {
-            (Some(p), true) => format!("{p}% fewer"),
-            (Some(p), false) => format!("{p}% more"),
+        let change = match (self.tenths_of_percent(), self.actual < self.projected) {
+            (Some(t), fewer) => {
+                let p = if t % 10 == 0 { format!("{}", t / 10) } else { format!("{}.{}", t / 10, t % 10) };
+                format!("{p}% {}", if fewer { "fewer" } else { "more" })
+            }
             (None, _) => "none were projected".to_string(),
         };
         let verdict = if self.holds { "more than" } else { "within" };
@@ -218,6 +237,30 @@ pub struct ApprovalNeed {
     pub threshold: u64,
     /// Whether the first hour's number is a lower bound (a condition decides further sends).
     pub at_least: bool,
+}
+
+/// Whether an activation approved (or needing none) when it was asked for needs approval at its
+/// instant: its first hour now exceeds the threshold and the first hour that was approved
+/// (`approved`; none: nobody approved it). An approval covers what the approver saw, not more.
+///
+/// ```
+/// use journey_core::pending::{approval_needed, reapproval_needed};
+/// use journey_core::plan::*;
+/// use journey_core::release::{volume, ReleasePolicy};
+/// let snapshot = journey_core::samples::daily_kolkata_snapshot();
+/// let plan = plan_activation(&snapshot, snapshot.taken_at, ActivationMode::Restart, WaitHandling::KeepDeadlines)?;
+/// let v = volume(&snapshot, &plan, ReleasePolicy::AllAtOnce);
+/// let first = journey_core::pending::first_hour(&v);
+/// // Approved at this size: it runs.
+/// assert!(reapproval_needed(Some(first - 1), &v, Some(first)).is_none());
+/// // Approved when it was smaller: it waits again.
+/// assert!(reapproval_needed(Some(first - 1), &v, Some(first - 1)).is_some());
+/// // Needed none when asked for, needs one now.
+/// assert!(reapproval_needed(Some(first - 1), &v, None).is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn reapproval_needed(threshold: Option<u64>, volume: &Volume, approved: Option<u64>) -> Option<ApprovalNeed> {
+    approval_needed(threshold, volume).filter(|need| approved.is_none_or(|seen| need.first_hour > seen))
 }
 
 /// The messages in the volume preview's first hour (from the activation to the end of the
@@ -250,6 +293,24 @@ pub fn approval_needed(threshold: Option<u64>, volume: &Volume) -> Option<Approv
 }
 
 impl ApprovalNeed {
+    /// The sentence when a scheduled activation needs approval at its instant
+    /// ([`reapproval_needed`]).
+    ///
+    /// ```
+    /// use journey_core::pending::ApprovalNeed;
+    /// let n = ApprovalNeed { first_hour: 50_000, threshold: 10_000, at_least: false };
+    /// assert_eq!(n.at_instant_sentence(Some(30)), "At its instant it sends 50,000 messages in its first hour, more than the 30 approved and this workspace's limit of 10,000: it waits for another operator or admin to approve it.");
+    /// ```
+    pub fn at_instant_sentence(&self, approved: Option<u64>) -> String {
+        format!(
+            "At its instant it sends {}{} messages in its first hour, more than {}this workspace's limit of {}: it waits for another operator or admin to approve it.",
+            if self.at_least { "at least " } else { "" },
+            format_count(self.first_hour),
+            approved.map_or(String::new(), |a| format!("the {} approved and ", format_count(a))),
+            format_count(self.threshold)
+        )
+    }
+
     /// The summary's sentence before ACTIVATE JOURNEY.
     ///
     /// ```

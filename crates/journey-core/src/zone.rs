@@ -175,15 +175,20 @@ impl Zone {
     }
 }
 
+/// "Mon", "Tue", ... for a date.
+pub fn weekday_abbreviation(date: jiff::civil::Date) -> &'static str {
+    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    WEEKDAYS[date.weekday().to_monday_zero_offset() as usize]
+}
+
 /// [`Zone::format`] for any jiff time zone (the console's viewer zone).
 pub fn format_in(at: Timestamp, tz: &TimeZone) -> String {
-    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let dt = tz.to_datetime(at);
     let info = tz.to_offset_info(at);
     format!(
         "{} {} {} {:04}, {:02}:{:02} {}",
-        WEEKDAYS[dt.weekday().to_monday_zero_offset() as usize],
+        weekday_abbreviation(dt.date()),
         dt.day(),
         MONTHS[(dt.month() as usize).clamp(1, 12) - 1],
         dt.year(),

@@ -192,23 +192,27 @@ fn a_weekly_monday_run_projected_across_the_spring_change_stays_at_nine_local() 
 #[test]
 fn the_drift_guard_holds_only_beyond_its_percentage_either_way() {
     let guard = DriftGuard { percent: 20 };
-    // (projected, actual, holds, rounded percent)
+    // (projected, actual, holds, tenths of a percent)
     let cases = [
-        (1_000, 800, false, Some(20)), // exactly 20% fewer: within
-        (1_000, 799, true, Some(20)),  // 20.1% fewer
-        (1_000, 1_200, false, Some(20)),
-        (1_000, 1_201, true, Some(20)),
-        (1_000, 700, true, Some(30)), // 30% unsubscribed
-        (3, 2, true, Some(33)),
+        (1_000, 800, false, Some(200)), // exactly 20% fewer: within
+        (1_000, 799, true, Some(201)),  // 20.1% fewer
+        (1_000, 1_200, false, Some(200)),
+        (1_000, 1_201, true, Some(201)),
+        (1_000, 700, true, Some(300)), // 30% unsubscribed
+        (3, 2, true, Some(333)),
         (0, 0, false, None),
         (0, 1, true, None),
         (u64::MAX, u64::MAX, false, Some(0)),
-        (u64::MAX, 0, true, Some(100)),
+        (u64::MAX, 0, true, Some(1000)),
     ];
-    for (projected, actual, holds, percent) in cases {
+    for (projected, actual, holds, tenths) in cases {
         let drift = guard.judge(projected, actual);
-        assert_eq!((drift.holds, drift.percent()), (holds, percent), "{projected} -> {actual}");
+        assert_eq!((drift.holds, drift.tenths_of_percent()), (holds, tenths), "{projected} -> {actual}");
     }
+    assert_eq!(
+        guard.judge(1_000, 799).sentence(),
+        "1,000 recipients were projected and 799 are there now (20.1% fewer), more than the 20% allowed."
+    );
     assert_eq!(
         DriftGuard { percent: 20 }.judge(1_000, 1_250).sentence(),
         "1,000 recipients were projected and 1,250 are there now (25% more), more than the 20% allowed."

@@ -148,6 +148,7 @@ async fn stopping_the_journey_cancels_its_scheduled_resume_in_words() {
     let detail = h.ok(&format!("/api/journeys/{id}")).await;
     assert_eq!(detail["pending"], Value::Null);
     let cancel = &lines(&detail, "cancel_pending")[0];
+    assert_eq!(cancel["actor"], "system");
     assert_eq!(
         cancel["note"],
         "Cancelled the resume Olive Operator <olive.operator@test.example> (API token \"tests\") scheduled for Mon 26 Oct 2026, 09:00 CET: Olive Operator <olive.operator@test.example> (API token \"tests\") stopped the journey."
@@ -323,11 +324,11 @@ async fn an_activation_above_the_threshold_waits_for_another_person_and_the_aske
     assert_eq!(status, 200, "{ran}");
     assert_eq!(ran["counts"]["overdue"], 20);
     assert_eq!(ran["journey"]["state"], "active");
-    // The same click again: the same answer; without the key: it no longer waits.
+    // The same click again: the same answer; without the key: it no longer waits (said
+    // before the page's version is).
     let (status, replay) = h.post_by(&oscar, &format!("/api/journeys/{id}/pending/approve"), decision.clone(), &key).await;
     assert_eq!((status, &replay), (200, &ran));
-    let fresh = json!({ "pending_id": pending["id"], "expected_version": ran["journey"]["version"] });
-    let (status, body) = h.post_by(&oscar, &format!("/api/journeys/{id}/pending/approve"), fresh, &[]).await;
+    let (status, body) = h.post_by(&oscar, &format!("/api/journeys/{id}/pending/approve"), decision.clone(), &[]).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("not_pending")));
 
     // Both names in the activity log.
@@ -383,7 +384,7 @@ async fn a_scheduled_activation_above_the_threshold_is_approved_ahead_and_runs_a
     let (status, asked) = schedule(&h, id, monday_nine(), None, "big-monday").await;
     assert_eq!(status, 202);
     assert_eq!(asked["pending"]["status"], "awaiting_approval");
-    // Not approved by its instant: it does not run.
+    // Approved ahead: scheduled again, and it runs at its instant.
     let oscar = h.client_as(Role::Operator, "Oscar Second").await;
     let decision = json!({ "pending_id": asked["pending"]["id"], "expected_version": h.version(id).await });
     let (status, approved) = h.post_by(&oscar, &format!("/api/journeys/{id}/pending/approve"), decision, &[]).await;
@@ -407,5 +408,96 @@ async fn a_scheduled_activation_that_grew_past_the_threshold_waits_for_approval_
     assert_eq!(h.state(id).await, "paused");
     let detail = h.ok(&format!("/api/journeys/{id}")).await;
     assert_eq!(detail["pending"]["status"], "awaiting_approval");
-    assert_eq!(lines(&detail, "request_approval")[0]["actor"], "system");
+    let line = &lines(&detail, "request_approval")[0];
+    assert_eq!(line["actor"], "system");
+    assert_eq!(
+        line["note"],
+        "At its instant it sends 20 messages in its first hour, more than this workspace's limit of 5: it waits for another operator or admin to approve it."
+    );
+    // Approved after its instant: it runs at the approval, planned again then, once.
+    h.clock.set(ts("2026-10-26T08:30:00Z"));
+    let oscar = h.client_as(Role::Operator, "Oscar Second").await;
+    let decision = json!({ "pending_id": detail["pending"]["id"], "expected_version": detail["version"] });
+    let (status, ran) = h.post_by(&oscar, &format!("/api/journeys/{id}/pending/approve"), decision, &[]).await;
+    assert_eq!(status, 200, "{ran}");
+    assert_eq!(ran["plan_at"], "2026-10-26T08:30:00Z");
+    h.run_now().await;
+    h.clock.set(ts("2026-10-26T09:30:00Z"));
+    assert_eq!(h.run_now().await.activated, 0);
+    assert_eq!(followups(&h.messages(id).await), 20);
+    assert_eq!(lines(&h.ok(&format!("/api/journeys/{id}")).await, "resume").len(), 1);
+}
+
+#[tokio::test]
+async fn an_approval_covers_the_first_hour_it_saw_and_a_larger_one_waits_again_at_the_instant() {
+    let h = Harness::start("2026-10-22T10:00:00Z").await;
+    let (id, _) = paused_while_waiting(&h).await;
+    set_threshold(&h, Some(5)).await;
+    // Monday 13:30 CET: the 14:00 run falls in the first hour, so who enters then counts.
+    let at = ts("2026-10-26T12:30:00Z");
+    let (status, asked) = schedule(&h, id, at, None, "before-the-run").await;
+    assert_eq!(status, 202, "{asked}");
+    assert_eq!(asked["pending"]["approval"]["first_hour"], 20);
+    let oscar = h.client_as(Role::Operator, "Oscar Second").await;
+    let decision = json!({ "pending_id": asked["pending"]["id"], "expected_version": asked["journey"]["version"] });
+    let (status, _) = h.post_by(&oscar, &format!("/api/journeys/{id}/pending/approve"), decision, &[]).await;
+    assert_eq!(status, 202);
+    // 30 newcomers join the data set before Monday: 50 messages in the first hour.
+    let contacts: Vec<Value> = (0..30).map(|i| json!({ "email": format!("late-{i}@example.com") })).collect();
+    let ids = h.ok_post("/api/contacts", json!({ "contacts": contacts })).await;
+    let dataset = h.ok(&format!("/api/journeys/{id}")).await["definition"]["trigger"]["source"]["dataset_id"].as_u64().unwrap();
+    h.ok_post(&format!("/api/datasets/{dataset}/contacts"), json!({ "contact_ids": ids["ids"] })).await;
+    h.clock.set(at);
+    assert_eq!(h.run_now().await.activated, 0);
+    let detail = h.ok(&format!("/api/journeys/{id}")).await;
+    assert_eq!(detail["state"], "paused");
+    assert_eq!(detail["pending"]["status"], "awaiting_approval");
+    assert_eq!(detail["pending"]["approved_by"], Value::Null, "the earlier approval covered less");
+    assert_eq!(
+        detail["pending"]["note"],
+        "At its instant it sends 50 messages in its first hour, more than the 20 approved and this workspace's limit of 5: it waits for another operator or admin to approve it."
+    );
+}
+
+#[tokio::test]
+async fn a_scheduled_activation_the_runner_reaches_hours_late_is_held_not_run() {
+    let h = Harness::start("2026-10-22T10:00:00Z").await;
+    let (id, _) = paused_while_waiting(&h).await;
+    schedule(&h, id, monday_nine(), None, "monday").await;
+    // The servers were down from Sunday to Thursday 03:00.
+    h.clock.set(ts("2026-10-29T02:00:00Z"));
+    assert_eq!(h.run_now().await.activated, 0);
+    let detail = h.ok(&format!("/api/journeys/{id}")).await;
+    assert_eq!(detail["state"], "paused");
+    assert_eq!(detail["pending"]["status"], "held");
+    let note = detail["pending"]["note"].as_str().unwrap();
+    assert!(
+        note.contains(
+            "it was reached 2 days 18 hours late (the server was not running), more than 60 minutes. Nothing was sent;"
+        ),
+        "{note}"
+    );
+    assert_eq!(followups(&h.messages(id).await), 0);
+}
+
+#[tokio::test]
+async fn disabling_the_person_who_scheduled_it_cancels_it() {
+    let h = Harness::start("2026-10-22T10:00:00Z").await;
+    let (id, _) = paused_while_waiting(&h).await;
+    let ana = h.client_as(Role::Operator, "Ana Planner").await;
+    let version = h.version(id).await;
+    let body = json!({ "mode": "resume", "at": monday_nine().to_string(), "expected_version": version });
+    let (status, asked) = h.post_by(&ana, &format!("/api/journeys/{id}/activate"), body, &[]).await;
+    assert_eq!(status, 202, "{asked}");
+    let admin = h.client_as(Role::Admin, "Ada Admin").await;
+    let ana_id = asked["pending"]["requested_by_id"].as_u64().unwrap();
+    let (status, _) = h.post_by(&admin, &format!("/api/users/{ana_id}"), json!({ "disabled": true }), &[]).await;
+    assert_eq!(status, 200);
+    let detail = h.ok(&format!("/api/journeys/{id}")).await;
+    assert_eq!(detail["pending"], Value::Null);
+    let cancel = &lines(&detail, "cancel_pending")[0];
+    assert_eq!(cancel["actor"], "system");
+    assert!(cancel["note"].as_str().unwrap().ends_with(": the account of Ana Planner was disabled."), "{cancel}");
+    h.clock.set(monday_nine());
+    assert_eq!(h.run_now().await.activated, 0);
 }

@@ -7,7 +7,9 @@ use jiff::Timestamp;
 use journey_core::api::{ActivateRequest, ActivateResponse, JourneyDetail, PendingDecision, PendingResponse, PendingStatus};
 use journey_core::edit::{Destination, wait_shifts};
 use journey_core::journey::{TriggerSource, check_plain_text};
-use journey_core::pending::{PlanFigures, approval_needed, check_run_at, recipients};
+use journey_core::pending::{
+    ApprovalNeed, MAX_LATE_MINUTES, PlanFigures, approval_needed, check_run_at, reapproval_needed, recipients, too_late,
+};
 use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, format_count, plan_activation};
 use journey_core::release::{ReleasePolicy, release_instant, volume};
 use journey_core::snapshot::JourneySnapshot;
@@ -357,7 +359,7 @@ pub async fn decide(
 ) -> Result<Activation> {
     let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     if let Some(r) = reason {
-        check_plain_text("The reason", r).map_err(|e| ActionError::Invalid(e.to_string()))?;
+        check_plain_text("reason", r).map_err(|e| ActionError::Invalid(e.to_string()))?;
     }
     if decision == Decision::Reject && reason.is_none() {
         return Err(ActionError::Invalid("Say why you reject it: the reason goes in the activity log.".into()));
@@ -371,9 +373,11 @@ pub async fn decide(
     if let Some(answer) = replay(&mut tx, idempotency_key, &fingerprint).await? {
         return Ok(answer);
     }
-    check_version(&rec, Some(body.expected_version))?;
+    // Whether it still waits first: a decision on one that ran or was cancelled is told so,
+    // rather than that the page is out of date.
     let waiting = store::waiting_activation(&mut tx, rec.id).await?.filter(|p| p.id as u64 == body.pending_id);
     let Some(waiting) = waiting else { return Err(ActionError::NotPending(NOT_WAITING.into())) };
+    check_version(&rec, Some(body.expected_version))?;
     let zone = rec.zone()?;
     let status = waiting.status()?;
     if decision != Decision::Cancel {
@@ -392,36 +396,23 @@ pub async fn decide(
                 _ => (Finished::Rejected, "reject", "Rejected"),
             };
             let note = format!("{verb} {}.{because}", waiting.describe(&zone));
-            store::finish_pending(&mut tx, waiting.id, how, Some(&note), now).await?;
-            let rec =
-                store::change_journey(&mut tx, &rec, JourneyChange::Waiting { action, note: &note }, now, who.actor).await?;
+            let rec = end_waiting(&mut tx, &rec, &waiting, how, action, &note, now, who.actor).await?;
             Activation::Decided(Box::new(views::detail_of(&mut tx, &rec).await?))
         }
         Decision::Approve => {
             let note = format!("Approved {}.{because}", waiting.describe(&zone));
             let later = waiting.run_at().filter(|at| *at > now);
             if later.is_some() {
-                store::set_pending(&mut tx, waiting.id, PendingStatus::Scheduled, Some(who.actor), None).await?;
-                let rec = store::change_journey(
-                    &mut tx,
-                    &rec,
-                    JourneyChange::Waiting { action: "approve", note: &note },
-                    now,
-                    who.actor,
-                )
-                .await?;
-                let pending =
-                    store::waiting_activation(&mut tx, rec.id).await?.ok_or(ActionError::NotPending(NOT_WAITING.into()))?;
+                let approved = store::approve_pending(&mut tx, waiting.id, who.actor).await?;
+                let change = JourneyChange::Waiting { action: "approve", note: &note };
+                let rec = store::change_journey(&mut tx, &rec, change, now, who.actor).await?;
                 Activation::Waiting(Box::new(PendingResponse {
                     journey: views::detail_of(&mut tx, &rec).await?,
-                    pending: pending.view()?,
+                    pending: approved.view()?,
                 }))
             } else {
                 check_not_applying(&mut tx, &rec).await?;
-                let release = waiting.release()?;
-                let snapshot = store::snapshot(&mut tx, &rec, now).await?;
-                let plan = plan_of(&rec, &snapshot, now, waiting.mode()?, waiting.wait_handling()?)?;
-                release.check_for(plan.overdue).map_err(|e| ActionError::Invalid(e.to_string()))?;
+                let (snapshot, plan, release) = plan_now(&mut tx, &rec, &waiting, now).await?;
                 store::finish_pending(&mut tx, waiting.id, Finished::Done, None, now).await?;
                 let rec = store::change_journey(
                     &mut tx,
@@ -448,8 +439,10 @@ const NOT_WAITING: &str = "This activation no longer waits: it ran, or was cance
 /// Executes the scheduled activations due at `now` (the runner's first step): each in its own
 /// write transaction that takes the journey (another instance's runner skips it), so each runs
 /// once. Planned again at `now` from a fresh snapshot; held instead when its drift guard says
-/// so, sent for approval when its first hour now needs one it did not have, cancelled when it
-/// can no longer run; every outcome has its activity line. Returns how many ran.
+/// so or when the runner reaches it too late, sent for approval when its first hour now needs
+/// one it does not have, cancelled when a rule refuses it; every outcome has its activity line.
+/// One that fails is logged and tried again next pass; it holds up no other. Returns how many
+/// ran.
 pub async fn run_scheduled(store: &Store, now: Timestamp) -> Result<u64, store::StoreError> {
     let due = {
         let mut conn = store.read_tx().await?;
@@ -457,103 +450,178 @@ pub async fn run_scheduled(store: &Store, now: Timestamp) -> Result<u64, store::
     };
     let mut ran = 0;
     for (pending_id, journey_id) in due {
-        let mut tx = store.write().await?;
-        let Some(rec) = store::lock_journey(&mut tx, journey_id, store::Held::Skip).await? else {
-            tx.rollback().await?;
-            continue;
-        };
-        let waiting = store::waiting_activation(&mut tx, journey_id).await?.filter(|p| {
-            p.id == pending_id && p.status == PendingStatus::Scheduled.as_str() && p.run_at.is_some_and(|t| t <= to_ms(now))
-        });
-        // Ran or changed meanwhile (another instance); or the last activation is still being
-        // applied: the next pass.
-        let Some(waiting) = waiting else {
-            tx.rollback().await?;
-            continue;
-        };
-        if store::has_work(&mut tx, journey_id).await? {
-            tx.rollback().await?;
-            continue;
-        }
-        match run_one(&mut tx, &rec, &waiting, now).await {
-            Ok(done) => {
-                tx.commit().await?;
-                ran += u64::from(done);
-            }
-            Err(ActionError::Storage(e)) => return Err(e),
-            Err(other) => {
-                // A rule refused it (the journey can no longer be activated so, a pace too
-                // slow for the backlog now): cancelled, in words, in a transaction of its own.
-                tx.rollback().await?;
-                let mut tx = store.write().await?;
-                let Some(rec) = store::lock_journey(&mut tx, journey_id, store::Held::Skip).await? else {
-                    tx.rollback().await?;
-                    continue;
-                };
-                let zone = rec.zone()?;
-                let note = format!("Cancelled {}: {other}", waiting.describe(&zone));
-                store::finish_pending(&mut tx, waiting.id, Finished::Cancelled, Some(&note), now).await?;
-                store::change_journey(
-                    &mut tx,
-                    &rec,
-                    JourneyChange::Waiting { action: "cancel_pending", note: &note },
-                    now,
-                    SYSTEM,
-                )
-                .await?;
-                tx.commit().await?;
-            }
+        match run_due(store, pending_id, journey_id, now).await {
+            Ok(done) => ran += u64::from(done),
+            Err(e) => tracing::error!(
+                journey = journey_id,
+                pending = pending_id,
+                error = %e,
+                "a scheduled activation could not be executed; trying again at the next pass"
+            ),
         }
     }
     Ok(ran)
 }
 
+/// One due scheduled activation, in one transaction: true when it ran.
+async fn run_due(store: &Store, pending_id: i64, journey_id: i64, now: Timestamp) -> Result<bool, store::StoreError> {
+    let mut tx = store.write().await?;
+    let Some(rec) = store::lock_journey(&mut tx, journey_id, store::Held::Skip).await? else {
+        tx.rollback().await?;
+        return Ok(false);
+    };
+    // Ran or changed meanwhile (another instance), or the journey's last activation is still
+    // being applied: nothing now (the next pass).
+    let waiting = store::waiting_activation(&mut tx, journey_id).await?.filter(|p| {
+        p.id == pending_id && p.status == PendingStatus::Scheduled.as_str() && p.run_at.is_some_and(|t| t <= to_ms(now))
+    });
+    let Some(waiting) = waiting else {
+        tx.rollback().await?;
+        return Ok(false);
+    };
+    if store::has_work(&mut tx, journey_id).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let outcome = match run_one(&mut tx, &rec, &waiting, now).await {
+        Ok(ran) => Ok(ran),
+        Err(ActionError::Storage(e)) => Err(e),
+        // A rule refused it before anything was written (the journey can no longer be
+        // activated so, a pace too slow for the backlog now): cancelled, in words.
+        Err(refused) => match rec.zone() {
+            Ok(zone) => {
+                let note = format!("Cancelled {}: {refused}", waiting.describe(&zone));
+                end_waiting(&mut tx, &rec, &waiting, Finished::Cancelled, "cancel_pending", &note, now, SYSTEM)
+                    .await
+                    .map(|_| false)
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match outcome {
+        Ok(ran) => {
+            tx.commit().await?;
+            Ok(ran)
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
 const SYSTEM: &str = "system";
 
-/// One scheduled activation at its instant: true when it ran.
-async fn run_one(tx: &mut store::Tx, rec: &JourneyRecord, waiting: &store::PendingRecord, now: Timestamp) -> Result<bool> {
-    let zone = rec.zone()?;
-    allowed(rec, JourneyAction::Activate)?;
+/// Ends a waiting activation (`how`) with its activity line.
+#[allow(clippy::too_many_arguments)]
+async fn end_waiting(
+    tx: &mut store::Tx,
+    rec: &JourneyRecord,
+    waiting: &store::PendingRecord,
+    how: Finished,
+    action: &'static str,
+    note: &str,
+    now: Timestamp,
+    actor: &str,
+) -> Result<JourneyRecord, store::StoreError> {
+    store::finish_pending(tx, waiting.id, how, Some(note), now).await?;
+    store::change_journey(tx, rec, JourneyChange::Waiting { action, note }, now, actor).await
+}
+
+/// Puts a waiting activation back to `status` with a sentence (held, or awaiting approval),
+/// under `system`.
+#[allow(clippy::too_many_arguments)]
+async fn set_waiting(
+    tx: &mut store::Tx,
+    rec: &JourneyRecord,
+    waiting: &store::PendingRecord,
+    status: PendingStatus,
+    approval: Option<&ApprovalNeed>,
+    action: &'static str,
+    note: &str,
+    now: Timestamp,
+) -> Result<()> {
+    store::set_pending(tx, waiting.id, status, approval, note).await?;
+    store::change_journey(tx, rec, JourneyChange::Waiting { action, note }, now, SYSTEM).await?;
+    Ok(())
+}
+
+/// The plan at `now` from a fresh snapshot, with the pace checked against its backlog.
+async fn plan_now(
+    tx: &mut store::Tx,
+    rec: &JourneyRecord,
+    waiting: &store::PendingRecord,
+    now: Timestamp,
+) -> Result<(JourneySnapshot, ActivationPlan, ReleasePolicy)> {
     let release = waiting.release()?;
     let snapshot = store::snapshot(tx, rec, now).await?;
     let plan = plan_of(rec, &snapshot, now, waiting.mode()?, waiting.wait_handling()?)?;
     release.check_for(plan.overdue).map_err(|e| ActionError::Invalid(e.to_string()))?;
+    Ok((snapshot, plan, release))
+}
+
+/// One scheduled activation at its instant: true when it ran. Rule refusals come before any
+/// write (the caller cancels on them).
+async fn run_one(tx: &mut store::Tx, rec: &JourneyRecord, waiting: &store::PendingRecord, now: Timestamp) -> Result<bool> {
+    let zone = rec.zone()?;
+    allowed(rec, JourneyAction::Activate)?;
+    let (snapshot, plan, release) = plan_now(tx, rec, waiting, now).await?;
     let volume = volume(&snapshot, &plan, release);
-    let projected = waiting.figures()?;
+    let asker = &waiting.requested_by;
+    if let Some(late) = waiting.run_at().and_then(|at| too_late(at, now)) {
+        let note = format!(
+            "Held {}: it was reached {} late (the server was not running), more than {} minutes. Nothing was sent; {asker} can activate it again or cancel it.",
+            waiting.describe(&zone),
+            describe_late(late),
+            MAX_LATE_MINUTES
+        );
+        set_waiting(tx, rec, waiting, PendingStatus::Held, None, "hold", &note, now).await?;
+        return Ok(false);
+    }
     if let Some(guard) = waiting.drift_guard() {
-        let drift = guard.judge(projected.recipients, recipients(&plan));
+        let drift = guard.judge(waiting.figures()?.recipients, recipients(&plan));
         if drift.holds {
             let note = format!(
-                "Held {}: {} Nothing was sent; {} can activate it again or cancel it.",
+                "Held {}: {} Nothing was sent; {asker} can activate it again or cancel it.",
                 waiting.describe(&zone),
-                drift.sentence(),
-                waiting.requested_by
+                drift.sentence()
             );
-            store::set_pending(tx, waiting.id, PendingStatus::Held, None, Some(&note)).await?;
-            store::change_journey(tx, rec, JourneyChange::Waiting { action: "hold", note: &note }, now, SYSTEM).await?;
+            set_waiting(tx, rec, waiting, PendingStatus::Held, None, "hold", &note, now).await?;
             return Ok(false);
         }
     }
-    if waiting.approval()?.is_none()
-        && let Some(need) = approval_needed(snapshot.approval_threshold, &volume)
-    {
-        let note = format!(
-            "Waits for approval: at its instant {}",
-            need.sentence().to_lowercase().replacen("this activation ", "it ", 1)
-        );
-        store::set_pending_approval(tx, waiting.id, &need, &note).await?;
-        store::change_journey(tx, rec, JourneyChange::Waiting { action: "request_approval", note: &note }, now, SYSTEM).await?;
+    // An approval covers the first hour the approver saw, not more.
+    let approved = match &waiting.approved_by {
+        Some(_) => waiting.approval()?.map(|a| a.first_hour),
+        None => None,
+    };
+    if let Some(need) = reapproval_needed(snapshot.approval_threshold, &volume, approved) {
+        let note = need.at_instant_sentence(approved);
+        set_waiting(tx, rec, waiting, PendingStatus::AwaitingApproval, Some(&need), "request_approval", &note, now).await?;
         return Ok(false);
     }
     store::finish_pending(tx, waiting.id, Finished::Done, None, now).await?;
-    let mut note =
-        format!("Scheduled by {} for {}", waiting.requested_by, waiting.run_at().map_or_else(String::new, |t| zone.format(t)));
+    let mut note = format!("Scheduled by {asker} for {}", waiting.run_at().map_or_else(String::new, |t| zone.format(t)));
     if let Some(approver) = &waiting.approved_by {
         note.push_str(&format!("; approved by {approver}"));
     }
     note.push('.');
-    execute(tx, rec, &snapshot, &plan, release, &waiting.requested_by, Some(&note)).await?;
+    execute(tx, rec, &snapshot, &plan, release, asker, Some(&note)).await?;
     Ok(true)
+}
+
+/// "3 days 18 hours", "2 hours 5 minutes".
+fn describe_late(late: jiff::SignedDuration) -> String {
+    let minutes = late.as_secs() / 60;
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    let part = |n: i64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+    match (days, hours, mins) {
+        (0, 0, m) => part(m, "minute"),
+        (0, h, 0) => part(h, "hour"),
+        (0, h, m) => format!("{} {}", part(h, "hour"), part(m, "minute")),
+        (d, 0, _) => part(d, "day"),
+        (d, h, _) => format!("{} {}", part(d, "day"), part(h, "hour")),
+    }
 }
 
 /// The membership rows the plan changes, as steps the runner applies in batches after the

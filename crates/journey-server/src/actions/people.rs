@@ -151,6 +151,19 @@ pub async fn change_user(store: &Store, id: u64, change: UserChange<'_>, by: Opt
     if let Some(hash) = &hash {
         store::set_password(&mut tx, key, hash, now).await?;
     }
+    // Their waiting activations go with their right to activate: one scheduled by someone who
+    // may no longer activate does not run under their name.
+    let may_activate = !change.disabled.unwrap_or(user.disabled) && change.role.unwrap_or(current_role).may(Role::Operator);
+    if !may_activate {
+        for waiting in store::waiting_asked_by(&mut tx, key).await? {
+            let Some(rec) = store::lock_journey(&mut tx, waiting.journey_id, store::Held::Wait).await? else { continue };
+            let why = if change.disabled == Some(true) { "was disabled" } else { "may no longer activate journeys" };
+            let note = format!("Cancelled {}: the account of {} {why}.", waiting.describe(&rec.zone()?), user.name);
+            store::finish_pending(&mut tx, waiting.id, store::Finished::Cancelled, Some(&note), now).await?;
+            let change = store::JourneyChange::Waiting { action: "cancel_pending", note: &note };
+            store::change_journey(&mut tx, &rec, change, now, "system").await?;
+        }
+    }
     let user = store::user_by_id(&mut tx, key).await?.ok_or(ActionError::NotFound { what: "person", id })?;
     tx.commit().await?;
     tracing::info!(user = key, by, "account changed");

@@ -276,17 +276,18 @@ impl JourneyChange<'_> {
     }
 
     /// What a waiting activation reads when this change cancels it (a person changed the
-    /// journey under it); `None` for changes that leave it waiting.
+    /// journey under it); `None` for changes that leave it waiting. Only a frozen journey has
+    /// one, so only the changes a frozen journey takes are here.
     fn cancels_waiting(&self) -> Option<&'static str> {
         Some(match self {
             JourneyChange::Stopped => "stopped the journey",
-            JourneyChange::Paused => "paused the journey",
-            JourneyChange::Published { .. } => "published the journey",
             JourneyChange::Activated { .. } => "activated the journey",
             JourneyChange::Edited { .. } => "saved a new version of the journey",
-            JourneyChange::Completed => "completed the journey",
-            JourneyChange::Started { .. }
+            JourneyChange::Published { .. }
+            | JourneyChange::Paused
+            | JourneyChange::Started { .. }
             | JourneyChange::AudienceRun { .. }
+            | JourneyChange::Completed
             | JourneyChange::Applied { .. }
             | JourneyChange::Waiting { .. } => return None,
         })

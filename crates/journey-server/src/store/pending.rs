@@ -14,6 +14,14 @@ use journey_core::release::ReleasePolicy;
 use journey_core::zone::Zone;
 use sqlx::AnyConnection;
 
+/// The statuses of an activation that still waits (SQL): every update here applies only to
+/// one, so a second writer cannot end it twice.
+macro_rules! waiting {
+    () => {
+        "('scheduled', 'awaiting_approval', 'held')"
+    };
+}
+
 /// A waiting activation's row.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingRecord {
@@ -146,20 +154,16 @@ impl PendingRecord {
 
 /// The journey's waiting activation, if any.
 pub async fn waiting_activation(conn: &mut AnyConnection, journey_id: i64) -> Result<Option<PendingRecord>> {
-    Ok(sqlx::query_as(
-        "SELECT * FROM pending_activations WHERE journey_id = $1 AND status IN ('scheduled', 'awaiting_approval', 'held')",
-    )
-    .bind(journey_id)
-    .fetch_optional(conn)
-    .await?)
+    Ok(sqlx::query_as(concat!("SELECT * FROM pending_activations WHERE journey_id = $1 AND status IN ", waiting!()))
+        .bind(journey_id)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// Every journey's waiting activation, for the list.
 pub async fn waiting_rows(conn: &mut AnyConnection) -> Result<HashMap<i64, PendingRow>> {
     let rows: Vec<PendingRecord> =
-        sqlx::query_as("SELECT * FROM pending_activations WHERE status IN ('scheduled', 'awaiting_approval', 'held')")
-            .fetch_all(conn)
-            .await?;
+        sqlx::query_as(concat!("SELECT * FROM pending_activations WHERE status IN ", waiting!())).fetch_all(conn).await?;
     rows.into_iter()
         .map(|r| Ok((r.journey_id, PendingRow { status: r.status()?, mode: r.mode()?, run_at: r.run_at() })))
         .collect()
@@ -189,45 +193,71 @@ pub async fn insert_pending(conn: &mut AnyConnection, p: &NewPending<'_>) -> Res
     .await?)
 }
 
-/// Moves a waiting activation to another waiting status, with who approved it and a note.
+/// Puts a waiting activation in another waiting status with a sentence: held (its approval
+/// kept), or awaiting approval again (`approval`: the need now; who approved it before is
+/// cleared, the approval covered less).
 pub async fn set_pending(
     conn: &mut AnyConnection,
     id: i64,
     status: PendingStatus,
-    approved_by: Option<&str>,
-    note: Option<&str>,
+    approval: Option<&ApprovalNeed>,
+    note: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE pending_activations SET status = $1, approved_by = COALESCE($2, approved_by), note = $3 WHERE id = $4")
-        .bind(status.as_str())
-        .bind(approved_by)
-        .bind(note)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let again = status == PendingStatus::AwaitingApproval;
+    sqlx::query(concat!(
+        "UPDATE pending_activations SET status = $1, approval = COALESCE($2, approval),
+           approved_by = CASE WHEN $3 = 1 THEN NULL ELSE approved_by END, note = $4
+         WHERE id = $5 AND status IN ",
+        waiting!()
+    ))
+    .bind(status.as_str())
+    .bind(approval.map(json).transpose()?)
+    .bind(i64::from(again))
+    .bind(note)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// A scheduled activation that now needs approval it did not need when scheduled.
-pub async fn set_pending_approval(conn: &mut AnyConnection, id: i64, need: &ApprovalNeed, note: &str) -> Result<()> {
-    sqlx::query("UPDATE pending_activations SET status = 'awaiting_approval', approval = $1, note = $2 WHERE id = $3")
-        .bind(json(need)?)
-        .bind(note)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// An activation awaiting approval, approved by `actor` for its instant ahead: scheduled.
+pub async fn approve_pending(conn: &mut AnyConnection, id: i64, actor: &str) -> Result<PendingRecord> {
+    Ok(sqlx::query_as(
+        "UPDATE pending_activations SET status = 'scheduled', approved_by = $1, note = NULL
+         WHERE id = $2 AND status = 'awaiting_approval' RETURNING *",
+    )
+    .bind(actor)
+    .bind(id)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Ends a waiting activation.
 pub async fn finish_pending(conn: &mut AnyConnection, id: i64, how: Finished, note: Option<&str>, at: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE pending_activations SET status = $1, note = COALESCE($2, note), finished_at = $3 WHERE id = $4")
-        .bind(how.as_str())
-        .bind(note)
-        .bind(to_ms(at))
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query(concat!(
+        "UPDATE pending_activations SET status = $1, note = COALESCE($2, note), finished_at = $3
+         WHERE id = $4 AND status IN ",
+        waiting!()
+    ))
+    .bind(how.as_str())
+    .bind(note)
+    .bind(to_ms(at))
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
+}
+
+/// The waiting activations `user_id` asked for (their account is being disabled or demoted).
+pub async fn waiting_asked_by(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<PendingRecord>> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT * FROM pending_activations WHERE requested_by_id = $1 AND status IN ",
+        waiting!(),
+        " ORDER BY id"
+    ))
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Journeys with a scheduled activation due at `now`, earliest first.
