@@ -2,8 +2,7 @@
 //! `journey_core::plan::plan_activation` from the API's snapshot. The page computes the plan
 //! once (`pages::summary::plan_memo`) and passes it here; nothing is re-derived in the UI:
 //! every number shown is a field of the plan. A plan for a later instant, made on a projected
-//! snapshot, says so (`plan.projected_from`) and offers the drift guard; a plan the workspace
-//! wants approved says so (`pending::approval_needed`).
+//! snapshot, says so (`plan.projected_from`) and offers the drift guard.
 
 use crate::components::backlog::{ReleaseChoice, ReleaseInputs, VolumeChart};
 use crate::components::explain_contact::{ExplainBox, ExplainContact};
@@ -11,7 +10,7 @@ use crate::format::{count, in_viewer_zone, in_zone, viewer_zone};
 use journey_core::jiff::tz::TimeZone;
 use journey_core::jiff::{SignedDuration, Timestamp};
 use journey_core::journey::{JourneyDefinition, NodeId};
-use journey_core::pending::{DriftGuard, MAX_DRIFT_PERCENT, approval_needed, recipients};
+use journey_core::pending::{DriftGuard, MAX_DRIFT_PERCENT, recipients};
 use journey_core::plan::{ActivationMode, ActivationPlan, NextRun, PlanError, WaitHandling, WaitOption, Warning};
 use journey_core::release::{ReleasePolicy, Volume};
 use journey_core::snapshot::{JourneySnapshot, NodeCount};
@@ -113,14 +112,6 @@ fn PlanView(
     });
     let volume = journey_core::release::volume(&snapshot, &plan, release);
     let drift_row = drift.filter(|_| plan.projected_from.is_some()).map(|choice| drift_row(recipients(&plan), choice));
-    let approval = approval_needed(snapshot.approval_threshold, &volume).map(|need| {
-        view! {
-            <div class="summary-row">
-                <div class="summary-label">"Approval"</div>
-                <p class="approval-needed" data-testid="summary-approval">{need.sentence()}</p>
-            </div>
-        }
-    });
     let view = view! {
         <div class="card" data-testid="summary">
             {projection_notice(&plan, tz)}
@@ -136,7 +127,6 @@ fn PlanView(
             </div>
             {warnings_row(&volume.warnings(&plan))}
             {drift_row}
-            {approval}
             {explain_row}
         </div>
     };

@@ -230,6 +230,9 @@ fn Summary(
             <ActivateJourneyButton snapshot plan send activation refused/>
         </SummaryHead>
         <RoleNote refusal=refused id="summary-role-note"/>
+        {move || approval.get().map(|need| view! {
+            <div class="notice" role="status" data-testid="summary-approval">{need.sentence()}</div>
+        })}
         {move || snapshot.stale_notice.get().map(|text| view! {
             <div class="notice" role="alert" data-testid="stale-version-message">
                 <div><strong>"The journey changed"</strong>{text}</div>
@@ -521,16 +524,19 @@ fn ActivateJourneyButton(
             let later = send.asked.get_untracked().is_some();
             activation.submit(&shown, send.release.get_untracked(), later, send.drift.get_untracked(), &name);
         };
+        let (label, sending) = if send.approval.with(Option::is_some) {
+            ("Request approval", "Asking…")
+        } else if send.asked.with(Option::is_some) {
+            ("Schedule activation", "Scheduling…")
+        } else {
+            ("Activate journey", "Activating…")
+        };
         let label = if pending {
-            "Sending…"
+            sending
         } else if snapshot.reloading.get() {
             "Reloading…"
-        } else if send.approval.with(Option::is_some) {
-            "Request approval"
-        } else if send.asked.with(Option::is_some) {
-            "Schedule activation"
         } else {
-            "Activate journey"
+            label
         };
         view! {
             <button type="button" class="btn btn-primary btn-caps" data-testid="activate-journey-button"

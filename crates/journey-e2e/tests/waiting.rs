@@ -156,6 +156,7 @@ async fn ask_then_approve(browser: &Client, server: &TestServer) -> Result<()> {
         wait_for_text(browser, "[data-testid=activate-journey-button]", WAIT, |t| t.eq_ignore_ascii_case("Request approval"))
             .await?;
     assert!(button.eq_ignore_ascii_case("Request approval"));
+    screenshot(browser, "summary-approval-1280").await?;
     wait_enabled(browser, "[data-testid=activate-journey-button]").await?.click().await?;
     wait_for_text(browser, "[data-testid=pending-title]", WAIT, |t| t == "Awaiting approval").await?;
     let own = wait_for_text(browser, "[data-testid=pending-own]", WAIT, |_| true).await?;
