@@ -165,8 +165,7 @@ fn FromActivityLog(id: JourneyId) -> impl IntoView {
     view! {
         <Remote resource=detail what="the journey" children=move |j: JourneyDetail| {
             // Not a line about an activation that waits (scheduled, asked for, decided on).
-            let waiting = ["schedule", "request_approval", "approve", "reject", "cancel_pending", "hold"];
-            let activated = |e: &&ActivityEntry| !e.action.as_deref().is_some_and(|a| waiting.contains(&a));
+            let activated = |e: &&ActivityEntry| !e.is_about_waiting();
             let last = j.activity.iter().rev().filter(activated).find(|e| e.mode.is_some() && e.counts.is_some()).cloned();
             view! {
                 <div class="page-head">

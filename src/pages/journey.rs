@@ -326,20 +326,11 @@ fn JourneyView(journey: JourneyDetail, notice: RwSignal<Option<String>>, on_chan
     }
 }
 
-/// The activity lines about an activation that waits; the server's note on each is the
-/// whole sentence ("Scheduled a resume for Mon 30 Nov 2026, 09:00 CET: 2,340 recipients
-/// projected.").
-const WAITING_ACTIONS: [&str; 6] = ["schedule", "request_approval", "approve", "reject", "cancel_pending", "hold"];
-
-fn is_about_waiting(entry: &ActivityEntry) -> bool {
-    entry.action.as_deref().is_some_and(|a| WAITING_ACTIONS.contains(&a))
-}
-
 /// What an activity line says happened: "Saved definition version 3", "Resumed (Paused →
 /// Active)", the server's sentence about a waiting activation ("Approved the resume ...")
 /// or, without one, its verb ("Approved the resume").
 fn activity_words(entry: &ActivityEntry) -> String {
-    if is_about_waiting(entry)
+    if entry.is_about_waiting()
         && let Some(note) = &entry.note
     {
         return note.clone();
@@ -391,7 +382,7 @@ fn activity_details(entry: &ActivityEntry) -> String {
             parts.push(format!("{} overdue, released {}", count(c.overdue), release.describe()));
         }
     }
-    if !is_about_waiting(entry) {
+    if !entry.is_about_waiting() {
         parts.extend(entry.note.clone());
     }
     parts.join(" · ")

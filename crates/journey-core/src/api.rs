@@ -188,6 +188,19 @@ pub struct ActivityEntry {
     pub release: Option<ReleasePolicy>,
 }
 
+impl ActivityEntry {
+    /// The actions of lines about an activation that waits (journey-core `pending`); each
+    /// such line's `note` is the whole sentence ("Scheduled a resume for Mon 30 Nov 2026,
+    /// 09:00 CET: 2,340 recipients projected.").
+    pub const WAITING_ACTIONS: [&'static str; 6] =
+        ["schedule", "request_approval", "approve", "reject", "cancel_pending", "hold"];
+
+    /// Whether this line is about an activation that waits (not the activation itself).
+    pub fn is_about_waiting(&self) -> bool {
+        self.action.as_deref().is_some_and(|a| Self::WAITING_ACTIONS.contains(&a))
+    }
+}
+
 /// `POST /api/journeys/{id}/activate`. Send an `Idempotency-Key` header (or the
 /// `idempotency_key` field): the same key returns the first answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
