@@ -1888,6 +1888,49 @@ async fn a_time_in_the_spring_forward_gap_says_when_it_runs_instead() {
 }
 
 #[wasm_bindgen_test]
+async fn a_time_on_your_clock_is_read_in_your_zone_and_sent_as_that_instant() {
+    use journey_console::pages::summary::SummaryPage;
+    use leptos_router::components::{Route, Router, Routes};
+    let now = fresh_snapshot_with_backlog(); // the journey runs on Asia/Kolkata's clock
+    let yours = journey_core::zone::Zone::bundled(&journey_console::format::viewer_zone())
+        .unwrap_or_else(|_| journey_core::zone::Zone::bundled("UTC").unwrap());
+    // Tomorrow 09:00 on your clock: a different instant from 09:00 in Kolkata unless you are there.
+    let local = yours.to_local(now.taken_at).date().tomorrow().unwrap().at(9, 0, 0, 0);
+    let at = yours.to_instant(local).unwrap();
+    let projected = journey_core::snapshot::JourneySnapshot { taken_at: at, projected_from: Some(now.taken_at), ..now.clone() };
+    let answer =
+        serde_json::to_string(&PendingResponse { journey: paused_detail(), pending: pending(PendingStatus::Scheduled, 1) })
+            .unwrap();
+    let url = format!("/engage/journeys/7/summary?mode=restart&at={}&zone=yours", journey_console::routes::local_param(local));
+    let server = FakeServer::start(
+        &url,
+        vec![
+            ("/api/zone?name=", vec![(200, serde_json::to_string(&yours).unwrap(), 0)]),
+            ("/snapshot?at=", vec![(200, serde_json::to_string(&projected).unwrap(), 0)]),
+            ("/snapshot", vec![(200, serde_json::to_string(&now).unwrap(), 0)]),
+            ("POST /api/journeys/7/activate", vec![(202, answer, 0)]),
+        ],
+    );
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! { <Router><Routes fallback=|| "no route"><Route path=journey_console::routes::SUMMARY view=SummaryPage/></Routes></Router> }
+    });
+    wait_until("the projection", || find(&root, "summary-projection").is_some()).await;
+    let zone_choice = get(&root, "when-zone").unchecked_into::<web_sys::HtmlSelectElement>().value();
+    assert_eq!(zone_choice, "yours");
+    // The summary writes the instant on the journey's clock: 09:00 yours, in Kolkata's time.
+    assert_eq!(text(&root, "summary-at"), format!("Restart at {}", in_zone(at, now.zone.time_zone())));
+    assert!(server.requests_to("/snapshot?at=")[0]["seen"].as_str().unwrap().contains(&at.to_string().replace(':', "%3A")));
+    wait_until("the button", || !is_disabled(&get(&root, "activate-journey-button"))).await;
+    get(&root, "activate-journey-button").click();
+    wait_until("the journey page", || page_url() == "/engage/journeys/7").await;
+    let sent = &server.requests_to("/activate")[0];
+    let body: serde_json::Value = serde_json::from_str(sent["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["at"], at.to_string(), "the instant of 09:00 on your clock");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 async fn the_summary_says_when_the_workspace_wants_a_second_person_to_approve() {
     use journey_core::journey::{NodeId, NodeKind};
     // The backlog's wait leads straight to a message: 1,200 messages at activation.
