@@ -231,9 +231,7 @@ async fn wait_for(
     let mut rec = rec.clone();
     if let Some(old) = store::waiting_activation(tx, rec.id).await? {
         let note = format!("Cancelled {}: {actor} asked for another activation.", old.describe(&zone));
-        store::finish_pending(tx, old.id, Finished::Cancelled, Some(&note), now).await?;
-        rec =
-            store::change_journey(tx, &rec, JourneyChange::Waiting { action: "cancel_pending", note: &note }, now, actor).await?;
+        rec = store::end_pending(tx, &rec, old.id, Finished::Cancelled, "cancel_pending", &note, now, actor).await?;
     }
     let pending = store::insert_pending(tx, new).await?;
     let what = new.mode.as_str();
@@ -396,7 +394,7 @@ pub async fn decide(
                 _ => (Finished::Rejected, "reject", "Rejected"),
             };
             let note = format!("{verb} {}.{because}", waiting.describe(&zone));
-            let rec = end_waiting(&mut tx, &rec, &waiting, how, action, &note, now, who.actor).await?;
+            let rec = store::end_pending(&mut tx, &rec, waiting.id, how, action, &note, now, who.actor).await?;
             Activation::Decided(Box::new(views::detail_of(&mut tx, &rec).await?))
         }
         Decision::Approve => {
@@ -491,7 +489,7 @@ async fn run_due(store: &Store, pending_id: i64, journey_id: i64, now: Timestamp
         Err(refused) => match rec.zone() {
             Ok(zone) => {
                 let note = format!("Cancelled {}: {refused}", waiting.describe(&zone));
-                end_waiting(&mut tx, &rec, &waiting, Finished::Cancelled, "cancel_pending", &note, now, SYSTEM)
+                store::end_pending(&mut tx, &rec, waiting.id, Finished::Cancelled, "cancel_pending", &note, now, SYSTEM)
                     .await
                     .map(|_| false)
             }
@@ -511,22 +509,6 @@ async fn run_due(store: &Store, pending_id: i64, journey_id: i64, now: Timestamp
 }
 
 const SYSTEM: &str = "system";
-
-/// Ends a waiting activation (`how`) with its activity line.
-#[allow(clippy::too_many_arguments)]
-async fn end_waiting(
-    tx: &mut store::Tx,
-    rec: &JourneyRecord,
-    waiting: &store::PendingRecord,
-    how: Finished,
-    action: &'static str,
-    note: &str,
-    now: Timestamp,
-    actor: &str,
-) -> Result<JourneyRecord, store::StoreError> {
-    store::finish_pending(tx, waiting.id, how, Some(note), now).await?;
-    store::change_journey(tx, rec, JourneyChange::Waiting { action, note }, now, actor).await
-}
 
 /// Puts a waiting activation back to `status` with a sentence (held, or awaiting approval),
 /// under `system`.

@@ -159,9 +159,8 @@ pub async fn change_user(store: &Store, id: u64, change: UserChange<'_>, by: Opt
             let Some(rec) = store::lock_journey(&mut tx, waiting.journey_id, store::Held::Wait).await? else { continue };
             let why = if change.disabled == Some(true) { "was disabled" } else { "may no longer activate journeys" };
             let note = format!("Cancelled {}: the account of {} {why}.", waiting.describe(&rec.zone()?), user.name);
-            store::finish_pending(&mut tx, waiting.id, store::Finished::Cancelled, Some(&note), now).await?;
-            let change = store::JourneyChange::Waiting { action: "cancel_pending", note: &note };
-            store::change_journey(&mut tx, &rec, change, now, "system").await?;
+            store::end_pending(&mut tx, &rec, waiting.id, store::Finished::Cancelled, "cancel_pending", &note, now, "system")
+                .await?;
         }
     }
     let user = store::user_by_id(&mut tx, key).await?.ok_or(ActionError::NotFound { what: "person", id })?;

@@ -248,6 +248,24 @@ pub async fn finish_pending(conn: &mut AnyConnection, id: i64, how: Finished, no
     Ok(())
 }
 
+/// Ends the journey's waiting activation `id` (`how`) with its activity line (`action`,
+/// `note`) under `actor`, in the caller's transaction, which holds the journey `rec`. Returns
+/// the journey as it now is.
+#[allow(clippy::too_many_arguments)]
+pub async fn end_pending(
+    conn: &mut AnyConnection,
+    rec: &super::JourneyRecord,
+    id: i64,
+    how: Finished,
+    action: &'static str,
+    note: &str,
+    at: Timestamp,
+    actor: &str,
+) -> Result<super::JourneyRecord> {
+    finish_pending(&mut *conn, id, how, Some(note), at).await?;
+    super::change_journey(conn, rec, super::JourneyChange::Waiting { action, note }, at, actor).await
+}
+
 /// The waiting activations `user_id` asked for (their account is being disabled or demoted).
 pub async fn waiting_asked_by(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<PendingRecord>> {
     Ok(sqlx::query_as(concat!(
